@@ -1,0 +1,91 @@
+# pam_smsotp: SMS one-time codes for PAM.
+#   make            build pam_smsotp.so
+#   make demo       a real PAM login against a local simulated SMS gateway
+#   make check      every test (unit + PAM through real clients)
+#   make install    DESTDIR=, PREFIX=, PAMDIR=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+PAMDIR ?= $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/lib/$(MULTIARCH))/security
+SYSCONFDIR ?= /etc
+PYTHON ?= python3
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wwrite-strings -Wcast-qual -Wundef
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+HARDEN := -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
+DEFS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden
+PKGS := libconfig libcurl json-c openssl
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEPLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(CFLAGS)
+LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
+	template/template.c sms/sms.c sms/http.c sms/file.c state/state.c
+LIB_OBJS := $(LIB_SRCS:%.c=build/%.o)
+MOD_OBJS := build/pam_smsotp.o
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all demo check unit-check pam-check install uninstall clean deps
+
+all: pam_smsotp.so
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/libsmsotp.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+pam_smsotp.so: $(MOD_OBJS) build/libsmsotp.a pam_smsotp.map
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(MOD_OBJS) build/libsmsotp.a \
+		-Wl,--version-script=pam_smsotp.map $(LINK_HARDEN) $(LDFLAGS) \
+		$(DEPLIBS) -lpam
+
+build/tests/%: tests/unit/%.c build/libsmsotp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -o $@ $< build/libsmsotp.a \
+		$(LDFLAGS) $(DEPLIBS) -lcmocka
+
+deps:
+	@sh tests/install-deps.sh
+
+demo: deps all
+	@sh tests/demo.sh
+
+check: deps all $(UNIT_TESTS)
+	@sh tests/run-all.sh $(UNIT_TESTS)
+
+unit-check: all $(UNIT_TESTS)
+	@sh tests/run-all.sh --unit-only $(UNIT_TESTS)
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR)
+	install -m 0644 pam_smsotp.so $(DESTDIR)$(PAMDIR)/pam_smsotp.so
+	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples
+	install -m 0644 examples/* $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/
+	install -d $(DESTDIR)$(SYSCONFDIR)/security
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/pam_smsotp.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/pam_smsotp.conf"; \
+	else \
+		install -m 0600 examples/pam_smsotp.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_smsotp.conf; \
+	fi
+	install -d -m 0700 $(DESTDIR)/var/lib/pam_smsotp
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_smsotp.so
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp
+
+clean:
+	rm -rf build pam_smsotp.so
+
+-include $(LIB_OBJS:.o=.d) $(MOD_OBJS:.o=.d)

@@ -1,0 +1,67 @@
+/*
+ * config: reads /etc/security/pam_smsotp.conf (libconfig syntax) and the
+ * module arguments into one struct, through one setter, and validates it.
+ * Shared by the module and the admin tool.
+ */
+#ifndef SMSOTP_CONFIG_H
+#define SMSOTP_CONFIG_H
+
+#include <stddef.h>
+
+#include "../sms/sms.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/security/pam_smsotp.conf"
+#define CONFIG_DEFAULT_PHONES "/etc/security/pam_smsotp.phones"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/pam_smsotp"
+
+#define CONFIG_OK 0
+#define CONFIG_EINVAL (-1)	/* refused; err says file, line, key, why */
+#define CONFIG_ENOMEM (-2)
+
+struct smsotp_config {
+	char *conf_path;
+
+	long length;
+	char *alphabet;
+	long ttl;
+	long max_tries;
+	char *template;
+	char *prompt;
+	int failmode_open;
+	int nullok;
+	int echo;
+	int debug;
+
+	char *phones_file;
+	char *state_dir;
+
+	struct sms_provider **providers;	/* file order */
+	size_t n_providers;
+	struct sms_provider **chain;	/* the `provider` order; borrowed */
+	size_t n_chain;
+
+	/* `provider` as given, before it is resolved into chain */
+	char **provider_names;
+	size_t n_provider_names;
+};
+
+/* The placeholders of `template` and `prompt`. */
+extern const char *const config_message_placeholders[];
+extern const size_t config_n_message_placeholders;
+
+/*
+ * Build the configuration of one PAM call: defaults, then the file (conf=
+ * argument or CONFIG_DEFAULT_PATH), then the other arguments.  Returns
+ * CONFIG_OK with *out set, CONFIG_EINVAL with a one-line reason in err, or
+ * CONFIG_ENOMEM.
+ */
+int config_load(int argc, const char **argv, struct smsotp_config **out,
+		char *err, size_t errlen);
+
+/* The same, from a path, without arguments (the admin tool). */
+int config_load_file(const char *path, struct smsotp_config **out,
+		     char *err, size_t errlen);
+
+void config_free(struct smsotp_config *cfg);
+
+#endif

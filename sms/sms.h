@@ -1,0 +1,104 @@
+/*
+ * sms: delivers one text message to one number through a list of providers,
+ * in failover order.  Knows nothing about PAM or one-time codes.
+ */
+#ifndef SMSOTP_SMS_H
+#define SMSOTP_SMS_H
+
+#include <stddef.h>
+
+#include "../util/util.h"
+
+#define SMS_OK 0
+#define SMS_FAILED (-1)		/* no provider accepted the message */
+#define SMS_ENOMEM (-2)
+
+enum sms_type {
+	SMS_TYPE_NONE = 0,
+	SMS_TYPE_HTTP,		/* any HTTP(S) API described by templates */
+	SMS_TYPE_FILE		/* appends JSON lines to a file: simulation */
+};
+
+enum sms_format {
+	SMS_FORMAT_JSON = 0,	/* body values JSON-string encoded */
+	SMS_FORMAT_FORM,	/* application/x-www-form-urlencoded */
+	SMS_FORMAT_TEXT		/* text/plain, values as is */
+};
+
+/* One entry of the `providers` list.  Strings are heap-owned (NULL when
+ * unset) and freed by sms_provider_free(); secrets are wiped there. */
+struct sms_provider {
+	char *name;
+	enum sms_type type;
+	int line;		/* line in the configuration, for messages */
+
+	/* every type */
+	char *url;		/* template over the request placeholders */
+	long timeout;		/* total seconds for one send, all tries */
+	long connect_timeout;	/* seconds */
+	long retries;		/* extra tries on network error, 5xx, 429 */
+	char *ca_file;
+	char *ca_path;
+	char *proxy;		/* NULL: never a proxy, whatever the env */
+	char *sender;
+
+	/* http */
+	char *method;		/* "POST", "PUT" or "GET"; NULL = "POST" */
+	enum sms_format format;
+	char *body;		/* template; NULL = the format's default */
+	char **headers;		/* templates "Name: value" */
+	size_t n_headers;
+	char *username;		/* Basic auth, with password */
+	char *password;
+	char *bearer;		/* Authorization: Bearer */
+	long *success_status;	/* accepted statuses; none = any 2xx */
+	size_t n_success_status;
+	char *success_json;	/* "path=value", path of keys and indexes */
+
+	/* file */
+	char *path;
+};
+
+/* Defaults for keys a provider entry leaves out. */
+#define SMS_DEFAULT_TIMEOUT 10
+#define SMS_DEFAULT_CONNECT_TIMEOUT 5
+#define SMS_DEFAULT_RETRIES 1
+
+/* The request placeholders url, body and headers may use. */
+extern const char *const sms_request_placeholders[];
+extern const size_t sms_n_request_placeholders;
+
+/*
+ * Check what only the sms layer can judge, once, at configuration time: url
+ * scheme (https://, or http:// to a loopback address only), method, header
+ * shape, templates, auth combinations, success_json syntax, file path.
+ * Returns 0, or -1 with a one-line reason in err (without the provider name
+ * or line: the caller adds them).
+ */
+int sms_provider_check(const struct sms_provider *p, char *err, size_t errlen);
+
+struct sms_message {
+	const char *phone;	/* E.164, with "+" */
+	const char *text;	/* UTF-8 */
+};
+
+struct sms_result {
+	const char *provider;	/* the provider that accepted it, or the last
+				   one tried; NULL when none was tried */
+	long status;		/* its last HTTP status, 0 when none */
+	char error[256];	/* why the last try failed, sanitized; "" */
+};
+
+/*
+ * Send m through list[0], then list[1], ... until one accepts it.  Returns
+ * SMS_OK, SMS_FAILED or SMS_ENOMEM; res says which provider and how.  Each
+ * failure is logged (warning) with the provider name, status and reason,
+ * never with the text or a credential.
+ */
+int sms_send(struct sms_provider *const *list, size_t n,
+	     const struct sms_message *m, const struct smsotp_log *log,
+	     struct sms_result *res);
+
+void sms_provider_free(struct sms_provider *p);
+
+#endif

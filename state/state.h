@@ -1,0 +1,15 @@
+/*
+ * state: what the module keeps across logins, under limits.state_dir.
+ */
+#ifndef SMSOTP_STATE_H
+#define SMSOTP_STATE_H
+
+#include <stddef.h>
+
+/* Make sure dir exists as a directory owned by root or the effective uid
+ * with mode 0700 (created so when missing; an existing one with group or
+ * other bits, another owner or a symlink is refused).  Returns 0, or -1
+ * with a reason in err. */
+int state_dir_prepare(const char *dir, char *err, size_t errlen);
+
+#endif
