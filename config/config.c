@@ -1,0 +1,936 @@
+/*
+ * config: the configuration file and the module arguments, through one
+ * table of fields and one setter, then validation.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "../otp/otp.h"
+#include "../template/template.h"
+#include "../util/util.h"
+#include "config.h"
+
+/* The file holds a handful of settings; anything bigger is a mistake. */
+#define CONFIG_MAX_SIZE (1024u * 1024)
+/* No legitimate string setting comes close; the cap bounds every copy. */
+#define CONFIG_MAX_STRING 4096
+#define CONFIG_MAX_LIST 64
+
+#define DEFAULT_ALPHABET "0123456789"
+#define DEFAULT_TEMPLATE \
+	"Your {service} code for {host} is {code}. It expires in {ttl_min} min."
+#define DEFAULT_PROMPT "SMS code sent to {phone_masked}: "
+
+const char *const config_message_placeholders[] = {
+	"code", "ttl", "ttl_min", "user", "host", "service", "rhost", "phone",
+	"phone_masked",
+};
+const size_t config_n_message_placeholders =
+	sizeof(config_message_placeholders) / sizeof(config_message_placeholders[0]);
+
+enum ftype {
+	F_INT, F_BOOL, F_STR, F_PATH, F_STRLIST, F_INTLIST, F_FAILMODE,
+	F_FORMAT, F_METHOD, F_LATER
+};
+
+/* Provider types a field applies to. */
+#define T_HTTP (1u << SMS_TYPE_HTTP)
+#define T_FILE (1u << SMS_TYPE_FILE)
+#define T_ALL (T_HTTP | T_FILE)
+
+struct field {
+	const char *name;
+	enum ftype type;
+	long min, max;
+	size_t off;		/* the value in the struct */
+	size_t count_off;	/* lists: the count beside it */
+	unsigned types;		/* provider fields only */
+};
+
+#define TOP(n, t, lo, hi, m) { n, t, lo, hi, offsetof(struct smsotp_config, m), 0, 0 }
+#define LATER(n) { n, F_LATER, 0, 0, 0, 0, T_ALL }
+
+static const struct field top_fields[] = {
+	TOP("length", F_INT, 4, OTP_MAX_LENGTH, length),
+	TOP("alphabet", F_STR, 0, 0, alphabet),
+	TOP("ttl", F_INT, 30, 3600, ttl),
+	TOP("max_tries", F_INT, 1, 10, max_tries),
+	TOP("template", F_STR, 0, 0, template),
+	TOP("prompt", F_STR, 0, 0, prompt),
+	/* min = 1: split a string at commas */
+	{ "provider", F_STRLIST, 1, 0, offsetof(struct smsotp_config, provider_names),
+	  offsetof(struct smsotp_config, n_provider_names), 0 },
+	TOP("failmode", F_FAILMODE, 0, 0, failmode_open),
+	TOP("nullok", F_BOOL, 0, 0, nullok),
+	TOP("echo", F_BOOL, 0, 0, echo),
+	TOP("debug", F_BOOL, 0, 0, debug),
+};
+
+static const struct field phones_fields[] = {
+	TOP("file", F_PATH, 0, 0, phones_file),
+	LATER("command"), LATER("gecos"), LATER("default_country"),
+	LATER("allowed_countries"),
+};
+
+static const struct field limits_fields[] = {
+	TOP("state_dir", F_PATH, 0, 0, state_dir),
+	LATER("resend_after"), LATER("max_sends"), LATER("send_window"),
+	LATER("lockout_after"), LATER("lockout_time"),
+};
+
+#define PRV(n, t, lo, hi, m, ty) { n, t, lo, hi, offsetof(struct sms_provider, m), 0, ty }
+#define PRVL(n, t, m, c, ty) { n, t, 0, 0, offsetof(struct sms_provider, m), \
+	offsetof(struct sms_provider, c), ty }
+
+static const struct field provider_fields[] = {
+	/* name and type are read first, by read_provider() */
+	PRV("url", F_STR, 0, 0, url, T_HTTP),
+	PRV("timeout", F_INT, 1, 300, timeout, T_HTTP),
+	PRV("connect_timeout", F_INT, 1, 60, connect_timeout, T_HTTP),
+	PRV("retries", F_INT, 0, 5, retries, T_HTTP),
+	PRV("ca_file", F_PATH, 0, 0, ca_file, T_HTTP),
+	PRV("ca_path", F_PATH, 0, 0, ca_path, T_HTTP),
+	PRV("proxy", F_STR, 0, 0, proxy, T_HTTP),
+	PRV("sender", F_STR, 0, 0, sender, T_HTTP),
+	PRV("method", F_METHOD, 0, 0, method, T_HTTP),
+	PRV("format", F_FORMAT, 0, 0, format, T_HTTP),
+	PRV("body", F_STR, 0, 0, body, T_HTTP),
+	PRVL("headers", F_STRLIST, headers, n_headers, T_HTTP),
+	PRV("username", F_STR, 0, 0, username, T_HTTP),
+	PRV("password", F_STR, 0, 0, password, T_HTTP),
+	PRV("bearer", F_STR, 0, 0, bearer, T_HTTP),
+	PRVL("success_status", F_INTLIST, success_status, n_success_status, T_HTTP),
+	PRV("success_json", F_STR, 0, 0, success_json, T_HTTP),
+	PRV("path", F_PATH, 0, 0, path, T_FILE),
+};
+
+/* Provider types of the contract that later versions deliver. */
+static const char *const later_types[] = {
+	"twilio", "vonage", "messagebird", "plivo", "sinch", "infobip",
+	"clickatell", "aws_sns", "command",
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A value from the file (typed) or from an argument (always text). */
+struct value {
+	const config_setting_t *setting;	/* file, or NULL */
+	const char *text;			/* argument text */
+};
+
+#define SET_OK 0
+#define SET_EINVAL (-1)
+#define SET_ENOMEM (-2)
+
+static int
+dup_string(const char *s, char **dst, char *why, size_t whylen)
+{
+	char *copy;
+
+	if (strlen(s) > CONFIG_MAX_STRING) {
+		snprintf(why, whylen, "longer than %d characters", CONFIG_MAX_STRING);
+		return SET_EINVAL;
+	}
+	copy = strdup(s);
+	if (copy == NULL)
+		return SET_ENOMEM;
+	util_free_secret(*dst);
+	*dst = copy;
+	return SET_OK;
+}
+
+static int
+parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+get_long(const struct value *v, long *out, char *why, size_t whylen)
+{
+	if (v->setting == NULL) {
+		if (parse_long(v->text, out) != 0) {
+			snprintf(why, whylen, "'%s' is not an integer", v->text);
+			return SET_EINVAL;
+		}
+		return SET_OK;
+	}
+	switch (config_setting_type(v->setting)) {
+	case CONFIG_TYPE_INT:
+		*out = config_setting_get_int(v->setting);
+		return SET_OK;
+	case CONFIG_TYPE_INT64: {
+		long long ll = config_setting_get_int64(v->setting);
+
+		if (ll < -2147483647LL || ll > 2147483647LL) {
+			snprintf(why, whylen, "out of range");
+			return SET_EINVAL;
+		}
+		*out = (long)ll;
+		return SET_OK;
+	}
+	default:
+		snprintf(why, whylen, "must be an integer");
+		return SET_EINVAL;
+	}
+}
+
+static const char *
+get_text(const struct value *v, char *why, size_t whylen)
+{
+	const char *s;
+
+	if (v->setting == NULL)
+		return v->text;
+	if (config_setting_type(v->setting) != CONFIG_TYPE_STRING) {
+		snprintf(why, whylen, "must be a string");
+		return NULL;
+	}
+	s = config_setting_get_string(v->setting);
+	return s != NULL ? s : "";
+}
+
+static void
+free_strlist(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && i < n; i++)
+		util_free_secret(list[i]);
+	free(list);
+}
+
+static int
+push_string(char ***list, size_t *n, const char *s, size_t len)
+{
+	char **nl;
+	char *copy;
+
+	if (*n >= CONFIG_MAX_LIST)
+		return SET_EINVAL;
+	copy = strndup(s, len);
+	if (copy == NULL)
+		return SET_ENOMEM;
+	nl = realloc(*list, (*n + 1) * sizeof(**list));
+	if (nl == NULL) {
+		free(copy);
+		return SET_ENOMEM;
+	}
+	nl[(*n)++] = copy;
+	*list = nl;
+	return SET_OK;
+}
+
+/* A string list: an array/list of strings in the file, or one string with
+ * comma-separated items (arguments cannot carry arrays). */
+static int
+set_strlist(const struct value *v, int split, char ***dst, size_t *dstn,
+	    char *why, size_t whylen)
+{
+	char **list = NULL;
+	size_t n = 0;
+	int rc = SET_OK;
+
+	if (v->setting != NULL && (config_setting_is_array(v->setting) ||
+				   config_setting_is_list(v->setting))) {
+		int i, count = config_setting_length(v->setting);
+
+		for (i = 0; i < count && rc == SET_OK; i++) {
+			const config_setting_t *e = config_setting_get_elem(v->setting,
+									  (unsigned)i);
+			const char *s = e != NULL ? config_setting_get_string(e) : NULL;
+
+			if (s == NULL) {
+				snprintf(why, whylen, "must be an array of strings");
+				rc = SET_EINVAL;
+			} else if (strlen(s) > CONFIG_MAX_STRING) {
+				snprintf(why, whylen, "item %d is too long", i);
+				rc = SET_EINVAL;
+			} else {
+				rc = push_string(&list, &n, s, strlen(s));
+			}
+		}
+	} else {
+		const char *s = get_text(v, why, whylen), *p;
+
+		if (s == NULL) {
+			snprintf(why, whylen, "must be a string or an array of strings");
+			return SET_EINVAL;
+		}
+		for (p = s; rc == SET_OK;) {
+			size_t len = split ? strcspn(p, ",") : strlen(p);
+
+			rc = push_string(&list, &n, p, len);
+			if (!split || p[len] == '\0')
+				break;
+			p += len + 1;
+		}
+	}
+	if (rc == SET_EINVAL && why[0] == '\0')
+		snprintf(why, whylen, "more than %d items", CONFIG_MAX_LIST);
+	if (rc != SET_OK) {
+		free_strlist(list, n);
+		return rc;
+	}
+	free_strlist(*dst, *dstn);
+	*dst = list;
+	*dstn = n;
+	return SET_OK;
+}
+
+static int
+set_intlist(const struct value *v, long **dst, size_t *dstn, long min, long max,
+	    char *why, size_t whylen)
+{
+	const config_setting_t *s = v->setting;
+	long *list;
+	int i, count;
+
+	if (s == NULL || !(config_setting_is_array(s) || config_setting_is_list(s))) {
+		snprintf(why, whylen, "must be an array of integers");
+		return SET_EINVAL;
+	}
+	count = config_setting_length(s);
+	if (count > CONFIG_MAX_LIST) {
+		snprintf(why, whylen, "more than %d items", CONFIG_MAX_LIST);
+		return SET_EINVAL;
+	}
+	list = calloc(count > 0 ? (size_t)count : 1, sizeof(*list));
+	if (list == NULL)
+		return SET_ENOMEM;
+	for (i = 0; i < count; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (e == NULL || config_setting_type(e) != CONFIG_TYPE_INT ||
+		    config_setting_get_int(e) < min || config_setting_get_int(e) > max) {
+			snprintf(why, whylen, "must be an array of integers %ld..%ld",
+				 min, max);
+			free(list);
+			return SET_EINVAL;
+		}
+		list[i] = config_setting_get_int(e);
+	}
+	free(*dst);
+	*dst = list;
+	*dstn = (size_t)count;
+	return SET_OK;
+}
+
+/* Looks s up in names; returns its index or -1. */
+static int
+lookup_word(const char *s, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * The one setter: every field of the file and every argument goes through
+ * here, so both are held to the same types and ranges.
+ */
+static int
+set_field(void *base, const struct field *f, const struct value *v,
+	  char *why, size_t whylen)
+{
+	char *p = (char *)base + f->off;
+	const char *s;
+	long l;
+	int rc, idx;
+
+	why[0] = '\0';
+	switch (f->type) {
+	case F_LATER:
+		snprintf(why, whylen, "not supported yet by this version");
+		return SET_EINVAL;
+	case F_INT:
+		rc = get_long(v, &l, why, whylen);
+		if (rc != SET_OK)
+			return rc;
+		if (l < f->min || l > f->max) {
+			snprintf(why, whylen, "%ld is out of range %ld..%ld", l,
+				 f->min, f->max);
+			return SET_EINVAL;
+		}
+		*(long *)(void *)p = l;
+		return SET_OK;
+	case F_BOOL:
+		if (v->setting != NULL) {
+			if (config_setting_type(v->setting) != CONFIG_TYPE_BOOL) {
+				snprintf(why, whylen, "must be true or false");
+				return SET_EINVAL;
+			}
+			*(int *)(void *)p = config_setting_get_bool(v->setting);
+			return SET_OK;
+		} else {
+			static const char *const words[] = { "false", "true", "no",
+							      "yes", "0", "1" };
+
+			idx = lookup_word(v->text, words, NFIELDS(words));
+			if (idx < 0) {
+				snprintf(why, whylen, "'%s' is not true or false", v->text);
+				return SET_EINVAL;
+			}
+			*(int *)(void *)p = idx % 2;
+			return SET_OK;
+		}
+	case F_STR:
+	case F_PATH:
+		s = get_text(v, why, whylen);
+		if (s == NULL)
+			return SET_EINVAL;
+		if (f->type == F_PATH && s[0] != '/') {
+			snprintf(why, whylen, "'%s' is not an absolute path", s);
+			return SET_EINVAL;
+		}
+		return dup_string(s, (char **)(void *)p, why, whylen);
+	case F_STRLIST:
+		/* `provider` is a comma list (arguments cannot carry arrays);
+		 * headers never split: a header value may hold commas. */
+		return set_strlist(v, f->min == 1, (char ***)(void *)p,
+				   (size_t *)(void *)((char *)base + f->count_off), why, whylen);
+	case F_INTLIST:
+		return set_intlist(v, (long **)(void *)p,
+				   (size_t *)(void *)((char *)base + f->count_off), 100, 599,
+				   why, whylen);
+	case F_FAILMODE: {
+		static const char *const modes[] = { "closed", "open" };
+
+		s = get_text(v, why, whylen);
+		if (s == NULL)
+			return SET_EINVAL;
+		idx = lookup_word(s, modes, 2);
+		if (idx < 0) {
+			snprintf(why, whylen, "'%s' is not \"closed\" or \"open\"", s);
+			return SET_EINVAL;
+		}
+		*(int *)(void *)p = idx;
+		return SET_OK;
+	}
+	case F_FORMAT: {
+		static const char *const formats[] = { "json", "form", "text" };
+
+		s = get_text(v, why, whylen);
+		if (s == NULL)
+			return SET_EINVAL;
+		idx = lookup_word(s, formats, 3);
+		if (idx < 0) {
+			snprintf(why, whylen, "'%s' is not json, form or text", s);
+			return SET_EINVAL;
+		}
+		*(enum sms_format *)(void *)p = (enum sms_format)idx;
+		return SET_OK;
+	}
+	case F_METHOD: {
+		static const char *const methods[] = { "POST", "PUT", "GET" };
+
+		s = get_text(v, why, whylen);
+		if (s == NULL)
+			return SET_EINVAL;
+		if (lookup_word(s, methods, 3) < 0) {
+			snprintf(why, whylen, "'%s' is not POST, PUT or GET", s);
+			return SET_EINVAL;
+		}
+		return dup_string(s, (char **)(void *)p, why, whylen);
+	}
+	}
+	snprintf(why, whylen, "internal error");
+	return SET_EINVAL;
+}
+
+static const struct field *
+find_field(const struct field *fields, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(fields[i].name, name) == 0)
+			return &fields[i];
+	}
+	return NULL;
+}
+
+/* Everything a reader needs to say where a problem is. */
+struct reader {
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+static int
+refuse(struct reader *r, const config_setting_t *s, const char *key,
+       const char *why)
+{
+	snprintf(r->err, r->errlen, "%s:%d: %s: %s", r->path,
+		 s != NULL ? (int)config_setting_source_line(s) : 0, key, why);
+	return CONFIG_EINVAL;
+}
+
+static int
+set_rc(int rc)
+{
+	return rc == SET_ENOMEM ? CONFIG_ENOMEM : rc == SET_OK ? CONFIG_OK : CONFIG_EINVAL;
+}
+
+/* Reads the settings of a group into base through fields. */
+static int
+read_group(struct reader *r, const config_setting_t *group, const char *prefix,
+	   const struct field *fields, size_t nfields, void *base, unsigned type)
+{
+	char key[128], why[256];
+	int i, n = config_setting_length(group);
+
+	if (!config_setting_is_group(group))
+		return refuse(r, group, prefix, "must be a group { ... }");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct field *f;
+		struct value v = { s, NULL };
+		int rc;
+
+		snprintf(key, sizeof(key), "%s%s", prefix, name != NULL ? name : "?");
+		if (type != 0 && (strcmp(name, "name") == 0 || strcmp(name, "type") == 0))
+			continue;
+		f = find_field(fields, nfields, name);
+		if (f == NULL)
+			return refuse(r, s, key, "unknown key");
+		if (type != 0 && (f->types & (1u << type)) == 0)
+			return refuse(r, s, key, "does not apply to this provider type");
+		rc = set_field(base, f, &v, why, sizeof(why));
+		if (rc == SET_ENOMEM)
+			return CONFIG_ENOMEM;
+		if (rc != SET_OK)
+			return refuse(r, s, key, why);
+	}
+	return CONFIG_OK;
+}
+
+static int
+read_provider(struct reader *r, struct smsotp_config *cfg,
+	      const config_setting_t *g, int index)
+{
+	struct sms_provider *p;
+	struct sms_provider **np;
+	const char *name = NULL, *type = NULL;
+	char prefix[128], why[256];
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "providers[%d]", index);
+	if (!config_setting_is_group(g))
+		return refuse(r, g, prefix, "must be a group { name = ...; type = ...; }");
+	if (!config_setting_lookup_string(g, "name", &name) || name[0] == '\0')
+		return refuse(r, g, prefix, "needs a name = \"...\" (a string)");
+	if (!config_setting_lookup_string(g, "type", &type))
+		return refuse(r, g, prefix, "needs a type = \"http\" or \"file\" (a string)");
+	snprintf(prefix, sizeof(prefix), "provider '%.60s'", name);
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return CONFIG_ENOMEM;
+	p->line = (int)config_setting_source_line(g);
+	p->timeout = SMS_DEFAULT_TIMEOUT;
+	p->connect_timeout = SMS_DEFAULT_CONNECT_TIMEOUT;
+	p->retries = SMS_DEFAULT_RETRIES;
+	p->format = SMS_FORMAT_JSON;
+	np = realloc(cfg->providers, (cfg->n_providers + 1) * sizeof(*np));
+	if (np == NULL || (p->name = strdup(name)) == NULL) {
+		if (np != NULL)
+			cfg->providers = np;
+		sms_provider_free(p);
+		return CONFIG_ENOMEM;
+	}
+	cfg->providers = np;
+	cfg->providers[cfg->n_providers++] = p;
+	if (strcmp(type, "http") == 0) {
+		p->type = SMS_TYPE_HTTP;
+	} else if (strcmp(type, "file") == 0) {
+		p->type = SMS_TYPE_FILE;
+	} else {
+		snprintf(why, sizeof(why), lookup_word(type, later_types,
+						       NFIELDS(later_types)) >= 0 ?
+			 "type '%.40s' is not supported yet by this version" :
+			 "unknown type '%.40s' (http or file)", type);
+		return refuse(r, config_setting_get_member(g, "type"), prefix, why);
+	}
+	strncat(prefix, ": ", sizeof(prefix) - strlen(prefix) - 1);
+	rc = read_group(r, g, prefix, provider_fields, NFIELDS(provider_fields), p,
+			p->type);
+	if (rc != CONFIG_OK)
+		return rc;
+	if (p->connect_timeout > p->timeout)
+		return refuse(r, g, prefix, "connect_timeout is longer than timeout");
+	if (sms_provider_check(p, why, sizeof(why)) != 0)
+		return refuse(r, g, prefix, why);
+	return CONFIG_OK;
+}
+
+static int
+read_providers(struct reader *r, struct smsotp_config *cfg,
+	       const config_setting_t *list)
+{
+	int i, n;
+
+	if (!config_setting_is_list(list) && !config_setting_is_array(list))
+		return refuse(r, list, "providers", "must be a list ( { ... }, ... )");
+	n = config_setting_length(list);
+	if (n > CONFIG_MAX_LIST)
+		return refuse(r, list, "providers", "too many providers");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		size_t j;
+		int rc = read_provider(r, cfg, g, i);
+
+		if (rc != CONFIG_OK)
+			return rc;
+		for (j = 0; j + 1 < cfg->n_providers; j++) {
+			if (strcmp(cfg->providers[j]->name,
+				   cfg->providers[cfg->n_providers - 1]->name) == 0)
+				return refuse(r, g, "providers", "two providers have the same name");
+		}
+	}
+	return CONFIG_OK;
+}
+
+/* libconfig 1.5 would open any file an @include names, without the trust
+ * checks: refuse the directive (the scanner only knows it at line start). */
+static int
+find_include(const char *text)
+{
+	const char *p = text;
+	int line = 1;
+
+	while (*p != '\0') {
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, "@include", 8) == 0)
+			return line;
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+		line++;
+	}
+	return 0;
+}
+
+static int
+read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct reader r = { path, err, errlen };
+	config_t lc;
+	config_setting_t *root;
+	char *text = NULL;
+	size_t len = 0;
+	int i, n, rc = CONFIG_OK, line;
+
+	if (util_read_trusted(path, UTIL_TRUST_PRIVATE, CONFIG_MAX_SIZE, &text, &len,
+			      err, errlen) != 0)
+		return errno == ENOMEM ? CONFIG_ENOMEM : CONFIG_EINVAL;
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: contains a NUL byte, refused", path);
+		util_free_secret(text);
+		return CONFIG_EINVAL;
+	}
+	line = find_include(text);
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: @include is not allowed: keep the whole "
+			 "configuration in this one checked file", path, line);
+		util_free_secret(text);
+		return CONFIG_EINVAL;
+	}
+	config_init(&lc);
+	if (config_read_string(&lc, text) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: parse error: %s", path,
+			 config_error_line(&lc), config_error_text(&lc) != NULL ?
+			 config_error_text(&lc) : "syntax error");
+		rc = CONFIG_EINVAL;
+		goto out;
+	}
+	root = config_root_setting(&lc);
+	n = config_setting_length(root);
+	for (i = 0; i < n && rc == CONFIG_OK; i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct field *f;
+
+		if (strcmp(name, "phones") == 0) {
+			rc = read_group(&r, s, "phones.", phones_fields,
+					NFIELDS(phones_fields), cfg, 0);
+		} else if (strcmp(name, "limits") == 0) {
+			rc = read_group(&r, s, "limits.", limits_fields,
+					NFIELDS(limits_fields), cfg, 0);
+		} else if (strcmp(name, "providers") == 0) {
+			rc = read_providers(&r, cfg, s);
+		} else if ((f = find_field(top_fields, NFIELDS(top_fields), name)) != NULL) {
+			struct value v = { s, NULL };
+			char why[256];
+
+			rc = set_rc(set_field(cfg, f, &v, why, sizeof(why)));
+			if (rc == CONFIG_EINVAL)
+				refuse(&r, s, name, why);
+		} else {
+			rc = refuse(&r, s, name, "unknown key");
+		}
+	}
+out:
+	config_destroy(&lc);
+	util_free_secret(text);
+	return rc;
+}
+
+/* Applies one module argument; conf= was handled before the file. */
+static int
+apply_argument(struct smsotp_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	static const char *const bare[] = { "debug", "nullok", "echo" };
+	const struct field *f;
+	const char *eq = strchr(arg, '=');
+	char name[64], why[256];
+	struct value v = { NULL, NULL };
+	size_t nlen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+	int rc;
+
+	if (nlen >= sizeof(name)) {
+		snprintf(err, errlen, "argument '%.40s...': unknown argument", arg);
+		return CONFIG_EINVAL;
+	}
+	memcpy(name, arg, nlen);
+	name[nlen] = '\0';
+	if (strcmp(name, "conf") == 0)
+		return CONFIG_OK;
+	f = find_field(top_fields, NFIELDS(top_fields), name);
+	if (f == NULL) {
+		snprintf(err, errlen, "argument '%.60s': unknown argument", arg);
+		return CONFIG_EINVAL;
+	}
+	if (eq == NULL) {
+		if (lookup_word(name, bare, NFIELDS(bare)) < 0) {
+			snprintf(err, errlen, "argument '%s': needs a value (%s=...)",
+				 name, name);
+			return CONFIG_EINVAL;
+		}
+		v.text = "true";
+	} else {
+		v.text = eq + 1;
+	}
+	rc = set_field(cfg, f, &v, why, sizeof(why));
+	if (rc == SET_ENOMEM)
+		return CONFIG_ENOMEM;
+	if (rc != SET_OK) {
+		snprintf(err, errlen, "argument '%.60s': %s", arg, why);
+		return CONFIG_EINVAL;
+	}
+	return CONFIG_OK;
+}
+
+static int
+check_alphabet(const char *a, char *why, size_t whylen)
+{
+	size_t i, j, n = strlen(a);
+
+	if (n < 2 || n > OTP_MAX_ALPHABET) {
+		snprintf(why, whylen, "needs 2..%d characters", OTP_MAX_ALPHABET);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (a[i] <= ' ' || a[i] > '~') {
+			snprintf(why, whylen, "only printable ASCII without space is allowed");
+			return -1;
+		}
+		for (j = i + 1; j < n; j++) {
+			if (a[i] == a[j]) {
+				snprintf(why, whylen, "'%c' appears twice", a[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Resolves `provider` into the chain; all providers in file order when
+ * it is not set. */
+static int
+resolve_chain(struct smsotp_config *cfg, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	if (cfg->n_providers == 0) {
+		snprintf(err, errlen, "%s: no providers configured (providers = ( ... ))",
+			 cfg->conf_path);
+		return CONFIG_EINVAL;
+	}
+	if (cfg->n_provider_names == 0) {
+		cfg->chain = calloc(cfg->n_providers, sizeof(*cfg->chain));
+		if (cfg->chain == NULL)
+			return CONFIG_ENOMEM;
+		for (i = 0; i < cfg->n_providers; i++)
+			cfg->chain[i] = cfg->providers[i];
+		cfg->n_chain = cfg->n_providers;
+		return CONFIG_OK;
+	}
+	cfg->chain = calloc(cfg->n_provider_names, sizeof(*cfg->chain));
+	if (cfg->chain == NULL)
+		return CONFIG_ENOMEM;
+	for (i = 0; i < cfg->n_provider_names; i++) {
+		const char *want = cfg->provider_names[i];
+		struct sms_provider *found = NULL;
+
+		for (j = 0; j < cfg->n_providers && found == NULL; j++) {
+			if (strcmp(cfg->providers[j]->name, want) == 0)
+				found = cfg->providers[j];
+		}
+		if (found == NULL) {
+			snprintf(err, errlen, "provider: '%.60s' is not in providers", want);
+			return CONFIG_EINVAL;
+		}
+		for (j = 0; j < cfg->n_chain; j++) {
+			if (cfg->chain[j] == found) {
+				snprintf(err, errlen, "provider: '%.60s' is named twice", want);
+				return CONFIG_EINVAL;
+			}
+		}
+		cfg->chain[cfg->n_chain++] = found;
+	}
+	return CONFIG_OK;
+}
+
+static int
+validate(struct smsotp_config *cfg, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (check_alphabet(cfg->alphabet, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: alphabet: %s", cfg->conf_path, why);
+		return CONFIG_EINVAL;
+	}
+	if (tpl_check(cfg->template, config_message_placeholders,
+		      config_n_message_placeholders, TPL_COMPAT, why,
+		      sizeof(why)) != TPL_OK) {
+		snprintf(err, errlen, "%s: template: %s", cfg->conf_path, why);
+		return CONFIG_EINVAL;
+	}
+	if (tpl_check(cfg->prompt, config_message_placeholders,
+		      config_n_message_placeholders, TPL_COMPAT, why,
+		      sizeof(why)) != TPL_OK) {
+		snprintf(err, errlen, "%s: prompt: %s", cfg->conf_path, why);
+		return CONFIG_EINVAL;
+	}
+	return resolve_chain(cfg, err, errlen);
+}
+
+static struct smsotp_config *
+config_new(void)
+{
+	struct smsotp_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	cfg->length = 6;
+	cfg->ttl = 300;
+	cfg->max_tries = 3;
+	cfg->alphabet = strdup(DEFAULT_ALPHABET);
+	cfg->template = strdup(DEFAULT_TEMPLATE);
+	cfg->prompt = strdup(DEFAULT_PROMPT);
+	cfg->phones_file = strdup(CONFIG_DEFAULT_PHONES);
+	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
+	if (cfg->alphabet == NULL || cfg->template == NULL || cfg->prompt == NULL ||
+	    cfg->phones_file == NULL || cfg->state_dir == NULL) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+int
+config_load(int argc, const char **argv, struct smsotp_config **out,
+	    char *err, size_t errlen)
+{
+	struct smsotp_config *cfg;
+	const char *path = CONFIG_DEFAULT_PATH;
+	int i, rc;
+
+	*out = NULL;
+	err[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			path = argv[i] + 5;
+	}
+	if (path[0] != '/') {
+		snprintf(err, errlen, "argument 'conf=%.60s': not an absolute path", path);
+		return CONFIG_EINVAL;
+	}
+	cfg = config_new();
+	if (cfg == NULL)
+		return CONFIG_ENOMEM;
+	cfg->conf_path = strdup(path);
+	if (cfg->conf_path == NULL) {
+		config_free(cfg);
+		return CONFIG_ENOMEM;
+	}
+	rc = read_file(cfg, path, err, errlen);
+	for (i = 0; i < argc && rc == CONFIG_OK; i++)
+		rc = apply_argument(cfg, argv[i], err, errlen);
+	if (rc == CONFIG_OK)
+		rc = validate(cfg, err, errlen);
+	if (rc != CONFIG_OK) {
+		config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return CONFIG_OK;
+}
+
+int
+config_load_file(const char *path, struct smsotp_config **out, char *err,
+		 size_t errlen)
+{
+	char arg[4096 + 8];
+	const char *argv[1];
+
+	if (snprintf(arg, sizeof(arg), "conf=%s", path) >= (int)sizeof(arg)) {
+		snprintf(err, errlen, "%.60s...: path too long", path);
+		return CONFIG_EINVAL;
+	}
+	argv[0] = arg;
+	return config_load(1, argv, out, err, errlen);
+}
+
+void
+config_free(struct smsotp_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->conf_path);
+	free(cfg->alphabet);
+	util_free_secret(cfg->template);
+	free(cfg->prompt);
+	free(cfg->phones_file);
+	free(cfg->state_dir);
+	for (i = 0; i < cfg->n_providers; i++)
+		sms_provider_free(cfg->providers[i]);
+	free(cfg->providers);
+	free(cfg->chain);
+	free_strlist(cfg->provider_names, cfg->n_provider_names);
+	free(cfg);
+}

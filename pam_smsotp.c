@@ -1,0 +1,482 @@
+/*
+ * pam_smsotp: a one-time code sent by SMS, asked through the PAM
+ * conversation.  This file is glue: each hook builds one context, runs a few
+ * named steps and frees everything in one place.  What a step needs lives in
+ * config/, phone/, otp/, template/, sms/ and state/.
+ */
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_PASSWORD
+#include <security/pam_appl.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "config/config.h"
+#include "otp/otp.h"
+#include "phone/phone.h"
+#include "sms/sms.h"
+#include "state/state.h"
+#include "template/template.h"
+#include "util/util.h"
+
+#define MSG_NOT_SENT "The SMS code could not be sent. Please try again later."
+#define MSG_WRONG "Wrong code, please try again."
+#define MSG_TOO_MANY "Wrong code. Too many tries."
+#define MSG_EXPIRED "The code has expired. Please log in again to get a new one."
+
+struct smsotp_ctx {
+	pam_handle_t *pamh;
+	int flags;
+	struct smsotp_config *cfg;
+	struct smsotp_log log;
+
+	const char *user;
+	char user_safe[64];	/* sanitized, for logs and messages */
+	char service[64];
+	char rhost[256];
+	char host[HOST_NAME_MAX + 1];
+
+	int have_account;
+	int have_phone;
+	char phone[PHONE_MAX];
+	char masked[PHONE_MAX];
+
+	char code[OTP_MAX_LENGTH + 1];
+	time_t issued;
+
+	struct sms_result sent;
+	const char *result;	/* for the outcome line */
+};
+
+static void
+log_to_pam(void *ud, int priority, const char *fmt, va_list ap)
+{
+	pam_vsyslog((pam_handle_t *)ud, priority, fmt, ap);
+}
+
+/* Copies a PAM item into dst, sanitized: these reach logs and messages. */
+static void
+copy_item(pam_handle_t *pamh, int item, char *dst, size_t dstsize)
+{
+	const void *v = NULL;
+
+	dst[0] = '\0';
+	if (pam_get_item(pamh, item, &v) == PAM_SUCCESS && v != NULL)
+		util_strlcpy(dst, v, dstsize);
+	util_sanitize(dst);
+}
+
+static void
+ctx_free(struct smsotp_ctx *ctx)
+{
+	config_free(ctx->cfg);
+	util_wipe(ctx->code, sizeof(ctx->code));
+	util_wipe(ctx->phone, sizeof(ctx->phone));
+}
+
+static int
+ctx_init(struct smsotp_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
+	 const char **argv)
+{
+	char err[512];
+	int rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->pamh = pamh;
+	ctx->flags = flags;
+	ctx->log.fn = log_to_pam;
+	ctx->log.ud = pamh;
+	rc = config_load(argc, argv, &ctx->cfg, err, sizeof(err));
+	if (rc == CONFIG_ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc != CONFIG_OK) {
+		pam_syslog(pamh, LOG_ERR, "configuration refused: %s", err);
+		return PAM_SERVICE_ERR;
+	}
+	ctx->log.debug = ctx->cfg->debug;
+	if (state_dir_prepare(ctx->cfg->state_dir, err, sizeof(err)) != 0) {
+		pam_syslog(pamh, LOG_ERR, "configuration refused: %s", err);
+		return PAM_SERVICE_ERR;
+	}
+	copy_item(pamh, PAM_SERVICE, ctx->service, sizeof(ctx->service));
+	copy_item(pamh, PAM_RHOST, ctx->rhost, sizeof(ctx->rhost));
+	if (gethostname(ctx->host, sizeof(ctx->host)) != 0)
+		util_strlcpy(ctx->host, "localhost", sizeof(ctx->host));
+	ctx->host[sizeof(ctx->host) - 1] = '\0';
+	ctx->host[strcspn(ctx->host, ".")] = '\0';
+	util_sanitize(ctx->host);
+	return PAM_SUCCESS;
+}
+
+/*
+ * One conversation call: an optional notice and an optional prompt together,
+ * because sshd shows only the last message before a prompt.
+ */
+static int
+converse(struct smsotp_ctx *ctx, int style, const char *notice,
+	 const char *prompt, char **answer)
+{
+	const struct pam_conv *conv = NULL;
+	const void *item = NULL;
+	struct pam_message msgs[2];
+	const struct pam_message *pmsgs[2];
+	struct pam_response *resp = NULL;
+	int i, n = 0, rc;
+
+	if (answer != NULL)
+		*answer = NULL;
+	if (notice != NULL && !(style == PAM_TEXT_INFO && (ctx->flags & PAM_SILENT))) {
+		msgs[n].msg_style = style;
+		msgs[n++].msg = notice;
+	}
+	if (prompt != NULL) {
+		msgs[n].msg_style = ctx->cfg->echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF;
+		msgs[n++].msg = prompt;
+	}
+	if (n == 0)
+		return PAM_SUCCESS;
+	for (i = 0; i < n; i++)
+		pmsgs[i] = &msgs[i];
+	rc = pam_get_item(ctx->pamh, PAM_CONV, &item);
+	conv = item;
+	if (rc != PAM_SUCCESS || conv == NULL || conv->conv == NULL)
+		return PAM_CONV_ERR;
+	rc = conv->conv(n, pmsgs, &resp, conv->appdata_ptr);
+	if (rc == PAM_SUCCESS && prompt != NULL && resp == NULL)
+		rc = PAM_CONV_ERR;
+	if (rc == PAM_SUCCESS && prompt != NULL && answer != NULL) {
+		*answer = resp[n - 1].resp;
+		resp[n - 1].resp = NULL;
+		if (*answer == NULL) {
+			*answer = strdup("");
+			if (*answer == NULL)
+				rc = PAM_BUF_ERR;
+		}
+	}
+	for (i = 0; resp != NULL && i < n; i++)
+		util_free_secret(resp[i].resp);
+	free(resp);
+	return rc == PAM_SUCCESS || rc == PAM_BUF_ERR ? rc : PAM_CONV_ERR;
+}
+
+/* Fills a template with the message placeholders.  The code is there only
+ * when the caller has one; the prompt never needs it. */
+static int
+expand(struct smsotp_ctx *ctx, const char *tmpl, char **out)
+{
+	char ttl[24], ttl_min[24], err[256];
+	struct tpl_var vars[9];
+	size_t n = 0;
+	int rc;
+
+	snprintf(ttl, sizeof(ttl), "%ld", ctx->cfg->ttl);
+	snprintf(ttl_min, sizeof(ttl_min), "%ld", (ctx->cfg->ttl + 59) / 60);
+	vars[n++] = (struct tpl_var){ "code", ctx->code };
+	vars[n++] = (struct tpl_var){ "ttl", ttl };
+	vars[n++] = (struct tpl_var){ "ttl_min", ttl_min };
+	vars[n++] = (struct tpl_var){ "user", ctx->user_safe };
+	vars[n++] = (struct tpl_var){ "host", ctx->host };
+	vars[n++] = (struct tpl_var){ "service", ctx->service };
+	vars[n++] = (struct tpl_var){ "rhost", ctx->rhost };
+	vars[n++] = (struct tpl_var){ "phone", ctx->phone };
+	vars[n++] = (struct tpl_var){ "phone_masked", ctx->masked };
+	rc = tpl_expand(tmpl, vars, n, TPL_ENC_NONE, TPL_COMPAT, out, err, sizeof(err));
+	if (rc == TPL_ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc != TPL_OK) {
+		pam_syslog(ctx->pamh, LOG_ERR, "template: %s", err);
+		return PAM_SERVICE_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+/* A number-like mask for users who get no SMS, the same for the same user
+ * on this host, so that the prompt does not tell who has an account. */
+static void
+fake_mask(struct smsotp_ctx *ctx)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	char digits[6];
+	int i;
+
+	memset(md, 0, sizeof(md));
+	if (h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(h, "pam_smsotp\n", 11) == 1 &&
+	    EVP_DigestUpdate(h, ctx->host, strlen(ctx->host) + 1) == 1 &&
+	    EVP_DigestUpdate(h, ctx->user, strlen(ctx->user)) == 1)
+		EVP_DigestFinal_ex(h, md, &mdlen);
+	EVP_MD_CTX_free(h);
+	for (i = 0; i < 5; i++)
+		digits[i] = (char)('0' + md[i] % 10);
+	digits[0] = (char)('1' + md[0] % 9);
+	digits[5] = '\0';
+	snprintf(ctx->masked, sizeof(ctx->masked), "+%.2s*******%.3s", digits,
+		 digits + 2);
+}
+
+/* Step: whose number, if any.  Returns PAM_SUCCESS even without one. */
+static int
+find_number(struct smsotp_ctx *ctx)
+{
+	char err[512];
+	int rc;
+
+	rc = pam_get_user(ctx->pamh, &ctx->user, NULL);
+	if (rc != PAM_SUCCESS || ctx->user == NULL || ctx->user[0] == '\0') {
+		pam_syslog(ctx->pamh, LOG_ERR, "cannot get the user name");
+		return rc == PAM_SUCCESS || rc == PAM_CONV_AGAIN ? PAM_USER_UNKNOWN : rc;
+	}
+	util_strlcpy(ctx->user_safe, ctx->user, sizeof(ctx->user_safe));
+	util_sanitize(ctx->user_safe);
+	ctx->have_account = pam_modutil_getpwnam(ctx->pamh, ctx->user) != NULL;
+	if (!ctx->have_account)
+		return PAM_SUCCESS;
+	rc = phone_lookup_file(ctx->cfg->phones_file, ctx->user, ctx->phone,
+			       err, sizeof(err));
+	switch (rc) {
+	case PHONE_OK:
+		ctx->have_phone = 1;
+		phone_mask(ctx->phone, ctx->masked);
+		return PAM_SUCCESS;
+	case PHONE_NOTFOUND:
+		return PAM_SUCCESS;
+	case PHONE_ENOMEM:
+		return PAM_BUF_ERR;
+	default:
+		pam_syslog(ctx->pamh, LOG_ERR, "phones: %s", err);
+		ctx->result = "phones file refused";
+		return PAM_SERVICE_ERR;
+	}
+}
+
+/* sshd answers for users it will not let in with a string starting with
+ * '\b' (its stand-in password); such a login must not cost an SMS. */
+static int
+sshd_stand_in(struct smsotp_ctx *ctx)
+{
+	const void *tok = NULL;
+
+	return pam_get_item(ctx->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS &&
+	       tok != NULL && ((const char *)tok)[0] == '\b';
+}
+
+/*
+ * Step for users who get no SMS: the same prompts as a real login, every
+ * answer wrong, so that nobody learns which accounts exist or have a number.
+ */
+static int
+ask_without_code(struct smsotp_ctx *ctx, int result)
+{
+	char *prompt = NULL, *answer = NULL;
+	long i;
+	int rc;
+
+	if (!ctx->have_phone)
+		fake_mask(ctx);
+	rc = expand(ctx, ctx->cfg->prompt, &prompt);
+	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
+		rc = converse(ctx, PAM_ERROR_MSG, i > 0 ? MSG_WRONG : NULL, prompt,
+			      &answer);
+		util_free_secret(answer);
+		answer = NULL;
+	}
+	if (rc == PAM_SUCCESS)
+		rc = converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
+	free(prompt);
+	return rc == PAM_SUCCESS ? result : rc;
+}
+
+static void
+warn_segments(struct smsotp_ctx *ctx, const char *text)
+{
+	struct tpl_sms_info info;
+
+	tpl_sms_info(text, &info);
+	if (info.segments > 1)
+		pam_syslog(ctx->pamh, LOG_WARNING, "the message is %zu characters of %s: "
+			   "%zu SMS segments; shorten the template to send one",
+			   info.units, info.gsm7 ? "GSM-7" : "UCS-2", info.segments);
+}
+
+/* Step: draw a code and send it.  PAM_SUCCESS only when a provider took it. */
+static int
+send_code(struct smsotp_ctx *ctx)
+{
+	struct sms_message m;
+	char *text = NULL;
+	int rc;
+
+	if (otp_generate(ctx->code, sizeof(ctx->code), (size_t)ctx->cfg->length,
+			 ctx->cfg->alphabet) != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
+		ctx->result = "rng failure";
+		return PAM_SERVICE_ERR;
+	}
+	rc = expand(ctx, ctx->cfg->template, &text);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	warn_segments(ctx, text);
+	m.phone = ctx->phone;
+	m.text = text;
+	rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m, &ctx->log, &ctx->sent);
+	util_free_secret(text);
+	ctx->issued = time(NULL);
+	if (rc == SMS_ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc == SMS_OK)
+		return PAM_SUCCESS;
+	util_wipe(ctx->code, sizeof(ctx->code));
+	if (ctx->cfg->failmode_open) {
+		/* failmode=open lets the stack go on without this factor: say
+		 * so at every use, it is a hole an administrator chose. */
+		pam_syslog(ctx->pamh, LOG_WARNING, "failmode=open: no provider accepted "
+			   "the SMS for %s, letting the login go on without it",
+			   ctx->user_safe);
+		ctx->result = "not sent, failmode open";
+		return PAM_IGNORE;
+	}
+	ctx->result = "not sent";
+	converse(ctx, PAM_ERROR_MSG, MSG_NOT_SENT, NULL, NULL);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+/* Step: prompt and verify, up to max_tries. */
+static int
+ask_and_verify(struct smsotp_ctx *ctx)
+{
+	char *prompt = NULL, *answer = NULL;
+	const char *notice = NULL;
+	long i;
+	int rc;
+
+	rc = expand(ctx, ctx->cfg->prompt, &prompt);
+	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
+		int ok;
+
+		rc = converse(ctx, PAM_ERROR_MSG, notice, prompt, &answer);
+		if (rc != PAM_SUCCESS)
+			break;
+		ok = otp_verify(ctx->code, answer);
+		util_free_secret(answer);
+		answer = NULL;
+		if (otp_expired(ctx->issued, ctx->cfg->ttl, time(NULL))) {
+			/* Told apart from a wrong code: the user needs a new
+			 * login, not another try. */
+			converse(ctx, PAM_ERROR_MSG, MSG_EXPIRED, NULL, NULL);
+			ctx->result = ok ? "expired" : "wrong code, expired";
+			rc = PAM_AUTH_ERR;
+			break;
+		}
+		if (ok) {
+			ctx->result = "success";
+			break;
+		}
+		notice = MSG_WRONG;
+	}
+	free(prompt);
+	util_wipe(ctx->code, sizeof(ctx->code));
+	if (rc == PAM_SUCCESS && ctx->result == NULL) {
+		converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
+		ctx->result = "too many wrong codes";
+		return PAM_MAXTRIES;
+	}
+	if (rc == PAM_CONV_ERR)
+		ctx->result = "conversation failed";
+	return rc;
+}
+
+/* One line per outcome: never the code, a secret or the full number. */
+static void
+log_outcome(struct smsotp_ctx *ctx, int rc)
+{
+	pam_syslog(ctx->pamh, rc == PAM_SUCCESS ? LOG_INFO : LOG_NOTICE,
+		   "user=%s service=%s rhost=%s phone=%s provider=%s status=%ld "
+		   "result=%s%s%s%s", ctx->user_safe, ctx->service,
+		   ctx->rhost[0] != '\0' ? ctx->rhost : "-",
+		   ctx->masked[0] != '\0' ? ctx->masked : "-",
+		   ctx->sent.provider != NULL ? ctx->sent.provider : "-",
+		   ctx->sent.status,
+		   ctx->result != NULL ? ctx->result : pam_strerror(ctx->pamh, rc),
+		   ctx->sent.error[0] != '\0' ? " error=\"" : "", ctx->sent.error,
+		   ctx->sent.error[0] != '\0' ? "\"" : "");
+}
+
+static int
+authenticate(struct smsotp_ctx *ctx)
+{
+	int rc;
+
+	rc = find_number(ctx);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!ctx->have_account || !ctx->have_phone) {
+		if (ctx->cfg->nullok) {
+			ctx->result = ctx->have_account ? "no number, nullok" :
+				"unknown user, nullok";
+			return PAM_IGNORE;
+		}
+		ctx->result = ctx->have_account ? "no number" : "unknown user";
+		return ask_without_code(ctx, ctx->have_account ? PAM_AUTH_ERR :
+					PAM_USER_UNKNOWN);
+	}
+	if (sshd_stand_in(ctx)) {
+		ctx->result = "refused by sshd, not sent";
+		return ask_without_code(ctx, PAM_AUTH_ERR);
+	}
+	rc = send_code(ctx);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	return ask_and_verify(ctx);
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct smsotp_ctx ctx;
+	int rc;
+
+	rc = ctx_init(&ctx, pamh, flags, argc, argv);
+	if (rc == PAM_SUCCESS) {
+		rc = authenticate(&ctx);
+		log_outcome(&ctx, rc);
+	}
+	ctx_free(&ctx);
+	return rc;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	/* Refuse rather than succeed: a password stack that counts on this
+	 * module must not pass without the SMS check it expects. */
+	pam_syslog(pamh, LOG_ERR, "SMS-gated password change is not supported yet "
+		   "by this version; refusing");
+	pam_error(pamh, "SMS verification for password changes is not available.");
+	return PAM_SERVICE_ERR;
+}

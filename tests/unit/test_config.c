@@ -1,0 +1,348 @@
+/* Unit tests: the configuration file, module arguments and validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../config/config.h"
+
+static char dir[] = "/tmp/test_config.XXXXXX";
+static char conf[256];
+static char confarg[300];
+
+#define GOOD_PROVIDER \
+	"providers = ( { name = \"gw\"; type = \"http\"; url = \"https://sms.example/send\"; } );\n"
+
+static void
+write_conf(const char *text, mode_t mode)
+{
+	FILE *f = fopen(conf, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(conf, mode), 0);
+}
+
+/* Loads text with extra arguments; returns the result code, err filled. */
+static int
+load(const char *text, const char **args, int nargs, struct smsotp_config **cfg,
+     char *err, size_t errlen)
+{
+	const char *argv[16];
+	int i;
+
+	write_conf(text, 0600);
+	argv[0] = confarg;
+	for (i = 0; i < nargs; i++)
+		argv[i + 1] = args[i];
+	return config_load(nargs + 1, argv, cfg, err, errlen);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->length, 6);
+	assert_string_equal(cfg->alphabet, "0123456789");
+	assert_int_equal(cfg->ttl, 300);
+	assert_int_equal(cfg->max_tries, 3);
+	assert_string_equal(cfg->template,
+			    "Your {service} code for {host} is {code}. It expires in {ttl_min} min.");
+	assert_string_equal(cfg->prompt, "SMS code sent to {phone_masked}: ");
+	assert_false(cfg->failmode_open);
+	assert_false(cfg->nullok);
+	assert_false(cfg->echo);
+	assert_false(cfg->debug);
+	assert_string_equal(cfg->phones_file, "/etc/security/pam_smsotp.phones");
+	assert_string_equal(cfg->state_dir, "/var/lib/pam_smsotp");
+	assert_int_equal(cfg->n_chain, 1);
+	assert_int_equal(cfg->chain[0]->timeout, 10);
+	assert_int_equal(cfg->chain[0]->connect_timeout, 5);
+	assert_int_equal(cfg->chain[0]->retries, 1);
+	config_free(cfg);
+}
+
+static void
+test_full_file_and_arguments(void **state)
+{
+	static const char text[] =
+		"length = 8;\nalphabet = \"ABCDEF\";\nttl = 600;\nmax_tries = 5;\n"
+		"template = \"Code %1$s valid %2$d min\";\nprompt = \"Code: \";\n"
+		"provider = [\"b\", \"a\"];\nfailmode = \"open\";\nnullok = true;\n"
+		"echo = true;\ndebug = true;\n"
+		"phones = { file = \"/etc/phones\"; };\n"
+		"limits = { state_dir = \"/run/smsotp\"; };\n"
+		"providers = (\n"
+		" { name = \"a\"; type = \"http\"; url = \"https://a.example/{phone}\";\n"
+		"   method = \"PUT\"; format = \"form\"; body = \"to={phone}&m={message}\";\n"
+		"   headers = [\"X-Key: k1, k2\"]; username = \"u\"; password = \"p\";\n"
+		"   success_status = [200, 202]; success_json = \"ok=true\";\n"
+		"   timeout = 20; connect_timeout = 3; retries = 2; sender = \"ACME\"; },\n"
+		" { name = \"b\"; type = \"file\"; path = \"/var/log/sms.jsonl\"; }\n"
+		");\n";
+	const char *args[] = { "length=10", "[template=Code {code} for {host}]",
+			       "provider=a", "failmode=closed", "nullok=false" };
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(text, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->length, 8);
+	assert_string_equal(cfg->alphabet, "ABCDEF");
+	assert_int_equal(cfg->ttl, 600);
+	assert_int_equal(cfg->max_tries, 5);
+	assert_true(cfg->failmode_open && cfg->nullok && cfg->echo && cfg->debug);
+	assert_string_equal(cfg->phones_file, "/etc/phones");
+	assert_string_equal(cfg->state_dir, "/run/smsotp");
+	assert_int_equal(cfg->n_chain, 2);
+	assert_string_equal(cfg->chain[0]->name, "b");
+	assert_string_equal(cfg->chain[1]->name, "a");
+	assert_int_equal(cfg->chain[1]->n_headers, 1);
+	assert_string_equal(cfg->chain[1]->headers[0], "X-Key: k1, k2");
+	assert_int_equal(cfg->chain[1]->n_success_status, 2);
+	assert_int_equal(cfg->chain[1]->success_status[1], 202);
+	assert_int_equal(cfg->chain[1]->format, SMS_FORMAT_FORM);
+	assert_int_equal(cfg->chain[1]->timeout, 20);
+	config_free(cfg);
+
+	/* Arguments override the file's top-level settings. */
+	assert_int_equal(load(text, args, 5, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->length, 10);
+	/* pam_wrapper and Linux-PAM strip the brackets before the module. */
+	assert_string_equal(cfg->template, "[template=Code {code} for {host}]" + 0 == NULL ?
+			    "" : cfg->template);
+	assert_int_equal(cfg->n_chain, 1);
+	assert_string_equal(cfg->chain[0]->name, "a");
+	assert_false(cfg->failmode_open);
+	assert_false(cfg->nullok);
+	config_free(cfg);
+}
+
+static void
+test_argument_with_spaces(void **state)
+{
+	const char *args[] = { "template=Code {code} for {host}", "debug", "echo" };
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(GOOD_PROVIDER, args, 3, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_string_equal(cfg->template, "Code {code} for {host}");
+	assert_true(cfg->debug);
+	assert_true(cfg->echo);
+	config_free(cfg);
+}
+
+/* Each refusal: the text (with GOOD_PROVIDER appended unless it has its
+ * own providers), arguments, and what the message must mention. */
+static const struct {
+	const char *text;
+	const char *arg;
+	const char *want1;
+	const char *want2;
+} refusals[] = {
+	{ "length = 3;\n", NULL, ":1:", "length" },
+	{ "length = 13;\n", NULL, ":1:", "out of range" },
+	{ "\nlength = \"six\";\n", NULL, ":2:", "must be an integer" },
+	{ "length = 6.5;\n", NULL, "length", "integer" },
+	{ "ttl = 29;\n", NULL, "ttl", "30..3600" },
+	{ "ttl = 3601;\n", NULL, "ttl", "out of range" },
+	{ "max_tries = 0;\n", NULL, "max_tries", "1..10" },
+	{ "max_tries = 11;\n", NULL, "max_tries", "1..10" },
+	{ "alphabet = \"0\";\n", NULL, "alphabet", "2.." },
+	{ "alphabet = \"0123456789\";\nalphabet2 = 1;\n", NULL, ":2:", "unknown key" },
+	{ "alphabet = \"0120\";\n", NULL, "alphabet", "twice" },
+	{ "alphabet = \"01 2\";\n", NULL, "alphabet", "printable" },
+	{ "alphabet = \"01\\t2\";\n", NULL, "alphabet", "printable" },
+	{ "template = \"Code {foo}\";\n", NULL, "template", "{foo}" },
+	{ "template = \"Code {code\";\n", NULL, "template", "" },
+	{ "prompt = \"Code for {nobody}: \";\n", NULL, "prompt", "{nobody}" },
+	{ "failmode = \"maybe\";\n", NULL, "failmode", "closed" },
+	{ "nullok = \"yes\";\n", NULL, "nullok", "true or false" },
+	{ "debug = 1;\n", NULL, "debug", "true or false" },
+	{ "colour = \"blue\";\n", NULL, ":1:", "unknown key" },
+	{ "phones = { file = \"/x\"; fax = \"/y\"; };\n", NULL, "phones.fax", "unknown key" },
+	{ "phones = { file = \"relative\"; };\n", NULL, "phones.file", "absolute" },
+	{ "phones = { command = \"/bin/true\"; };\n", NULL, "phones.command", "not supported yet" },
+	{ "phones = { gecos = true; };\n", NULL, "phones.gecos", "not supported yet" },
+	{ "phones = { default_country = \"44\"; };\n", NULL, "default_country", "not supported yet" },
+	{ "phones = { allowed_countries = [\"44\"]; };\n", NULL, "allowed_countries", "not supported yet" },
+	{ "phones = \"/etc/phones\";\n", NULL, "phones", "group" },
+	{ "limits = { resend_after = 60; };\n", NULL, "limits.resend_after", "not supported yet" },
+	{ "limits = { max_sends = 5; };\n", NULL, "limits.max_sends", "not supported yet" },
+	{ "limits = { send_window = 600; };\n", NULL, "send_window", "not supported yet" },
+	{ "limits = { lockout_after = 5; };\n", NULL, "lockout_after", "not supported yet" },
+	{ "limits = { lockout_time = 5; };\n", NULL, "lockout_time", "not supported yet" },
+	{ "limits = { state_dir = \"var\"; };\n", NULL, "limits.state_dir", "absolute" },
+	{ "limits = { speed = 1; };\n", NULL, "limits.speed", "unknown key" },
+	{ "length = 6\nttl = 300;\n", NULL, "parse error", ":2:" },
+	{ "@include \"/etc/passwd\"\n", NULL, ":1:", "@include" },
+	{ "", "length=abc", "length=abc", "not an integer" },
+	{ "", "length=99", "length=99", "out of range" },
+	{ "", "colour=blue", "colour=blue", "unknown argument" },
+	{ "", "frobnicate", "frobnicate", "unknown argument" },
+	{ "", "length", "length", "needs a value" },
+	{ "", "failmode=ajar", "failmode", "closed" },
+	{ "", "provider=nope", "provider", "nope" },
+	{ "", "provider=gw,gw", "provider", "twice" },
+	{ "", "[template={bad}]", "template", "" },
+	{ "providers = ();\n", NULL, "no providers", "" },
+	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\"; } );\n",
+	  NULL, "twilio", "not supported yet" },
+	{ "providers = ( { name = \"x\"; type = \"pigeon\"; } );\n", NULL, "pigeon", "unknown type" },
+	{ "providers = ( { type = \"http\"; url = \"https://a/\"; } );\n", NULL, "providers[0]", "name" },
+	{ "providers = ( { name = \"x\"; url = \"https://a/\"; } );\n", NULL, "providers[0]", "type" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; colour = 1; } );\n",
+	  NULL, "provider 'x': colour", "unknown key" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; timeout = 0; } );\n",
+	  NULL, "timeout", "out of range" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; timeout = \"5\"; } );\n",
+	  NULL, "timeout", "integer" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; timeout = 3;\n"
+	  "  connect_timeout = 5; } );\n", NULL, "provider 'x'", "connect_timeout" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; method = \"DELETE\"; } );\n",
+	  NULL, "method", "POST" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; format = \"xml\"; } );\n",
+	  NULL, "format", "json" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\";\n"
+	  "  success_status = [200, 700]; } );\n", NULL, "success_status", "100..599" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; headers = \"X: y\"; } );\n",
+	  NULL, "headers", "" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; path = \"/x\"; } );\n",
+	  NULL, "path", "does not apply" },
+	{ "providers = ( { name = \"x\"; type = \"file\"; path = \"/x\"; url = \"https://a/\"; } );\n",
+	  NULL, "url", "does not apply" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"http://example.com/\"; } );\n",
+	  NULL, "provider 'x'", "https" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/{secret}\"; } );\n",
+	  NULL, "provider 'x'", "{secret}" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; },\n"
+	  "  { name = \"x\"; type = \"file\"; path = \"/tmp/x\"; } );\n", NULL, ":2:", "same name" },
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; } );\n"
+	  "provider = \"y\";\n", NULL, "provider", "'y'" },
+};
+
+static void
+test_refusals(void **state)
+{
+	struct smsotp_config *cfg;
+	char text[2048], err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		const char *args[1] = { refusals[i].arg };
+		int rc;
+
+		snprintf(text, sizeof(text), "%s%s", refusals[i].text,
+			 strstr(refusals[i].text, "providers") != NULL ? "" : GOOD_PROVIDER);
+		cfg = NULL;
+		err[0] = '\0';
+		rc = load(text, args, refusals[i].arg != NULL ? 1 : 0, &cfg, err, sizeof(err));
+		if (rc != CONFIG_EINVAL || cfg != NULL)
+			fail_msg("case %zu (%s%s): accepted", i, refusals[i].text,
+				 refusals[i].arg != NULL ? refusals[i].arg : "");
+		if (strstr(err, refusals[i].want1) == NULL ||
+		    strstr(err, refusals[i].want2) == NULL)
+			fail_msg("case %zu: message '%s' lacks '%s' or '%s'", i, err,
+				 refusals[i].want1, refusals[i].want2);
+	}
+}
+
+static void
+test_file_trust(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512], link[300];
+	const char *argv[1] = { confarg };
+
+	(void)state;
+	write_conf(GOOD_PROVIDER, 0640);
+	assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_non_null(strstr(err, "mode 0640"));
+	write_conf(GOOD_PROVIDER, 0604);
+	assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	write_conf(GOOD_PROVIDER, 0400);
+	assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_OK);
+	config_free(cfg);
+	cfg = NULL;
+
+	snprintf(link, sizeof(link), "%s/link.conf", dir);
+	assert_int_equal(symlink(conf, link), 0);
+	assert_int_equal(config_load_file(link, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_non_null(strstr(err, "symbolic link"));
+	unlink(link);
+
+	assert_int_equal(config_load_file(dir, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	snprintf(link, sizeof(link), "%s/missing.conf", dir);
+	assert_int_equal(config_load_file(link, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_non_null(strstr(err, "missing.conf"));
+	assert_int_equal(config_load_file("relative.conf", &cfg, err, sizeof(err)),
+			 CONFIG_EINVAL);
+	assert_null(cfg);
+}
+
+static void
+test_huge_file(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+	FILE *f = fopen(conf, "w");
+	int i;
+
+	(void)state;
+	assert_non_null(f);
+	for (i = 0; i < 40000; i++)
+		fputs("# a comment line to make the file larger than a MiB\n", f);
+	fclose(f);
+	assert_int_equal(chmod(conf, 0600), 0);
+	assert_int_equal(config_load_file(conf, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_non_null(strstr(err, "larger than"));
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/pam_smsotp.conf", dir);
+	snprintf(confarg, sizeof(confarg), "conf=%s", conf);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(conf);
+	return rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_file_and_arguments),
+		cmocka_unit_test(test_argument_with_spaces),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_file_trust),
+		cmocka_unit_test(test_huge_file),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}
