@@ -53,7 +53,7 @@ pam_smsotp.so: $(MOD_OBJS) build/libsmsotp.a pam_smsotp.map
 
 build/tests/%: tests/unit/%.c build/libsmsotp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fvisibility=default -o $@ $< build/libsmsotp.a \
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -DSRCDIR='"$(CURDIR)"' -o $@ $< build/libsmsotp.a \
 		$(LDFLAGS) $(DEPLIBS) -lcmocka
 
 deps:
