@@ -30,6 +30,9 @@
 #include "template/template.h"
 #include "util/util.h"
 
+/* The build hides every symbol; the hooks are all the module exports. */
+#define SMSOTP_EXPORT __attribute__((visibility("default")))
+
 #define MSG_NOT_SENT "The SMS code could not be sent. Please try again later."
 #define MSG_WRONG "Wrong code, please try again."
 #define MSG_TOO_MANY "Wrong code. Too many tries."
@@ -442,7 +445,7 @@ authenticate(struct smsotp_ctx *ctx)
 	return ask_and_verify(ctx);
 }
 
-PAM_EXTERN int
+SMSOTP_EXPORT PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct smsotp_ctx ctx;
@@ -457,7 +460,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return rc;
 }
 
-PAM_EXTERN int
+SMSOTP_EXPORT PAM_EXTERN int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	(void)pamh;
@@ -467,16 +470,16 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
-PAM_EXTERN int
+SMSOTP_EXPORT PAM_EXTERN int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)flags;
 	(void)argc;
 	(void)argv;
 	/* Refuse rather than succeed: a password stack that counts on this
 	 * module must not pass without the SMS check it expects. */
 	pam_syslog(pamh, LOG_ERR, "SMS-gated password change is not supported yet "
 		   "by this version; refusing");
-	pam_error(pamh, "SMS verification for password changes is not available.");
+	if (!(flags & PAM_SILENT))
+		pam_error(pamh, "SMS verification for password changes is not available.");
 	return PAM_SERVICE_ERR;
 }

@@ -185,7 +185,7 @@ static const struct {
 	{ "limits = { lockout_time = 5; };\n", NULL, "lockout_time", "not supported yet" },
 	{ "limits = { state_dir = \"var\"; };\n", NULL, "limits.state_dir", "absolute" },
 	{ "limits = { speed = 1; };\n", NULL, "limits.speed", "unknown key" },
-	{ "length = 6\nttl = 300;\n", NULL, "parse error", ":2:" },
+	{ "length = 6;\nttl = = 300;\n", NULL, "parse error", ":2:" },
 	{ "@include \"/etc/passwd\"\n", NULL, ":1:", "@include" },
 	{ "", "length=abc", "length=abc", "not an integer" },
 	{ "", "length=99", "length=99", "out of range" },
@@ -216,7 +216,7 @@ static const struct {
 	  NULL, "format", "json" },
 	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\";\n"
 	  "  success_status = [200, 700]; } );\n", NULL, "success_status", "100..599" },
-	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; headers = \"X: y\"; } );\n",
+	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; headers = [1, 2]; } );\n",
 	  NULL, "headers", "" },
 	{ "providers = ( { name = \"x\"; type = \"http\"; url = \"https://a/\"; path = \"/x\"; } );\n",
 	  NULL, "path", "does not apply" },
