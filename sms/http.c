@@ -1,0 +1,1384 @@
+/*
+ * sms/http: any HTTP(S) SMS API described by templates, over libcurl.
+ *
+ * One send of one provider: expand url, body and headers; then up to
+ * 1 + retries exchanges on one easy handle, all inside the provider's
+ * timeout; then judge the answer by status and success_json.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <json-c/json_object_iterator.h>
+
+#include "../template/template.h"
+#include "provider.h"
+#include "sms.h"
+
+/* First pause between tries; doubled after each. */
+#define HTTP_BACKOFF_MS 250L
+/* No retry is started with less time than this left after the pause. */
+#define HTTP_MIN_TRY_MS 100L
+
+#define HTTP_LOOPBACK_ERR "url must be https:// (http:// only to a loopback address)"
+
+/* Default bodies, in template syntax ("{{" is a literal brace). */
+static const char http_body_json[] =
+    "{{\"to\":\"{phone}\",\"from\":\"{sender}\",\"text\":\"{message}\"}}";
+static const char http_body_form[] = "to={phone}&from={sender}&text={message}";
+static const char http_body_text[] = "{message}";
+
+/* ---------------------------------------------------------------------
+ * Configuration checks
+ */
+
+static int
+http_has_ctl(const char *s, int allow_tab)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+http_is_loopback(const char *host, size_t len, int bracketed)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	if (bracketed)
+		return inet_pton(AF_INET6, buf, &a6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&a6);
+	if (strcasecmp(buf, "localhost") == 0)
+		return 1;
+	/* inet_pton takes only the dotted quad, so "127.1", "0177.0.0.1" or
+	 * "2130706433" (which some resolvers read as loopback) are refused:
+	 * failing closed is the safe direction here. */
+	return inet_pton(AF_INET, buf, &a4) == 1 &&
+	    (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+int
+sms_url_check(const char *url, int tmpl, char *err, size_t errlen)
+{
+	const char *a, *end, *at, *h, *hend, *port;
+	size_t i, n_at = 0;
+	int is_http, bracketed = 0;
+
+	if (url == NULL || url[0] == '\0') {
+		snprintf(err, errlen, "url is required");
+		return -1;
+	}
+	if (strncasecmp(url, "https://", 8) == 0) {
+		a = url + 8;
+		is_http = 0;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		a = url + 7;
+		is_http = 1;
+	} else {
+		snprintf(err, errlen, HTTP_LOOPBACK_ERR);
+		return -1;
+	}
+	for (i = 0; url[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= 0x20 || c == 0x7f) {
+			snprintf(err, errlen, "url must not contain white space "
+				 "or control characters");
+			return -1;
+		}
+	}
+	/* The authority ends where curl's parser ends it. */
+	end = a + strcspn(a, "/?#");
+	for (h = a; h < end; h++) {
+		if (*h == '{' || *h == '}') {
+			snprintf(err, errlen, tmpl ? "url must not have a "
+				 "placeholder in its host part" :
+				 "url host is not valid");
+			return -1;
+		}
+		if (*h == '\\') {
+			snprintf(err, errlen, "url host is not valid");
+			return -1;
+		}
+		if (*h == '@')
+			n_at++;
+	}
+	/* user@host is fine, but "http://127.0.0.1@evil/" names evil, and
+	 * two '@' are read differently by different parsers: refused. */
+	if (n_at > 1) {
+		snprintf(err, errlen, "url host is not valid (more than one '@')");
+		return -1;
+	}
+	at = n_at == 1 ? memchr(a, '@', (size_t)(end - a)) : NULL;
+	h = at != NULL ? at + 1 : a;
+	if (h < end && *h == '[') {
+		bracketed = 1;
+		h++;
+		hend = memchr(h, ']', (size_t)(end - h));
+		if (hend == NULL) {
+			snprintf(err, errlen, "url host is not valid (no ']')");
+			return -1;
+		}
+		port = hend + 1;
+		if (port < end && *port != ':') {
+			snprintf(err, errlen, "url host is not valid");
+			return -1;
+		}
+	} else {
+		hend = memchr(h, ':', (size_t)(end - h));
+		if (hend == NULL)
+			hend = end;
+		port = hend;
+	}
+	if (hend == h) {
+		snprintf(err, errlen, "url has no host");
+		return -1;
+	}
+	if (bracketed) {
+		char buf[INET6_ADDRSTRLEN + 1];
+		struct in6_addr a6;
+		size_t len = (size_t)(hend - h);
+
+		if (len >= sizeof(buf)) {
+			snprintf(err, errlen, "url host is not valid");
+			return -1;
+		}
+		memcpy(buf, h, len);
+		buf[len] = '\0';
+		if (inet_pton(AF_INET6, buf, &a6) != 1) {
+			snprintf(err, errlen, "url host is not a valid IPv6 address");
+			return -1;
+		}
+	} else {
+		for (i = 0; h + i < hend; i++) {
+			unsigned char c = (unsigned char)h[i];
+
+			if (!isalnum(c) && c != '-' && c != '.' && c != '_') {
+				snprintf(err, errlen, "url host is not valid");
+				return -1;
+			}
+		}
+	}
+	if (port < end) {
+		unsigned long pn = 0;
+		const char *d;
+
+		for (d = port + 1; d < end; d++) {
+			if (*d < '0' || *d > '9' || pn > 65535) {
+				pn = 0;
+				break;
+			}
+			pn = pn * 10 + (unsigned long)(*d - '0');
+		}
+		if (pn == 0 || pn > 65535) {
+			snprintf(err, errlen, "url port is not valid");
+			return -1;
+		}
+	}
+	if (is_http && !http_is_loopback(h, (size_t)(hend - h), bracketed)) {
+		snprintf(err, errlen, HTTP_LOOPBACK_ERR);
+		return -1;
+	}
+	return 0;
+}
+
+/* RFC 9110 token characters. */
+static int
+http_is_tchar(unsigned char c)
+{
+	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Length of the name of a "Name: value" line, 0 when it has not that
+ * shape. */
+static size_t
+http_header_name_len(const char *h)
+{
+	size_t n = 0;
+
+	while (http_is_tchar((unsigned char)h[n]))
+		n++;
+	return n > 0 && h[n] == ':' ? n : 0;
+}
+
+static int
+http_header_is(const char *h, const char *name)
+{
+	size_t n = http_header_name_len(h);
+
+	return n == strlen(name) && strncasecmp(h, name, n) == 0;
+}
+
+static int
+http_has_header(const struct sms_provider *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_headers; i++) {
+		if (p->headers[i] != NULL && http_header_is(p->headers[i], name))
+			return 1;
+	}
+	return 0;
+}
+
+/* The method to use, or NULL when it is not one the module speaks. */
+static const char *
+http_method(const struct sms_provider *p)
+{
+	if (p->method == NULL || strcasecmp(p->method, "POST") == 0)
+		return "POST";
+	if (strcasecmp(p->method, "PUT") == 0)
+		return "PUT";
+	if (strcasecmp(p->method, "GET") == 0)
+		return "GET";
+	return NULL;
+}
+
+static const char *
+http_body_template(const struct sms_provider *p)
+{
+	if (p->body != NULL)
+		return p->body;
+	switch (p->format) {
+	case SMS_FORMAT_FORM:
+		return http_body_form;
+	case SMS_FORMAT_TEXT:
+		return http_body_text;
+	case SMS_FORMAT_JSON:
+	default:
+		return http_body_json;
+	}
+}
+
+static enum tpl_encoding
+http_body_encoding(const struct sms_provider *p)
+{
+	switch (p->format) {
+	case SMS_FORMAT_FORM:
+		return TPL_ENC_FORM;
+	case SMS_FORMAT_TEXT:
+		return TPL_ENC_NONE;
+	case SMS_FORMAT_JSON:
+	default:
+		return TPL_ENC_JSON;
+	}
+}
+
+static const char *
+http_content_type(const struct sms_provider *p)
+{
+	switch (p->format) {
+	case SMS_FORMAT_FORM:
+		return "application/x-www-form-urlencoded";
+	case SMS_FORMAT_TEXT:
+		return "text/plain; charset=utf-8";
+	case SMS_FORMAT_JSON:
+	default:
+		return "application/json; charset=utf-8";
+	}
+}
+
+static int
+http_check_template(const char *what, const char *tmpl, char *err,
+		    size_t errlen)
+{
+	char why[200];
+
+	why[0] = '\0';
+	if (tpl_check(tmpl, sms_request_placeholders,
+		      sms_n_request_placeholders, 0, why, sizeof(why)) != TPL_OK) {
+		snprintf(err, errlen, "%s: %s", what, why[0] != '\0' ? why :
+			 "not a valid template");
+		return -1;
+	}
+	return 0;
+}
+
+static int json_parse_whole(const char *s, size_t len, struct json_object **out,
+			    char *err, size_t errlen);
+
+/*
+ * A json body is expanded once with sample values and parsed: a
+ * placeholder outside quotes or a missing comma is found now, not at the
+ * first login.  The samples need escaping, so a value that would break
+ * out of its string shows.
+ */
+static int
+http_check_json_body(const char *body, char *err, size_t errlen)
+{
+	const struct tpl_var vars[] = {
+		{ "phone", "+15555550100" },
+		{ "phone_digits", "15555550100" },
+		{ "message", "Code \"1234\"\n\\ {x}" },
+		{ "sender", "Sender" },
+	};
+	struct json_object *o = NULL;
+	char *out = NULL, why[160];
+	int rc;
+
+	rc = tpl_expand(body, vars, sizeof(vars) / sizeof(vars[0]),
+			TPL_ENC_JSON, 0, &out, why, sizeof(why));
+	if (rc != TPL_OK) {
+		/* ENOMEM at configuration time is reported by the caller as a
+		 * refusal: the check fails closed. */
+		snprintf(err, errlen, "body: %s", rc == TPL_ENOMEM ?
+			 "out of memory" : why);
+		return -1;
+	}
+	rc = json_parse_whole(out, strlen(out), &o, why, sizeof(why));
+	util_free_secret(out);
+	sms_json_put_wiped(o);
+	if (rc != SMS_OK) {
+		snprintf(err, errlen, "body is not valid JSON for format json "
+			 "(a placeholder outside quotes?)");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+http_check_headers(const struct sms_provider *p, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (p->n_headers > 0 && p->headers == NULL) {
+		snprintf(err, errlen, "headers are missing");
+		return -1;
+	}
+	for (i = 0; i < p->n_headers; i++) {
+		const char *h = p->headers[i], *v;
+		char what[32];
+		size_t n;
+
+		n = h != NULL ? http_header_name_len(h) : 0;
+		if (n == 0) {
+			snprintf(err, errlen, "header %zu must be \"Name: value\" "
+				 "with a token as name", i + 1);
+			return -1;
+		}
+		if (http_has_ctl(h, 1)) {
+			snprintf(err, errlen, "header %zu must not contain "
+				 "control characters", i + 1);
+			return -1;
+		}
+		for (v = h + n + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (*v == '\0') {
+			snprintf(err, errlen, "header %zu has no value", i + 1);
+			return -1;
+		}
+		/* libcurl frames the body itself; a second length would let
+		 * the two ends disagree on where the request ends. */
+		if (http_header_is(h, "Content-Length") ||
+		    http_header_is(h, "Transfer-Encoding")) {
+			snprintf(err, errlen, "header %zu: %.*s is set by the "
+				 "module", i + 1, (int)n, h);
+			return -1;
+		}
+		if (http_header_is(h, "Authorization") &&
+		    (p->username != NULL || p->bearer != NULL)) {
+			snprintf(err, errlen, "header %zu: Authorization clashes "
+				 "with username/password or bearer", i + 1);
+			return -1;
+		}
+		snprintf(what, sizeof(what), "header %zu", i + 1);
+		if (http_check_template(what, h, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+http_check_auth(const struct sms_provider *p, char *err, size_t errlen)
+{
+	if ((p->username == NULL) != (p->password == NULL)) {
+		snprintf(err, errlen, "username and password go together");
+		return -1;
+	}
+	if (p->username != NULL && p->bearer != NULL) {
+		snprintf(err, errlen, "use either username and password "
+			 "(Basic) or bearer, not both");
+		return -1;
+	}
+	if (p->username != NULL) {
+		/* Basic sends "user:password": a ':' in the name would move
+		 * the split, and no credential may break a header line. */
+		if (p->username[0] == '\0' || strchr(p->username, ':') != NULL ||
+		    http_has_ctl(p->username, 0)) {
+			snprintf(err, errlen, "username must be non-empty, "
+				 "without ':' or control characters");
+			return -1;
+		}
+		if (p->password[0] == '\0' || http_has_ctl(p->password, 0)) {
+			snprintf(err, errlen, "password must be non-empty, "
+				 "without control characters");
+			return -1;
+		}
+	}
+	if (p->bearer != NULL &&
+	    (p->bearer[0] == '\0' || strpbrk(p->bearer, " \t") != NULL ||
+	     http_has_ctl(p->bearer, 0))) {
+		snprintf(err, errlen, "bearer must be non-empty, without white "
+			 "space or control characters");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sms_http_check(const struct sms_provider *p, char *err, size_t errlen)
+{
+	const char *method;
+	size_t i;
+
+	if (p->url == NULL) {
+		snprintf(err, errlen, "url is required");
+		return -1;
+	}
+	if (sms_url_check(p->url, 1, err, errlen) != 0)
+		return -1;
+	if (http_check_template("url", p->url, err, errlen) != 0)
+		return -1;
+	method = http_method(p);
+	if (method == NULL) {
+		snprintf(err, errlen, "method must be POST, PUT or GET");
+		return -1;
+	}
+	if (p->format != SMS_FORMAT_JSON && p->format != SMS_FORMAT_FORM &&
+	    p->format != SMS_FORMAT_TEXT) {
+		snprintf(err, errlen, "format must be json, form or text");
+		return -1;
+	}
+	if (p->body != NULL && strcmp(method, "GET") == 0) {
+		snprintf(err, errlen, "body is not allowed with method GET "
+			 "(put the fields into the url)");
+		return -1;
+	}
+	if (p->body != NULL) {
+		if (http_check_template("body", p->body, err, errlen) != 0)
+			return -1;
+		if (p->format == SMS_FORMAT_JSON &&
+		    http_check_json_body(p->body, err, errlen) != 0)
+			return -1;
+	}
+	if (http_check_auth(p, err, errlen) != 0)
+		return -1;
+	if (http_check_headers(p, err, errlen) != 0)
+		return -1;
+	if (p->n_success_status > 0 && p->success_status == NULL) {
+		snprintf(err, errlen, "success_status is missing");
+		return -1;
+	}
+	for (i = 0; i < p->n_success_status; i++) {
+		if (p->success_status[i] < 100 || p->success_status[i] > 599) {
+			snprintf(err, errlen, "success_status %ld is not an HTTP "
+				 "status (100..599)", p->success_status[i]);
+			return -1;
+		}
+	}
+	if (p->success_json != NULL &&
+	    sms_json_rule_check(p->success_json, err, errlen) != 0)
+		return -1;
+	if ((p->ca_file != NULL && p->ca_file[0] != '/') ||
+	    (p->ca_path != NULL && p->ca_path[0] != '/')) {
+		snprintf(err, errlen, "ca_file and ca_path must be absolute paths");
+		return -1;
+	}
+	if (p->proxy != NULL && http_has_ctl(p->proxy, 0)) {
+		snprintf(err, errlen, "proxy must not contain control characters");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * success_json
+ */
+
+int
+sms_json_rule_check(const char *rule, char *err, size_t errlen)
+{
+	const char *eq, *s;
+
+	eq = rule != NULL ? strchr(rule, '=') : NULL;
+	if (eq == NULL || eq == rule) {
+		snprintf(err, errlen, "success_json must be \"path=value\", "
+			 "e.g. \"messages.0.status=0\"");
+		return -1;
+	}
+	if (http_has_ctl(rule, 0)) {
+		snprintf(err, errlen, "success_json must not contain control "
+			 "characters");
+		return -1;
+	}
+	/* "status = 0" would look for a key "status " forever. */
+	if (rule[0] == ' ' || eq[-1] == ' ') {
+		snprintf(err, errlen, "success_json path must not begin or end "
+			 "with a space");
+		return -1;
+	}
+	for (s = rule; s < eq; s++) {
+		if (*s == '.' && (s == rule || s + 1 == eq || s[1] == '.')) {
+			snprintf(err, errlen, "success_json path has an empty "
+				 "segment");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Overwrite every string of a parsed answer: it may echo the text. */
+static void
+json_wipe(struct json_object *o, int depth)
+{
+	size_t i, n;
+
+	if (o == NULL || depth > 64)
+		return;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		/* json-c hands out its own buffer as const. */
+		util_wipe((void *)(uintptr_t)json_object_get_string(o),
+			  (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			json_wipe(json_object_array_get_idx(o, i), depth + 1);
+		break;
+	case json_type_object: {
+		struct json_object_iterator it = json_object_iter_begin(o);
+		struct json_object_iterator end = json_object_iter_end(o);
+
+		for (; !json_object_iter_equal(&it, &end);
+		     json_object_iter_next(&it))
+			json_wipe(json_object_iter_peek_value(&it), depth + 1);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void
+sms_json_put_wiped(struct json_object *o)
+{
+	if (o == NULL)
+		return;
+	json_wipe(o, 0);
+	json_object_put(o);
+}
+
+static int
+json_is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Parse s[0..len) as exactly one JSON value (white space around it is
+ * fine).  SMS_OK with *out (possibly NULL for "null"), SMS_FAILED with
+ * err, SMS_ENOMEM.
+ */
+static int
+json_parse_whole(const char *s, size_t len, struct json_object **out,
+		 char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t end, i;
+
+	*out = NULL;
+	for (i = 0; i < len && json_is_ws(s[i]); i++)
+		;
+	if (i == len) {
+		snprintf(err, errlen, "answer is empty, not JSON");
+		return SMS_FAILED;
+	}
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "answer is too large");
+		return SMS_FAILED;
+	}
+	tok = json_tokener_new();
+	if (tok == NULL)
+		return SMS_ENOMEM;
+	/* Strict: a provider's garbage must not pass as an answer.  Trailing
+	 * data is checked below, to allow a final newline. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* All of s was read but json-c cannot know that a top-level
+		 * number or literal has ended: a NUL says so.  Anything still
+		 * open (a string, an object) is an error then. */
+		o = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr != json_tokener_success)
+			jerr = json_tokener_continue;
+		end = len;
+	}
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue) {
+		sms_json_put_wiped(o);
+		snprintf(err, errlen, "answer is truncated JSON");
+		return SMS_FAILED;
+	}
+	if (jerr != json_tokener_success) {
+		sms_json_put_wiped(o);
+		snprintf(err, errlen, "answer is not valid JSON (%s)",
+			 json_tokener_error_desc(jerr));
+		return SMS_FAILED;
+	}
+	for (i = end; i < len; i++) {
+		if (!json_is_ws(s[i])) {
+			sms_json_put_wiped(o);
+			snprintf(err, errlen, "answer has data after the JSON value");
+			return SMS_FAILED;
+		}
+	}
+	*out = o;
+	return SMS_OK;
+}
+
+static const char *
+json_type_word(enum json_type t)
+{
+	switch (t) {
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	default:
+		return "a value";
+	}
+}
+
+/* Does leaf equal value: a string by content, anything else by its JSON
+ * text ("0", "1.5", "true", "null").  1 yes, 0 no (err says what it is). */
+static int
+json_leaf_matches(struct json_object *leaf, const char *path,
+		  const char *value, char *err, size_t errlen)
+{
+	enum json_type t = json_object_get_type(leaf);
+	const char *s;
+	size_t n;
+
+	if (t == json_type_object || t == json_type_array) {
+		snprintf(err, errlen, "success_json: %s is %s, not a value",
+			 path, json_type_word(t));
+		return 0;
+	}
+	if (t == json_type_string) {
+		s = json_object_get_string(leaf);
+		n = (size_t)json_object_get_string_len(leaf);
+	} else if (t == json_type_null) {
+		s = "null";
+		n = 4;
+	} else {
+		s = json_object_to_json_string_ext(leaf, JSON_C_TO_STRING_PLAIN);
+		if (s == NULL)
+			s = "";
+		n = strlen(s);
+	}
+	if (n == strlen(value) && memcmp(s, value, n) == 0)
+		return 1;
+	snprintf(err, errlen, "success_json: %s is %s%.*s%s, not \"%s\"", path,
+		 t == json_type_string ? "\"" : "", n > 40 ? 40 : (int)n, s,
+		 n > 40 ? "..." : (t == json_type_string ? "\"" : ""), value);
+	return 0;
+}
+
+int
+sms_json_match(const char *body, size_t len, const char *rule,
+	       char *err, size_t errlen)
+{
+	struct json_object *root = NULL, *cur;
+	const char *eq, *value;
+	char *path = NULL, *seg, *next;
+	int rc;
+
+	if (sms_json_rule_check(rule, err, errlen) != 0)
+		return SMS_FAILED;
+	eq = strchr(rule, '=');
+	value = eq + 1;
+	rc = json_parse_whole(body != NULL ? body : "", body != NULL ? len : 0,
+			      &root, err, errlen);
+	if (rc != SMS_OK)
+		return rc;
+	path = strndup(rule, (size_t)(eq - rule));
+	if (path == NULL) {
+		sms_json_put_wiped(root);
+		return SMS_ENOMEM;
+	}
+	rc = SMS_FAILED;
+	cur = root;
+	for (seg = path; seg != NULL; seg = next) {
+		enum json_type t = json_object_get_type(cur);
+		struct json_object *child = NULL;
+
+		next = strchr(seg, '.');
+		if (next != NULL)
+			*next++ = '\0';
+		if (t == json_type_object) {
+			if (!json_object_object_get_ex(cur, seg, &child)) {
+				snprintf(err, errlen, "success_json: the answer "
+					 "has no %s", path);
+				goto out;
+			}
+		} else if (t == json_type_array) {
+			size_t digits = strspn(seg, "0123456789");
+			unsigned long idx;
+
+			if (digits == 0 || seg[digits] != '\0' || digits > 9) {
+				snprintf(err, errlen, "success_json: the answer "
+					 "has no %s (\"%s\" is not an array "
+					 "index)", path, seg);
+				goto out;
+			}
+			idx = strtoul(seg, NULL, 10);
+			if (idx >= json_object_array_length(cur)) {
+				snprintf(err, errlen, "success_json: the answer "
+					 "has no %s (index out of range)", path);
+				goto out;
+			}
+			child = json_object_array_get_idx(cur, idx);
+		} else {
+			snprintf(err, errlen, "success_json: the answer has "
+				 "no %s (a value where an object or array was "
+				 "expected)", path);
+			goto out;
+		}
+		cur = child;
+		/* Put the dot back so that path names the way so far. */
+		if (next != NULL)
+			next[-1] = '.';
+	}
+	rc = json_leaf_matches(cur, path, value, err, errlen) ? SMS_OK :
+	    SMS_FAILED;
+out:
+	free(path);
+	sms_json_put_wiped(root);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * The request
+ */
+
+static int
+http_expand(const char *what, const char *tmpl, const struct tpl_var *vars,
+	    size_t nvars, enum tpl_encoding enc, char **out, char *err,
+	    size_t errlen)
+{
+	char why[200];
+	int rc;
+
+	why[0] = '\0';
+	rc = tpl_expand(tmpl, vars, nvars, enc, 0, out, why, sizeof(why));
+	if (rc == TPL_OK && *out != NULL)
+		return SMS_OK;
+	if (rc == TPL_ENOMEM)
+		return SMS_ENOMEM;
+	/* why names a column, never a value. */
+	snprintf(err, errlen, "%s: %s", what, why[0] != '\0' ? why :
+		 "cannot be expanded");
+	return SMS_FAILED;
+}
+
+static int
+http_add_header(struct sms_http_request *req, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *h = malloc(la + lb + 1);
+
+	if (h == NULL)
+		return SMS_ENOMEM;
+	memcpy(h, a, la);
+	memcpy(h + la, b, lb + 1);
+	req->headers[req->n_headers++] = h;
+	return SMS_OK;
+}
+
+int
+sms_http_build(const struct sms_provider *p, const struct sms_message *m,
+	       struct sms_http_request *req, char *err, size_t errlen)
+{
+	struct tpl_var vars[4];
+	char what[32];
+	size_t i;
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	req->method = http_method(p);
+	if (req->method == NULL || p->url == NULL) {
+		snprintf(err, errlen, "provider is not checked");
+		return SMS_FAILED;
+	}
+	vars[0].name = "phone";
+	vars[0].value = m->phone;
+	vars[1].name = "phone_digits";
+	vars[1].value = m->phone[0] == '+' ? m->phone + 1 : m->phone;
+	vars[2].name = "message";
+	vars[2].value = m->text;
+	vars[3].name = "sender";
+	vars[3].value = p->sender != NULL ? p->sender : "";
+
+	rc = http_expand("url", p->url, vars, 4, TPL_ENC_URL, &req->url,
+			 err, errlen);
+	if (rc != SMS_OK)
+		goto fail;
+	/* Values are percent-encoded and the host holds no placeholder, so
+	 * this cannot fail after sms_provider_check(); checked anyway. */
+	if (sms_url_check(req->url, 0, err, errlen) != 0) {
+		rc = SMS_FAILED;
+		goto fail;
+	}
+	if (strcmp(req->method, "GET") != 0) {
+		rc = http_expand("body", http_body_template(p), vars, 4,
+				 http_body_encoding(p), &req->body, err, errlen);
+		if (rc != SMS_OK)
+			goto fail;
+	}
+	/* The admin's headers, Content-Type, Authorization. */
+	req->headers = calloc(p->n_headers + 2, sizeof(*req->headers));
+	if (req->headers == NULL) {
+		rc = SMS_ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < p->n_headers; i++) {
+		snprintf(what, sizeof(what), "header %zu", i + 1);
+		rc = http_expand(what, p->headers[i], vars, 4, TPL_ENC_HEADER,
+				 &req->headers[req->n_headers], err, errlen);
+		if (rc != SMS_OK)
+			goto fail;
+		req->n_headers++;
+	}
+	if (req->body != NULL && !http_has_header(p, "Content-Type")) {
+		rc = http_add_header(req, "Content-Type: ", http_content_type(p));
+		if (rc != SMS_OK)
+			goto fail;
+	}
+	if (p->bearer != NULL) {
+		rc = http_add_header(req, "Authorization: Bearer ", p->bearer);
+		if (rc != SMS_OK)
+			goto fail;
+	}
+	return SMS_OK;
+fail:
+	sms_http_request_free(req);
+	return rc;
+}
+
+void
+sms_http_request_free(struct sms_http_request *req)
+{
+	size_t i;
+
+	if (req == NULL)
+		return;
+	util_free_secret(req->url);
+	util_free_secret(req->body);
+	for (i = 0; req->headers != NULL && i < req->n_headers; i++)
+		util_free_secret(req->headers[i]);
+	free(req->headers);
+	memset(req, 0, sizeof(*req));
+}
+
+/* ---------------------------------------------------------------------
+ * Judging an answer
+ */
+
+static int
+http_status_ok(const struct sms_provider *p, long status)
+{
+	size_t i;
+
+	if (p->n_success_status == 0)
+		return status >= 200 && status <= 299;
+	for (i = 0; i < p->n_success_status; i++) {
+		if (p->success_status[i] == status)
+			return 1;
+	}
+	return 0;
+}
+
+/* The values an answer must never carry into a log line. */
+static void
+http_secrets(const struct sms_provider *p, const struct sms_message *m,
+	     const char *out[6])
+{
+	size_t n = 0;
+
+	if (m != NULL && m->text != NULL)
+		out[n++] = m->text;
+	if (m != NULL && m->phone != NULL) {
+		out[n++] = m->phone;	/* before its digits: longer first */
+		if (m->phone[0] == '+')
+			out[n++] = m->phone + 1;
+	}
+	if (p->password != NULL)
+		out[n++] = p->password;
+	if (p->bearer != NULL)
+		out[n++] = p->bearer;
+	out[n] = NULL;
+}
+
+int
+sms_http_judge(const struct sms_provider *p, const struct sms_message *m,
+	       long status, const char *body, size_t len,
+	       char *err, size_t errlen)
+{
+	const char *secrets[6];
+	char why[200], ex[SMS_EXCERPT_MAX + 1];
+	int rc;
+
+	http_secrets(p, m, secrets);
+	if (status < 100 || status > 599) {
+		snprintf(err, errlen, "no valid HTTP status (%ld)", status);
+		return SMS_HTTP_REFUSE;
+	}
+	if (!http_status_ok(p, status)) {
+		sms_excerpt(body, body != NULL ? len : 0, secrets, ex, sizeof(ex));
+		if (status >= 300 && status <= 399)
+			snprintf(err, errlen, "HTTP %ld (redirects are not "
+				 "followed): %s", status, ex);
+		else
+			snprintf(err, errlen, "HTTP %ld: %s", status,
+				 ex[0] != '\0' ? ex : "(empty answer)");
+		if (status == 429 || status >= 500)
+			return SMS_HTTP_RETRY;
+		return SMS_HTTP_REFUSE;
+	}
+	if (p->success_json == NULL)
+		return SMS_HTTP_ACCEPT;
+	why[0] = '\0';
+	rc = sms_json_match(body, len, p->success_json, why, sizeof(why));
+	if (rc == SMS_OK)
+		return SMS_HTTP_ACCEPT;
+	if (rc == SMS_ENOMEM)
+		return SMS_ENOMEM;
+	/* Never the whole answer here: a 2xx answer often echoes the text,
+	 * so only the reason (with the value found, blanked if secret). */
+	sms_excerpt(why, strlen(why), secrets, ex, sizeof(ex));
+	snprintf(err, errlen, "HTTP %ld, not accepted: %s", status, ex);
+	return SMS_HTTP_REFUSE;
+}
+
+/* ---------------------------------------------------------------------
+ * The transport: libcurl
+ */
+
+static sms_http_exchange_fn http_exchange_hook;
+static void *http_exchange_hook_ud;
+
+void
+sms_http_set_exchange(sms_http_exchange_fn fn, void *ud)
+{
+	http_exchange_hook = fn;
+	http_exchange_hook_ud = ud;
+}
+
+/* One easy handle per send of one provider, reused by its retries. */
+struct http_curl {
+	CURL *curl;
+	struct curl_slist *headers;
+	char *buf;		/* the answer, SMS_HTTP_MAX_RESPONSE + 1 */
+	size_t len;
+	int too_large;
+	int nomem;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static int http_curl_ready;
+
+/*
+ * curl_global_init() would run anyway in the first curl_easy_init(); it is
+ * called here so that SSLKEYLOGFILE can be dropped first: libcurl opens
+ * that file for append at global init and logs every TLS secret into it.
+ * Under sudo or su the variable is the caller's, so a user could have
+ * root create a file anywhere and read the API key off the wire.
+ * curl_global_cleanup() is never called: the host process (sshd, sudo, a
+ * display manager) may use libcurl itself, and cleanup under its feet is
+ * unsafe; the memory it would free is a few KiB, once per process.
+ */
+static int
+http_global_init(void)
+{
+	if (http_curl_ready)
+		return 0;
+	if (getenv("SSLKEYLOGFILE") != NULL)
+		unsetenv("SSLKEYLOGFILE");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	http_curl_ready = 1;
+	return 0;
+}
+
+static size_t
+http_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct http_curl *hc = ud;
+	size_t n = size * nmemb;
+
+	if (n > SMS_HTTP_MAX_RESPONSE - hc->len) {
+		/* Returning less than n aborts the transfer. */
+		hc->too_large = 1;
+		return 0;
+	}
+	if (hc->buf == NULL) {
+		hc->buf = malloc(SMS_HTTP_MAX_RESPONSE + 1);
+		if (hc->buf == NULL) {
+			hc->nomem = 1;
+			return 0;
+		}
+	}
+	memcpy(hc->buf + hc->len, ptr, n);
+	hc->len += n;
+	return n;
+}
+
+static void
+http_wipe_slist(struct curl_slist *l)
+{
+	struct curl_slist *s;
+
+	for (s = l; s != NULL; s = s->next) {
+		if (s->data != NULL)
+			util_wipe(s->data, strlen(s->data));
+	}
+	curl_slist_free_all(l);
+}
+
+static void
+http_curl_free(struct http_curl *hc)
+{
+	if (hc->curl != NULL)
+		curl_easy_cleanup(hc->curl);
+	http_wipe_slist(hc->headers);
+	if (hc->buf != NULL) {
+		util_wipe(hc->buf, hc->len);
+		free(hc->buf);
+	}
+	memset(hc, 0, sizeof(*hc));
+}
+
+/* Network trouble that another try may overcome.  Everything else (TLS
+ * verification, a bad CA file, a refused protocol...) fails at once. */
+static int
+http_curl_retryable(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_PROXY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The options of every try.  The first error is returned. */
+static CURLcode
+http_curl_setup(struct http_curl *hc, const struct sms_provider *p,
+		const struct sms_http_request *req)
+{
+	CURL *h = hc->curl;
+	CURLcode c;
+	size_t i;
+
+	c = curl_easy_setopt(h, CURLOPT_URL, req->url);
+	if (c == CURLE_OK)	/* curl must not raise SIGALRM in our host */
+		c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* "" rather than unset: libcurl then ignores http_proxy, https_proxy,
+	 * ALL_PROXY and NO_PROXY, which the user of sudo controls. */
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_PROXY,
+				     p->proxy != NULL ? p->proxy : "");
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+	if (c == CURLE_OK && p->ca_file != NULL)
+		c = curl_easy_setopt(h, CURLOPT_CAINFO, p->ca_file);
+	if (c == CURLE_OK && p->ca_path != NULL)
+		c = curl_easy_setopt(h, CURLOPT_CAPATH, p->ca_path);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_SSLVERSION,
+				     (long)CURL_SSLVERSION_TLSv1_2);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_USERAGENT, "pam_smsotp");
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_WRITEDATA, hc);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hc->errbuf);
+	if (c == CURLE_OK && p->username != NULL) {
+		c = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		if (c == CURLE_OK)
+			c = curl_easy_setopt(h, CURLOPT_USERNAME, p->username);
+		if (c == CURLE_OK)
+			c = curl_easy_setopt(h, CURLOPT_PASSWORD, p->password);
+	}
+	if (c != CURLE_OK)
+		return c;
+
+	/* "Expect:" keeps curl from waiting for a 100 Continue that small
+	 * gateways never send. */
+	for (i = 0; i <= req->n_headers; i++) {
+		const char *line = i < req->n_headers ? req->headers[i] : "Expect:";
+		struct curl_slist *l = curl_slist_append(hc->headers, line);
+
+		if (l == NULL)
+			return CURLE_OUT_OF_MEMORY;
+		hc->headers = l;
+	}
+	c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hc->headers);
+	if (c != CURLE_OK)
+		return c;
+
+	if (strcmp(req->method, "GET") == 0)
+		return curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	/* POSTFIELDS, not COPYPOSTFIELDS: the body stays in our buffer,
+	 * which is wiped, instead of an unwiped copy inside libcurl. */
+	c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+	if (c == CURLE_OK && strcmp(req->method, "PUT") == 0)
+		c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	return c;
+}
+
+static int
+http_curl_exchange(void *ud, const struct sms_provider *p,
+		   const struct sms_http_request *req, long timeout_ms,
+		   long connect_timeout_ms, struct sms_http_answer *ans,
+		   int *retryable, char *err, size_t errlen)
+{
+	struct http_curl *hc = ud;
+	long status = 0;
+	CURLcode c;
+
+	*retryable = 0;
+	if (hc->curl == NULL) {
+		if (http_global_init() != 0) {
+			snprintf(err, errlen, "libcurl cannot be initialised");
+			return SMS_FAILED;
+		}
+		hc->curl = curl_easy_init();
+		if (hc->curl == NULL)
+			return SMS_ENOMEM;
+		c = http_curl_setup(hc, p, req);
+		if (c == CURLE_OUT_OF_MEMORY)
+			return SMS_ENOMEM;
+		if (c != CURLE_OK) {
+			snprintf(err, errlen, "libcurl refused an option: %s",
+				 curl_easy_strerror(c));
+			return SMS_FAILED;
+		}
+	}
+	if (hc->buf != NULL)
+		util_wipe(hc->buf, hc->len);
+	hc->len = 0;
+	hc->too_large = 0;
+	hc->nomem = 0;
+	hc->errbuf[0] = '\0';
+	c = curl_easy_setopt(hc->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(hc->curl, CURLOPT_CONNECTTIMEOUT_MS,
+				     connect_timeout_ms);
+	if (c == CURLE_OK)
+		c = curl_easy_perform(hc->curl);
+	if (curl_easy_getinfo(hc->curl, CURLINFO_RESPONSE_CODE, &status) !=
+	    CURLE_OK)
+		status = 0;
+	ans->status = status;
+	if (hc->nomem || c == CURLE_OUT_OF_MEMORY)
+		return SMS_ENOMEM;
+	if (hc->too_large) {
+		snprintf(err, errlen, "answer larger than %d KiB, refused",
+			 SMS_HTTP_MAX_RESPONSE / 1024);
+		return SMS_FAILED;
+	}
+	if (c != CURLE_OK) {
+		/* curl's messages name host and port, never the path or
+		 * query, which may hold a key. */
+		util_sanitize(hc->errbuf);
+		snprintf(err, errlen, "curl error %d: %s", (int)c,
+			 hc->errbuf[0] != '\0' ? hc->errbuf :
+			 curl_easy_strerror(c));
+		*retryable = http_curl_retryable(c);
+		return SMS_FAILED;
+	}
+	/* Hand the answer over; the next try gets a fresh buffer. */
+	if (hc->buf == NULL) {
+		hc->buf = malloc(1);
+		if (hc->buf == NULL)
+			return SMS_ENOMEM;
+	}
+	hc->buf[hc->len] = '\0';
+	ans->body = hc->buf;
+	ans->len = hc->len;
+	hc->buf = NULL;
+	hc->len = 0;
+	return SMS_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * One send, with retries inside the provider's timeout
+ */
+
+static long
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+http_sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void
+http_answer_free(struct sms_http_answer *ans)
+{
+	if (ans->body != NULL) {
+		util_wipe(ans->body, ans->len);
+		free(ans->body);
+	}
+	memset(ans, 0, sizeof(*ans));
+}
+
+int
+sms_http_send(const struct sms_provider *p, const struct sms_message *m,
+	      const struct smsotp_log *log, struct sms_result *res)
+{
+	struct sms_http_request req;
+	struct http_curl hc;
+	sms_http_exchange_fn exchange = http_curl_exchange;
+	void *ud = &hc;
+	long deadline, left, delay = HTTP_BACKOFF_MS, tries;
+	char why[sizeof(res->error)];
+	int rc;
+
+	memset(&hc, 0, sizeof(hc));
+	if (http_exchange_hook != NULL) {
+		exchange = http_exchange_hook;
+		ud = http_exchange_hook_ud;
+	}
+	why[0] = '\0';
+	rc = sms_http_build(p, m, &req, why, sizeof(why));
+	if (rc != SMS_OK) {
+		util_strlcpy(res->error, why, sizeof(res->error));
+		return rc;
+	}
+	deadline = http_now_ms() + p->timeout * 1000;
+	rc = SMS_FAILED;
+	for (tries = 1;; tries++) {
+		struct sms_http_answer ans;
+		int retry = 0, v;
+
+		left = deadline - http_now_ms();
+		if (left <= 0) {
+			if (tries == 1)
+				snprintf(res->error, sizeof(res->error),
+					 "no time left (timeout %ld s)", p->timeout);
+			break;
+		}
+		memset(&ans, 0, sizeof(ans));
+		why[0] = '\0';
+		rc = exchange(ud, p, &req, left,
+			      p->connect_timeout * 1000 < left ?
+			      p->connect_timeout * 1000 : left,
+			      &ans, &retry, why, sizeof(why));
+		res->status = ans.status;
+		if (rc == SMS_OK) {
+			v = sms_http_judge(p, m, ans.status, ans.body, ans.len,
+					   why, sizeof(why));
+			http_answer_free(&ans);
+			if (v == SMS_ENOMEM) {
+				rc = SMS_ENOMEM;
+				break;
+			}
+			if (v == SMS_HTTP_ACCEPT) {
+				res->error[0] = '\0';
+				break;
+			}
+			retry = v == SMS_HTTP_RETRY;
+			rc = SMS_FAILED;
+		} else {
+			http_answer_free(&ans);
+			if (rc != SMS_ENOMEM)
+				rc = SMS_FAILED;
+		}
+		if (rc == SMS_ENOMEM)
+			break;
+		util_strlcpy(res->error, why[0] != '\0' ? why : "failed",
+			     sizeof(res->error));
+		if (!retry || tries > p->retries)
+			break;
+		left = deadline - http_now_ms();
+		if (left < delay + HTTP_MIN_TRY_MS) {
+			smsotp_logf(log, LOG_DEBUG, "sms: provider '%s': no time "
+				    "left for another try", p->name);
+			break;
+		}
+		smsotp_logf(log, LOG_INFO, "sms: provider '%s': try %ld failed "
+			    "(%s), trying again in %ld ms", p->name, tries,
+			    res->error, delay);
+		http_sleep_ms(delay);
+		delay *= 2;
+	}
+	http_curl_free(&hc);
+	sms_http_request_free(&req);
+	return rc;
+}

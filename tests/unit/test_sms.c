@@ -1,0 +1,1402 @@
+/*
+ * Unit tests of sms/: provider checks, the success_json matcher, request
+ * building, answer judging, retries and failover through the transport
+ * seam, the file provider, and a few real libcurl exchanges with a tiny
+ * HTTP server forked on loopback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "../../sms/provider.h"
+#include "../../sms/sms.h"
+
+#define PHONE "+447700900123"
+#define TEXT "Your code is 493817"
+
+static const struct sms_message msg = { PHONE, TEXT };
+
+/* ------------------------------------------------------------------ */
+/* A log sink that keeps everything, to look for leaks of secrets. */
+
+static char logbuf[16384];
+
+static void __attribute__((format(printf, 3, 0)))
+log_keep(void *ud, int priority, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	(void)ud;
+	if (n + 8 >= sizeof(logbuf))
+		return;
+	n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d>", priority);
+	vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
+	n = strlen(logbuf);
+	if (n + 1 < sizeof(logbuf)) {
+		logbuf[n] = '\n';
+		logbuf[n + 1] = '\0';
+	}
+}
+
+static const struct smsotp_log test_log = { log_keep, NULL, 1 };
+
+static void
+assert_log_clean(void)
+{
+	assert_null(strstr(logbuf, TEXT));
+	assert_null(strstr(logbuf, "493817"));
+	assert_null(strstr(logbuf, PHONE));
+	assert_null(strstr(logbuf, &PHONE[1]));
+	assert_null(strstr(logbuf, "s3cret-pw"));
+	assert_null(strstr(logbuf, "tok-abcdef"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Providers */
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = s != NULL ? strdup(s) : NULL;
+
+	if (s != NULL)
+		assert_non_null(d);
+	return d;
+}
+
+static struct sms_provider *
+new_http(const char *name, const char *url)
+{
+	struct sms_provider *p = calloc(1, sizeof(*p));
+
+	assert_non_null(p);
+	p->name = xstrdup(name);
+	p->type = SMS_TYPE_HTTP;
+	p->url = xstrdup(url);
+	p->timeout = SMS_DEFAULT_TIMEOUT;
+	p->connect_timeout = SMS_DEFAULT_CONNECT_TIMEOUT;
+	p->retries = SMS_DEFAULT_RETRIES;
+	p->format = SMS_FORMAT_JSON;
+	return p;
+}
+
+static struct sms_provider *
+new_file(const char *name, const char *path)
+{
+	struct sms_provider *p = calloc(1, sizeof(*p));
+
+	assert_non_null(p);
+	p->name = xstrdup(name);
+	p->type = SMS_TYPE_FILE;
+	p->path = xstrdup(path);
+	p->timeout = SMS_DEFAULT_TIMEOUT;
+	p->connect_timeout = SMS_DEFAULT_CONNECT_TIMEOUT;
+	p->retries = SMS_DEFAULT_RETRIES;
+	return p;
+}
+
+static void
+set_headers(struct sms_provider *p, const char *const *h)
+{
+	size_t n = 0, i;
+
+	while (h != NULL && h[n] != NULL)
+		n++;
+	p->headers = calloc(n + 1, sizeof(*p->headers));
+	assert_non_null(p->headers);
+	for (i = 0; i < n; i++)
+		p->headers[i] = xstrdup(h[i]);
+	p->n_headers = n;
+}
+
+static void
+set_status(struct sms_provider *p, const long *st, size_t n)
+{
+	p->success_status = calloc(n, sizeof(*p->success_status));
+	assert_non_null(p->success_status);
+	memcpy(p->success_status, st, n * sizeof(*st));
+	p->n_success_status = n;
+}
+
+/* ------------------------------------------------------------------ */
+/* sms_provider_check */
+
+struct check_case {
+	const char *url;
+	const char *method;
+	const char *body;
+	const char *headers[3];
+	const char *username;
+	const char *password;
+	const char *bearer;
+	const char *success_json;
+	long status;		/* one success_status entry, 0: none */
+	long timeout, connect_timeout, retries;	/* 0: default */
+	int format;		/* 0 json, 1 form, 2 text, 9 invalid */
+	const char *want;	/* NULL: accepted; else part of the error */
+};
+
+static const struct check_case check_cases[] = {
+	{ .url = "https://api.example.com/sms" },
+	{ .url = "HTTPS://api.example.com:8443/v1/sms?key=abc" },
+	{ .url = "https://user:pw@api.example.com/sms" },
+	{ .url = "https://[2001:db8::1]:443/sms" },
+	{ .url = "https://api.example.com/sms/{phone_digits}?text={message}&from={sender}" },
+	{ .url = "http://127.0.0.1:8080/x" },
+	{ .url = "http://127.1.2.3/x" },
+	{ .url = "http://[::1]/" },
+	{ .url = "http://[::1]:9000/send" },
+	{ .url = "http://localhost/" },
+	{ .url = "http://LocalHost:80/" },
+	{ .url = "http://u:p@127.0.0.1:8080/x" },
+	{ .url = "http://127.0.0.1" },
+	{ .url = "http://example.com/", .want = "https://" },
+	{ .url = "http://example.com", .want = "loopback" },
+	{ .url = "http://localhost.evil.com/", .want = "loopback" },
+	{ .url = "http://127.0.0.1.evil.com/", .want = "loopback" },
+	{ .url = "http://127.0.0.1@evil.com/", .want = "loopback" },
+	{ .url = "http://a@127.0.0.1@evil.com/", .want = "'@'" },
+	{ .url = "http://[::2]/", .want = "loopback" },
+	{ .url = "http://[::ffff:8.8.8.8]/", .want = "loopback" },
+	{ .url = "http://[::1/", .want = "not valid" },
+	{ .url = "http://[::1]x/", .want = "not valid" },
+	{ .url = "http://[::1%25lo]/", .want = "IPv6" },
+	{ .url = "http://2130706433/", .want = "loopback" },
+	{ .url = "http://0177.0.0.1/", .want = "loopback" },
+	{ .url = "http://127.1/", .want = "loopback" },
+	{ .url = "http://10.0.0.1/", .want = "loopback" },
+	{ .url = "http://127.0.0.1:0/", .want = "port" },
+	{ .url = "http://127.0.0.1:99999/", .want = "port" },
+	{ .url = "http://127.0.0.1:/", .want = "port" },
+	{ .url = "http://127.0.0.1:80a/", .want = "port" },
+	{ .url = "http://127.0.0.1\\@evil.com/", .want = "not valid" },
+	{ .url = "ftp://example.com/", .want = "https://" },
+	{ .url = "file:///etc/passwd", .want = "https://" },
+	{ .url = "//example.com/", .want = "https://" },
+	{ .url = "{phone}", .want = "https://" },
+	{ .url = "https:///sms", .want = "no host" },
+	{ .url = "https://@/sms", .want = "no host" },
+	{ .url = "https://{sender}.example.com/", .want = "placeholder" },
+	{ .url = "https://api.example.com:{phone}/", .want = "placeholder" },
+	{ .url = "https://x{{y}}.example.com/", .want = "placeholder" },
+	{ .url = "https://api.example.com/{nope}", .want = "url:" },
+	{ .url = "https://api.example.com/{", .want = "url:" },
+	{ .url = "https://api.example.com/a b", .want = "white space" },
+	{ .url = "https://api.exa mple.com/", .want = "white space" },
+	{ .url = "https://api.exam\tple.com/", .want = "white space" },
+	{ .url = "https://ex%61mple.com/", .want = "not valid" },
+	{ .url = NULL, .want = "url is required" },
+	{ .url = "", .want = "url is required" },
+	/* method and body */
+	{ .url = "https://a.example/", .method = "PUT" },
+	{ .url = "https://a.example/", .method = "get" },
+	{ .url = "https://a.example/", .method = "DELETE", .want = "method" },
+	{ .url = "https://a.example/", .method = "GET", .body = "{message}",
+	  .want = "GET" },
+	{ .url = "https://a.example/", .body = "{{\"t\":\"{message}\"}}" },
+	{ .url = "https://a.example/", .body = "{{\"n\":{phone_digits}}}" },
+	{ .url = "https://a.example/", .body = "{{\"t\":{message}}}",
+	  .want = "not valid JSON" },
+	{ .url = "https://a.example/", .body = "{{\"t\":\"{message}\"",
+	  .want = "not valid JSON" },
+	{ .url = "https://a.example/", .body = "text={message}", .format = 1 },
+	{ .url = "https://a.example/", .body = "{message}", .format = 2 },
+	{ .url = "https://a.example/", .body = "{code}", .format = 2,
+	  .want = "body:" },
+	{ .url = "https://a.example/", .format = 9, .want = "format" },
+	/* headers */
+	{ .url = "https://a.example/", .headers = { "X-Api-Key: abc",
+	  "Accept: application/json" } },
+	{ .url = "https://a.example/", .headers = { "X-To:{phone}" } },
+	{ .url = "https://a.example/", .headers = { "Content-Type: text/xml" } },
+	{ .url = "https://a.example/", .headers = { "X-Api-Key abc" },
+	  .want = "Name: value" },
+	{ .url = "https://a.example/", .headers = { ": abc" },
+	  .want = "Name: value" },
+	{ .url = "https://a.example/", .headers = { "X Key: abc" },
+	  .want = "Name: value" },
+	{ .url = "https://a.example/", .headers = { "X-{sender}: abc" },
+	  .want = "Name: value" },
+	{ .url = "https://a.example/", .headers = { "X-Key: " },
+	  .want = "no value" },
+	{ .url = "https://a.example/", .headers = { "X-Key: a\r\nHost: evil" },
+	  .want = "control" },
+	{ .url = "https://a.example/", .headers = { "X-Key: {nope}" },
+	  .want = "header 1" },
+	{ .url = "https://a.example/", .headers = { "Content-Length: 5" },
+	  .want = "set by the module" },
+	{ .url = "https://a.example/", .headers = { "Authorization: Basic x" } },
+	{ .url = "https://a.example/", .headers = { "authorization: Basic x" },
+	  .bearer = "tok", .want = "Authorization" },
+	/* auth */
+	{ .url = "https://a.example/", .username = "u", .password = "p" },
+	{ .url = "https://a.example/", .bearer = "tok-abc.def" },
+	{ .url = "https://a.example/", .username = "u", .want = "together" },
+	{ .url = "https://a.example/", .password = "p", .want = "together" },
+	{ .url = "https://a.example/", .username = "u", .password = "p",
+	  .bearer = "t", .want = "not both" },
+	{ .url = "https://a.example/", .username = "u:x", .password = "p",
+	  .want = "username" },
+	{ .url = "https://a.example/", .username = "u", .password = "p\n",
+	  .want = "password" },
+	{ .url = "https://a.example/", .bearer = "a b", .want = "bearer" },
+	{ .url = "https://a.example/", .bearer = "", .want = "bearer" },
+	/* acceptance */
+	{ .url = "https://a.example/", .status = 201 },
+	{ .url = "https://a.example/", .status = 99, .want = "100..599" },
+	{ .url = "https://a.example/", .status = 600, .want = "100..599" },
+	{ .url = "https://a.example/", .success_json = "messages.0.status=0" },
+	{ .url = "https://a.example/", .success_json = "ok=" },
+	{ .url = "https://a.example/", .success_json = "a.b=x=y" },
+	{ .url = "https://a.example/", .success_json = "status",
+	  .want = "path=value" },
+	{ .url = "https://a.example/", .success_json = "=0",
+	  .want = "path=value" },
+	{ .url = "https://a.example/", .success_json = "a..b=0",
+	  .want = "empty segment" },
+	{ .url = "https://a.example/", .success_json = ".a=0",
+	  .want = "empty segment" },
+	{ .url = "https://a.example/", .success_json = "a.=0",
+	  .want = "empty segment" },
+	{ .url = "https://a.example/", .success_json = "status = 0",
+	  .want = "space" },
+	/* numbers */
+	{ .url = "https://a.example/", .timeout = -1, .want = "timeout" },
+	{ .url = "https://a.example/", .timeout = 3, .connect_timeout = 4,
+	  .want = "connect_timeout" },
+	{ .url = "https://a.example/", .connect_timeout = -1,
+	  .want = "connect_timeout" },
+	{ .url = "https://a.example/", .retries = 6, .want = "retries" },
+	{ .url = "https://a.example/", .retries = -1, .want = "retries" },
+};
+
+static void
+test_check_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+		const struct check_case *c = &check_cases[i];
+		struct sms_provider *p = new_http("gw", c->url);
+		char err[256] = "";
+		int rc;
+
+		p->method = xstrdup(c->method);
+		p->body = xstrdup(c->body);
+		if (c->headers[0] != NULL)
+			set_headers(p, c->headers);
+		p->username = xstrdup(c->username);
+		p->password = xstrdup(c->password);
+		p->bearer = xstrdup(c->bearer);
+		p->success_json = xstrdup(c->success_json);
+		if (c->status != 0)
+			set_status(p, &c->status, 1);
+		if (c->timeout != 0)
+			p->timeout = c->timeout;
+		if (c->connect_timeout != 0)
+			p->connect_timeout = c->connect_timeout;
+		if (c->retries != 0)
+			p->retries = c->retries;
+		p->format = (enum sms_format)c->format;
+		rc = sms_provider_check(p, err, sizeof(err));
+		if (c->want == NULL && rc != 0)
+			fail_msg("case %zu (%s): refused: %s", i,
+				 c->url != NULL ? c->url : "NULL", err);
+		if (c->want != NULL && rc == 0)
+			fail_msg("case %zu (%s): accepted, wanted \"%s\"", i,
+				 c->url != NULL ? c->url : "NULL", c->want);
+		if (c->want != NULL && strstr(err, c->want) == NULL)
+			fail_msg("case %zu (%s): error \"%s\" lacks \"%s\"", i,
+				 c->url != NULL ? c->url : "NULL", err, c->want);
+		/* one line, no provider name: the caller adds it */
+		assert_null(strchr(err, '\n'));
+		assert_null(strstr(err, "'gw'"));
+		sms_provider_free(p);
+	}
+}
+
+static void
+test_check_types(void **state)
+{
+	struct sms_provider *p;
+	char err[256];
+
+	(void)state;
+	p = new_file("sim", "/tmp/sms.jsonl");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), 0);
+	free(p->path);
+	p->path = xstrdup("sms.jsonl");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "absolute"));
+	free(p->path);
+	p->path = NULL;
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	p->path = xstrdup("/tmp/x");
+	p->url = xstrdup("https://a.example/");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "url"));
+	sms_provider_free(p);
+
+	p = new_http(NULL, "https://a.example/");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "name"));
+	p->name = xstrdup("");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	free(p->name);
+	p->name = xstrdup("x");
+	p->type = SMS_TYPE_NONE;
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "type"));
+	p->type = (enum sms_type)42;
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	sms_provider_free(p);
+	assert_int_equal(sms_provider_check(NULL, err, sizeof(err)), -1);
+	sms_provider_free(NULL);
+}
+
+static void
+test_placeholders(void **state)
+{
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(sms_n_request_placeholders, 4);
+	for (i = 0; i < sms_n_request_placeholders; i++) {
+		const char *n = sms_request_placeholders[i];
+
+		seen |= (strcmp(n, "phone") == 0) << 0;
+		seen |= (strcmp(n, "phone_digits") == 0) << 1;
+		seen |= (strcmp(n, "message") == 0) << 2;
+		seen |= (strcmp(n, "sender") == 0) << 3;
+	}
+	assert_int_equal(seen, 0xf);
+}
+
+/* ------------------------------------------------------------------ */
+/* success_json */
+
+struct match_case {
+	const char *body;
+	const char *rule;
+	int want;		/* SMS_OK or SMS_FAILED */
+	const char *why;	/* part of the error */
+};
+
+static const struct match_case match_cases[] = {
+	{ "{\"message-count\":\"1\",\"messages\":[{\"status\":\"0\"}]}",
+	  "messages.0.status=0", SMS_OK, NULL },
+	{ "{\"message-count\":\"1\",\"messages\":[{\"status\":\"2\","
+	  "\"error-text\":\"Missing to param\"}]}",
+	  "messages.0.status=0", SMS_FAILED, "is \"2\", not \"0\"" },
+	{ "{\"message-count\":\"1\",\"messages\":[{\"status\":\"0\"}]}",
+	  "message-count=1", SMS_OK, NULL },
+	{ "{\"messages\":[{\"status\":\"0\"}]}", "messages.1.status=0",
+	  SMS_FAILED, "out of range" },
+	{ "{\"messages\":[{\"status\":\"0\"}]}", "messages.x.status=0",
+	  SMS_FAILED, "not an array index" },
+	{ "{\"messages\":[{\"status\":\"0\"}]}", "messages.-1.status=0",
+	  SMS_FAILED, "not an array index" },
+	{ "{\"messages\":[{\"status\":\"0\"}]}", "messages.0.code=0",
+	  SMS_FAILED, "has no messages.0.code" },
+	{ "{\"messages\":[{\"status\":\"0\"}]}", "messages=0",
+	  SMS_FAILED, "an array, not a value" },
+	{ "{\"messages\":[{\"status\":\"0\"}]}", "messages.0=0",
+	  SMS_FAILED, "an object, not a value" },
+	{ "{\"a\":\"x\"}", "a.b=0", SMS_FAILED, "where an object" },
+	{ "[\"ok\"]", "0=ok", SMS_OK, NULL },
+	{ "{\"0\":\"ok\"}", "0=ok", SMS_OK, NULL },
+	{ "{\"code\":0}", "code=0", SMS_OK, NULL },
+	{ "{\"code\":0}", "code=00", SMS_FAILED, "is 0, not \"00\"" },
+	{ "{\"code\":-12}", "code=-12", SMS_OK, NULL },
+	{ "{\"code\":1.5}", "code=1.5", SMS_OK, NULL },
+	{ "{\"code\":12345678901234}", "code=12345678901234", SMS_OK, NULL },
+	{ "{\"ok\":true}", "ok=true", SMS_OK, NULL },
+	{ "{\"ok\":false}", "ok=true", SMS_FAILED, "is false" },
+	{ "{\"ok\":\"true\"}", "ok=true", SMS_OK, NULL },
+	{ "{\"e\":null}", "e=null", SMS_OK, NULL },
+	{ "{\"e\":\"\"}", "e=", SMS_OK, NULL },
+	{ "{\"e\":\"a=b\"}", "e=a=b", SMS_OK, NULL },
+	{ "{\"s\":\"caf\\u00e9\"}", "s=caf\xc3\xa9", SMS_OK, NULL },
+	{ "{\"s\":\"x\\u0000y\"}", "s=x", SMS_FAILED, "not \"x\"" },
+	{ "  {\"ok\":true}\r\n", "ok=true", SMS_OK, NULL },
+	{ "{\"ok\":true} x", "ok=true", SMS_FAILED, "after the JSON" },
+	{ "{\"ok\":true}{\"ok\":true}", "ok=true", SMS_FAILED, "after the JSON" },
+	{ "{\"ok\":tru", "ok=true", SMS_FAILED, "truncated" },
+	{ "{\"messages\":[{\"status\":\"0\"", "messages.0.status=0",
+	  SMS_FAILED, "truncated" },
+	{ "<html>502 Bad Gateway</html>", "ok=true", SMS_FAILED,
+	  "not valid JSON" },
+	{ "{\"ok\":'true'}", "ok=true", SMS_FAILED, "not valid JSON" },
+	{ "{\"ok\":True}", "ok=true", SMS_FAILED, "not valid JSON" },
+	{ "{\"ok\":1}//x", "ok=1", SMS_FAILED, "after the JSON" },
+	{ "{\"ok\":true,}", "ok=true", SMS_FAILED, "not valid JSON" },
+	{ "", "ok=true", SMS_FAILED, "empty" },
+	{ " \n", "ok=true", SMS_FAILED, "empty" },
+	{ "true", "ok=true", SMS_FAILED, "where an object" },
+	{ "0", "0=0", SMS_FAILED, "where an object" },
+	{ "[1,2,3]", "2=3", SMS_OK, NULL },
+	{ "[1,2,3]", "3=3", SMS_FAILED, "out of range" },
+	{ "[1,2,", "1=2", SMS_FAILED, "truncated" },
+	{ "{\"a\":\"unterminated", "a=x", SMS_FAILED, "truncated" },
+	{ "{\"a\":{\"b\":[{\"c\":[10,20]}]}}", "a.b.0.c.1=20", SMS_OK, NULL },
+	{ "{\"ok\":true}", "ok", SMS_FAILED, "path=value" },
+};
+
+static void
+test_json_match(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
+		const struct match_case *c = &match_cases[i];
+		char err[256] = "";
+		int rc;
+
+		rc = sms_json_match(c->body, strlen(c->body), c->rule, err,
+				    sizeof(err));
+		if (rc != c->want)
+			fail_msg("case %zu (%s on %s): %d, wanted %d (%s)", i,
+				 c->rule, c->body, rc, c->want, err);
+		if (c->why != NULL && strstr(err, c->why) == NULL)
+			fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err,
+				 c->why);
+	}
+}
+
+static void
+test_json_match_edges(void **state)
+{
+	char err[256];
+	static const char nul[] = "{\"ok\":true}\0junk";
+
+	(void)state;
+	/* the length counts, not the NUL */
+	assert_int_equal(sms_json_match(nul, sizeof(nul) - 1, "ok=true", err,
+					sizeof(err)), SMS_FAILED);
+	assert_int_equal(sms_json_match(nul, 11, "ok=true", err, sizeof(err)),
+			 SMS_OK);
+	/* a truncated buffer: only len bytes are read */
+	assert_int_equal(sms_json_match("{\"ok\":true}", 6, "ok=true", err,
+					sizeof(err)), SMS_FAILED);
+	assert_non_null(strstr(err, "truncated"));
+	assert_int_equal(sms_json_match(NULL, 0, "ok=true", err, sizeof(err)),
+			 SMS_FAILED);
+	assert_int_equal(sms_json_match("{}", 2, NULL, err, sizeof(err)),
+			 SMS_FAILED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Request building */
+
+static int
+has_header(const struct sms_http_request *r, const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_headers; i++) {
+		if (strcmp(r->headers[i], line) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static size_t
+count_prefix(const struct sms_http_request *r, const char *prefix)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_headers; i++) {
+		if (strncasecmp(r->headers[i], prefix, strlen(prefix)) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void
+test_build_defaults(void **state)
+{
+	struct sms_provider *p = new_http("gw", "https://a.example/send");
+	struct sms_http_request r;
+	const struct sms_message m = { PHONE, "Code \"12 34\"\n& caf\xc3\xa9" };
+	char err[256];
+
+	(void)state;
+	p->sender = xstrdup("ACME");
+	assert_int_equal(sms_http_build(p, &m, &r, err, sizeof(err)), SMS_OK);
+	assert_string_equal(r.method, "POST");
+	assert_string_equal(r.url, "https://a.example/send");
+	assert_string_equal(r.body, "{\"to\":\"+447700900123\",\"from\":\"ACME\","
+			    "\"text\":\"Code \\\"12 34\\\"\\n& caf\xc3\xa9\"}");
+	assert_true(has_header(&r, "Content-Type: application/json; charset=utf-8"));
+	assert_int_equal(count_prefix(&r, "Authorization:"), 0);
+	sms_http_request_free(&r);
+	assert_null(r.url);
+
+	p->format = SMS_FORMAT_FORM;
+	assert_int_equal(sms_http_build(p, &m, &r, err, sizeof(err)), SMS_OK);
+	assert_string_equal(r.body, "to=%2B447700900123&from=ACME&text=Code+"
+			    "%2212+34%22%0A%26+caf%C3%A9");
+	assert_true(has_header(&r, "Content-Type: application/x-www-form-urlencoded"));
+	sms_http_request_free(&r);
+
+	p->format = SMS_FORMAT_TEXT;
+	free(p->method);
+	p->method = xstrdup("put");
+	assert_int_equal(sms_http_build(p, &m, &r, err, sizeof(err)), SMS_OK);
+	assert_string_equal(r.method, "PUT");
+	assert_string_equal(r.body, m.text);
+	assert_true(has_header(&r, "Content-Type: text/plain; charset=utf-8"));
+	sms_http_request_free(&r);
+
+	/* no sender: "" */
+	free(p->sender);
+	p->sender = NULL;
+	p->format = SMS_FORMAT_JSON;
+	assert_int_equal(sms_http_build(p, &msg, &r, err, sizeof(err)), SMS_OK);
+	assert_non_null(strstr(r.body, "\"from\":\"\""));
+	sms_http_request_free(&r);
+	sms_provider_free(p);
+}
+
+static void
+test_build_get_headers_auth(void **state)
+{
+	struct sms_provider *p;
+	struct sms_http_request r;
+	static const char *const hdrs[] = { "X-Key: k1", "X-To: {phone}",
+		"content-type: application/vnd.x+json", NULL };
+	const struct sms_message nl = { PHONE, "line1\r\nX-Evil: 1" };
+	char err[256];
+
+	(void)state;
+	p = new_http("gw", "https://a.example/sms?to={phone}&msg={message}"
+		     "&d={phone_digits}");
+	p->method = xstrdup("GET");
+	p->bearer = xstrdup("tok-abcdef");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), 0);
+	assert_int_equal(sms_http_build(p, &msg, &r, err, sizeof(err)), SMS_OK);
+	assert_string_equal(r.method, "GET");
+	assert_null(r.body);
+	assert_string_equal(r.url, "https://a.example/sms?to=%2B447700900123&"
+			    "msg=Your%20code%20is%20493817&d=447700900123");
+	assert_int_equal(count_prefix(&r, "Content-Type:"), 0);
+	assert_true(has_header(&r, "Authorization: Bearer tok-abcdef"));
+	sms_http_request_free(&r);
+	sms_provider_free(p);
+
+	/* the admin's Content-Type wins; header values expanded */
+	p = new_http("gw", "https://a.example/");
+	set_headers(p, hdrs);
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), 0);
+	assert_int_equal(sms_http_build(p, &msg, &r, err, sizeof(err)), SMS_OK);
+	assert_int_equal(count_prefix(&r, "Content-Type:"), 1);
+	assert_true(has_header(&r, "content-type: application/vnd.x+json"));
+	assert_true(has_header(&r, "X-Key: k1"));
+	assert_true(has_header(&r, "X-To: " PHONE));
+	sms_http_request_free(&r);
+
+	/* a value that would break the header line is refused */
+	sms_provider_free(p);
+	p = new_http("gw", "https://a.example/");
+	set_headers(p, (const char *const[]){ "X-Text: {message}", NULL });
+	assert_int_equal(sms_http_build(p, &nl, &r, err, sizeof(err)),
+			 SMS_FAILED);
+	assert_non_null(strstr(err, "header 1"));
+	assert_null(strstr(err, "X-Evil"));
+	assert_null(r.url);
+	sms_provider_free(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Judging answers, excerpts */
+
+static void
+test_judge(void **state)
+{
+	struct sms_provider *p = new_http("gw", "https://a.example/");
+	char err[256];
+	const char *echo = "{\"error\":\"bad number " PHONE " for text '" TEXT
+	    "' key s3cret-pw\"}";
+	static const long st201[] = { 201 };
+	const char *failed = "{\"status\":\"failed\",\"body\":\"" TEXT "\"}";
+	const char *echoed = "{\"body\":\"" TEXT "\"}";
+
+	(void)state;
+	p->username = xstrdup("user");
+	p->password = xstrdup("s3cret-pw");
+	assert_int_equal(sms_http_judge(p, &msg, 200, "", 0, err, sizeof(err)),
+			 SMS_HTTP_ACCEPT);
+	assert_int_equal(sms_http_judge(p, &msg, 204, NULL, 0, err, sizeof(err)),
+			 SMS_HTTP_ACCEPT);
+	assert_int_equal(sms_http_judge(p, &msg, 500, "oops", 4, err,
+					sizeof(err)), SMS_HTTP_RETRY);
+	assert_string_equal(err, "HTTP 500: oops");
+	assert_int_equal(sms_http_judge(p, &msg, 503, "", 0, err, sizeof(err)),
+			 SMS_HTTP_RETRY);
+	assert_int_equal(sms_http_judge(p, &msg, 429, "slow down", 9, err,
+					sizeof(err)), SMS_HTTP_RETRY);
+	assert_int_equal(sms_http_judge(p, &msg, 400, echo, strlen(echo), err,
+					sizeof(err)), SMS_HTTP_REFUSE);
+	assert_non_null(strstr(err, "HTTP 400: {\"error\":\"bad number *** for"));
+	assert_null(strstr(err, "493817"));
+	assert_null(strstr(err, "447700900123"));
+	assert_null(strstr(err, "s3cret"));
+	assert_int_equal(sms_http_judge(p, &msg, 401, "no\r\nauth", 8, err,
+					sizeof(err)), SMS_HTTP_REFUSE);
+	assert_string_equal(err, "HTTP 401: no??auth");
+	assert_int_equal(sms_http_judge(p, &msg, 302, "", 0, err, sizeof(err)),
+			 SMS_HTTP_REFUSE);
+	assert_non_null(strstr(err, "redirect"));
+	assert_int_equal(sms_http_judge(p, &msg, 0, "", 0, err, sizeof(err)),
+			 SMS_HTTP_REFUSE);
+
+	set_status(p, st201, 1);
+	assert_int_equal(sms_http_judge(p, &msg, 201, "", 0, err, sizeof(err)),
+			 SMS_HTTP_ACCEPT);
+	assert_int_equal(sms_http_judge(p, &msg, 200, "", 0, err, sizeof(err)),
+			 SMS_HTTP_REFUSE);
+
+	/* 2xx and success_json: never retried, never the whole answer */
+	p->success_json = xstrdup("status=queued");
+	assert_int_equal(sms_http_judge(p, &msg, 201,
+					"{\"status\":\"queued\"}", 19, err,
+					sizeof(err)), SMS_HTTP_ACCEPT);
+	assert_int_equal(sms_http_judge(p, &msg, 201, failed, strlen(failed),
+					err, sizeof(err)), SMS_HTTP_REFUSE);
+	assert_non_null(strstr(err, "is \"failed\", not \"queued\""));
+	assert_null(strstr(err, "493817"));
+	assert_int_equal(sms_http_judge(p, &msg, 201, "{\"status\":", 10, err,
+					sizeof(err)), SMS_HTTP_REFUSE);
+	assert_non_null(strstr(err, "truncated"));
+	/* the value found is blanked when it is the text */
+	free(p->success_json);
+	p->success_json = xstrdup("body=x");
+	assert_int_equal(sms_http_judge(p, &msg, 201, echoed, strlen(echoed),
+					err, sizeof(err)), SMS_HTTP_REFUSE);
+	assert_null(strstr(err, "493817"));
+	sms_provider_free(p);
+}
+
+static void
+test_excerpt(void **state)
+{
+	char out[SMS_EXCERPT_MAX + 40], big[400];
+	const char *secrets[] = { "hunter22", "abc", NULL };
+	size_t i;
+
+	(void)state;
+	sms_excerpt("x hunter22 y abc", 16, secrets, out, sizeof(out));
+	assert_string_equal(out, "x *** y abc");	/* "abc" too short */
+	sms_excerpt("a\tb\x1b[31mc\x7f", 10, NULL, out, sizeof(out));
+	assert_string_equal(out, "a?b?[31mc?");
+	sms_excerpt("a\0b", 3, NULL, out, sizeof(out));
+	assert_string_equal(out, "a?b");
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = 'a';
+	sms_excerpt(big, sizeof(big), NULL, out, sizeof(out));
+	assert_int_equal(strlen(out), SMS_EXCERPT_MAX);
+	/* a 2-byte character across the cut is dropped whole */
+	big[SMS_EXCERPT_MAX - 1] = '\xc3';
+	big[SMS_EXCERPT_MAX] = '\xa9';
+	sms_excerpt(big, sizeof(big), NULL, out, sizeof(out));
+	assert_int_equal(strlen(out), SMS_EXCERPT_MAX - 1);
+	/* a complete one at the end stays */
+	big[SMS_EXCERPT_MAX - 2] = '\xc3';
+	big[SMS_EXCERPT_MAX - 1] = '\xa9';
+	big[SMS_EXCERPT_MAX] = 'a';
+	sms_excerpt(big, sizeof(big), NULL, out, sizeof(out));
+	assert_int_equal(strlen(out), SMS_EXCERPT_MAX);
+	sms_excerpt("abcdef", 6, NULL, out, 4);
+	assert_string_equal(out, "abc");
+	sms_excerpt(NULL, 0, NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Retries and failover through the transport seam */
+
+struct step {
+	int rc;			/* SMS_OK, SMS_FAILED, SMS_ENOMEM */
+	long status;
+	const char *body;
+	int retryable;
+	long sleep_ms;
+};
+
+struct script {
+	const struct step *steps;
+	size_t n, calls;
+	long last_timeout_ms, last_connect_ms;
+	char first_url[256];
+};
+
+static int
+fake_exchange(void *ud, const struct sms_provider *p,
+	      const struct sms_http_request *req, long timeout_ms,
+	      long connect_timeout_ms, struct sms_http_answer *ans,
+	      int *retryable, char *err, size_t errlen)
+{
+	struct script *s = ud;
+	const struct step *st;
+
+	(void)p;
+	if (s->calls == 0)
+		snprintf(s->first_url, sizeof(s->first_url), "%s", req->url);
+	s->last_timeout_ms = timeout_ms;
+	s->last_connect_ms = connect_timeout_ms;
+	assert_true(s->calls < s->n);
+	st = &s->steps[s->calls++];
+	if (st->sleep_ms > 0) {
+		long ms = st->sleep_ms < timeout_ms ? st->sleep_ms : timeout_ms;
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+		/* like libcurl: the budget ran out first */
+		if (ms < st->sleep_ms) {
+			snprintf(err, errlen, "curl error 28: timed out");
+			*retryable = 1;
+			return SMS_FAILED;
+		}
+	}
+	ans->status = st->status;
+	*retryable = st->retryable;
+	if (st->rc != SMS_OK) {
+		snprintf(err, errlen, "curl error 7: Failed to connect");
+		return st->rc;
+	}
+	ans->body = strdup(st->body != NULL ? st->body : "");
+	assert_non_null(ans->body);
+	ans->len = strlen(ans->body);
+	return SMS_OK;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+run_script(struct sms_provider *p, const struct step *steps, size_t n,
+	   struct script *s, struct sms_result *res)
+{
+	struct sms_provider *list[1] = { p };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->steps = steps;
+	s->n = n;
+	logbuf[0] = '\0';
+	sms_http_set_exchange(fake_exchange, s);
+	rc = sms_send(list, 1, &msg, &test_log, res);
+	sms_http_set_exchange(NULL, NULL);
+	return rc;
+}
+
+static void
+test_retry_5xx_then_ok(void **state)
+{
+	static const struct step steps[] = {
+		{ SMS_OK, 503, "busy", 0, 0 },
+		{ SMS_OK, 200, "{\"ok\":true}", 0, 0 },
+	};
+	struct sms_provider *p = new_http("gw", "https://a.example/{phone}");
+	struct sms_result res;
+	struct script s;
+	long t0 = now_ms();
+
+	(void)state;
+	p->password = xstrdup("s3cret-pw");
+	p->username = xstrdup("u");
+	assert_int_equal(run_script(p, steps, 2, &s, &res), SMS_OK);
+	assert_int_equal(s.calls, 2);
+	assert_true(now_ms() - t0 >= 240);	/* the backoff */
+	assert_string_equal(res.provider, "gw");
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.error, "");
+	assert_string_equal(s.first_url, "https://a.example/%2B447700900123");
+	assert_true(s.last_timeout_ms <= 10000 && s.last_timeout_ms > 9000);
+	assert_true(s.last_connect_ms == 5000);
+	assert_non_null(strstr(logbuf, "try 1 failed (HTTP 503: busy)"));
+	assert_log_clean();
+	sms_provider_free(p);
+}
+
+static void
+test_retry_limits(void **state)
+{
+	static const struct step s500[] = {
+		{ SMS_OK, 500, "", 0, 0 }, { SMS_OK, 500, "", 0, 0 },
+		{ SMS_OK, 500, "", 0, 0 },
+	};
+	static const struct step s400[] = { { SMS_OK, 400, "bad", 0, 0 } };
+	static const struct step s429[] = {
+		{ SMS_OK, 429, "", 0, 0 }, { SMS_OK, 400, "bad", 0, 0 },
+	};
+	static const struct step sjson[] = {
+		{ SMS_OK, 200, "{\"ok\":false}", 0, 0 },
+	};
+	static const struct step snet[] = {
+		{ SMS_FAILED, 0, NULL, 1, 0 }, { SMS_FAILED, 0, NULL, 1, 0 },
+	};
+	static const struct step stls[] = { { SMS_FAILED, 0, NULL, 0, 0 } };
+	static const struct step snomem[] = { { SMS_ENOMEM, 0, NULL, 0, 0 } };
+	struct sms_provider *p = new_http("gw", "https://a.example/");
+	struct sms_result res;
+	struct script s;
+
+	(void)state;
+	/* retries = 1: two tries at most */
+	assert_int_equal(run_script(p, s500, 3, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(res.status, 500);
+	assert_non_null(strstr(res.error, "HTTP 500"));
+	assert_non_null(strstr(logbuf, "provider 'gw' failed"));
+	/* retries = 0 */
+	p->retries = 0;
+	assert_int_equal(run_script(p, s500, 3, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 1);
+	p->retries = 2;
+	assert_int_equal(run_script(p, s400, 1, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 1);
+	assert_string_equal(res.error, "HTTP 400: bad");
+	assert_int_equal(run_script(p, s429, 2, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 2);
+	p->success_json = xstrdup("ok=true");
+	assert_int_equal(run_script(p, sjson, 1, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 1);
+	assert_non_null(strstr(res.error, "is false"));
+	p->retries = 1;
+	assert_int_equal(run_script(p, snet, 2, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 2);
+	assert_non_null(strstr(res.error, "curl error 7"));
+	assert_int_equal(res.status, 0);
+	assert_int_equal(run_script(p, stls, 1, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(run_script(p, snomem, 1, &s, &res), SMS_ENOMEM);
+	assert_int_equal(s.calls, 1);
+	sms_provider_free(p);
+}
+
+static void
+test_retry_budget(void **state)
+{
+	/* Each try takes 400 ms of a 1 s budget: the third would not fit. */
+	static const struct step slow[] = {
+		{ SMS_OK, 500, "", 0, 400 }, { SMS_OK, 500, "", 0, 400 },
+		{ SMS_OK, 500, "", 0, 400 }, { SMS_OK, 500, "", 0, 400 },
+	};
+	struct sms_provider *p = new_http("gw", "https://a.example/");
+	struct sms_result res;
+	struct script s;
+	long t0 = now_ms(), dt;
+
+	(void)state;
+	p->timeout = 1;
+	p->connect_timeout = 1;
+	p->retries = 5;
+	/* 0: try (400), 400: pause (250), 650: try with 350 ms left, cut
+	 * short at 1000; no time for another. */
+	assert_int_equal(run_script(p, slow, 4, &s, &res), SMS_FAILED);
+	dt = now_ms() - t0;
+	assert_true(dt >= 950 && dt <= 1400);	/* slack: loaded CI */
+	assert_int_equal(s.calls, 2);
+	assert_true(s.last_timeout_ms <= 350 && s.last_timeout_ms > 250);
+	assert_true(s.last_connect_ms <= 350);
+	assert_non_null(strstr(res.error, "curl error 28"));
+	assert_non_null(strstr(logbuf, "no time left"));
+
+	/* 2 s: tries at 0, 650 and 1550 (pauses 250 and 500), the last with
+	 * 450 ms left; after it 50 ms are left, less than the next pause. */
+	p->timeout = 2;
+	t0 = now_ms();
+	assert_int_equal(run_script(p, slow, 4, &s, &res), SMS_FAILED);
+	dt = now_ms() - t0;
+	assert_true(dt >= 1900 && dt <= 2400);
+	assert_int_equal(s.calls, 3);
+	assert_true(s.last_timeout_ms <= 450 && s.last_timeout_ms > 350);
+	assert_true(s.last_connect_ms <= 450);
+	assert_int_equal(res.status, 500);
+	sms_provider_free(p);
+}
+
+static void
+test_failover(void **state)
+{
+	static const struct step steps[] = { { SMS_OK, 401, "denied", 0, 0 } };
+	char path[] = "/tmp/test_sms_fo_XXXXXX";
+	struct sms_provider *list[3];
+	struct sms_result res;
+	struct script s;
+	int fd, rc;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	list[0] = new_http("bad", "http://example.com/");	/* never checked */
+	list[1] = new_http("gw", "https://a.example/");
+	list[2] = new_file("sim", path);
+	memset(&s, 0, sizeof(s));
+	s.steps = steps;
+	s.n = 1;
+	logbuf[0] = '\0';
+	sms_http_set_exchange(fake_exchange, &s);
+	rc = sms_send(list, 3, &msg, &test_log, &res);
+	sms_http_set_exchange(NULL, NULL);
+	assert_int_equal(rc, SMS_OK);
+	assert_int_equal(s.calls, 1);	/* "bad" never reached the wire */
+	assert_string_equal(res.provider, "sim");
+	assert_int_equal(res.status, 0);
+	assert_non_null(strstr(logbuf, "provider 'bad' failed: configuration "
+			       "refused: url must be https://"));
+	assert_non_null(strstr(logbuf, "<4>sms: provider 'gw' failed: "
+			       "HTTP 401: denied"));
+	assert_non_null(strstr(logbuf, "provider 'sim' is the file simulation "
+			       "provider: message written to"));
+	assert_log_clean();
+
+	/* ENOMEM stops at once */
+	{
+		static const struct step nomem[] = { { SMS_ENOMEM, 0, NULL, 0, 0 } };
+
+		memset(&s, 0, sizeof(s));
+		s.steps = nomem;
+		s.n = 1;
+		sms_http_set_exchange(fake_exchange, &s);
+		rc = sms_send(list + 1, 2, &msg, &test_log, &res);
+		sms_http_set_exchange(NULL, NULL);
+		assert_int_equal(rc, SMS_ENOMEM);
+		assert_string_equal(res.provider, "gw");
+	}
+	/* all fail: the last one is reported */
+	rc = sms_send(list, 1, &msg, &test_log, &res);
+	assert_int_equal(rc, SMS_FAILED);
+	assert_string_equal(res.provider, "bad");
+	assert_non_null(strstr(res.error, "https://"));
+	unlink(path);
+	sms_provider_free(list[0]);
+	sms_provider_free(list[1]);
+	sms_provider_free(list[2]);
+}
+
+static void
+test_send_refusals(void **state)
+{
+	struct sms_provider *p = new_http("gw", "https://a.example/");
+	struct sms_provider *list[1] = { p };
+	struct sms_result res;
+	struct sms_message bad = { "447700900123", TEXT };
+
+	(void)state;
+	assert_int_equal(sms_send(list, 0, &msg, &test_log, &res), SMS_FAILED);
+	assert_null(res.provider);
+	assert_non_null(strstr(res.error, "no provider"));
+	assert_int_equal(sms_send(NULL, 0, &msg, NULL, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	assert_null(res.provider);
+	bad.phone = "+4477009001230000";	/* 16 digits */
+	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	bad.phone = "+1234567";	/* 7 digits */
+	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	bad.phone = "+44770090012\n";
+	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	bad.phone = PHONE;
+	bad.text = NULL;
+	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, NULL, &test_log, &res), SMS_FAILED);
+	sms_provider_free(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* The file provider */
+
+static void
+check_line(const char *line, const char *phone, const char *text, long t0)
+{
+	struct json_object *o, *v;
+
+	o = json_tokener_parse(line);
+	assert_non_null(o);
+	assert_int_equal(json_object_object_length(o), 3);
+	assert_true(json_object_object_get_ex(o, "to", &v));
+	assert_string_equal(json_object_get_string(v), phone);
+	assert_true(json_object_object_get_ex(o, "text", &v));
+	assert_int_equal(json_object_get_string_len(v), strlen(text));
+	assert_memory_equal(json_object_get_string(v), text, strlen(text));
+	assert_true(json_object_object_get_ex(o, "time", &v));
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_true(json_object_get_int64(v) >= t0);
+	assert_true(json_object_get_int64(v) <= (int64_t)time(NULL));
+	json_object_put(o);
+}
+
+static void
+test_file_provider(void **state)
+{
+	char dir[] = "/tmp/test_sms_file_XXXXXX", path[256], link[256];
+	char buf[4096], *nl, *line;
+	const char *texts[] = {
+		TEXT,
+		"quote \" backslash \\ slash / tab \t newline \n cr \r end",
+		"UTF-8: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91 \xd0\x9a\xd0\xbe\xd0\xb4",
+		"ctl \x01\x1f del \x7f",
+	};
+	struct sms_provider *p, *list[1];
+	struct sms_result res;
+	struct stat st;
+	long t0 = (long)time(NULL);
+	size_t i;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sms.jsonl", dir);
+	p = new_file("sim", path);
+	list[0] = p;
+	logbuf[0] = '\0';
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct sms_message m = { PHONE, texts[i] };
+
+		assert_int_equal(sms_send(list, 1, &m, &test_log, &res), SMS_OK);
+		assert_string_equal(res.provider, "sim");
+	}
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_non_null(strstr(logbuf, "<4>provider 'sim' is the file "
+			       "simulation provider: message written to "));
+	assert_non_null(strstr(logbuf, path));
+	assert_log_clean();
+
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* plain: one object per line, no slash escaping */
+	assert_non_null(strstr(buf, "slash / tab"));
+	line = buf;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		*nl = '\0';
+		check_line(line, PHONE, texts[i], t0);
+		line = nl + 1;
+	}
+	assert_string_equal(line, "");
+
+	/* a symlink is not followed */
+	snprintf(link, sizeof(link), "%s/link.jsonl", dir);
+	assert_int_equal(symlink(path, link), 0);
+	free(p->path);
+	p->path = xstrdup(link);
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_non_null(strstr(res.error, "symbolic link"));
+	unlink(link);
+	/* a directory, a missing directory */
+	free(p->path);
+	p->path = xstrdup(dir);
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	free(p->path);
+	snprintf(link, sizeof(link), "%s/nodir/sms.jsonl", dir);
+	p->path = xstrdup(link);
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_non_null(strstr(res.error, "cannot open"));
+	/* a FIFO neither hangs nor takes the line */
+	snprintf(link, sizeof(link), "%s/fifo", dir);
+	assert_int_equal(mkfifo(link, 0600), 0);
+	free(p->path);
+	p->path = xstrdup(link);
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	unlink(link);
+	assert_log_clean();
+
+	unlink(path);
+	rmdir(dir);
+	sms_provider_free(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Real exchanges with libcurl against a tiny server on loopback */
+
+struct canned {
+	int status;		/* 0: close without answering */
+	size_t body_len;	/* body of 'x' bytes unless body is set */
+	const char *body;
+};
+
+/* Serve one canned answer per connection, then exit.  What each request
+ * looked like is written to reqfd, separated by a NUL. */
+static pid_t
+serve(const struct canned *answers, size_t n, int *port, int reqfd)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	pid_t pid;
+	int ls, one = 1;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 8), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(ls);
+		return pid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		static char req[65536];
+		size_t got = 0, need = 0;
+		char *hend = NULL, hdr[256];
+		int c = accept(ls, NULL, NULL);
+
+		if (c < 0)
+			_exit(1);
+		for (;;) {
+			ssize_t r = read(c, req + got, sizeof(req) - 1 - got);
+
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+			req[got] = '\0';
+			if (hend == NULL)
+				hend = strstr(req, "\r\n\r\n");
+			if (hend != NULL && need == 0) {
+				char *cl = strcasestr(req, "\r\nContent-Length:");
+
+				need = (size_t)(hend + 4 - req) +
+				    (cl != NULL && cl < hend ?
+				     strtoul(cl + 17, NULL, 10) : 0);
+			}
+			if (hend != NULL && got >= need)
+				break;
+		}
+		if (write(reqfd, req, got + 1) < 0)
+			_exit(1);
+		if (answers[i].status != 0) {
+			size_t bl = answers[i].body != NULL ?
+			    strlen(answers[i].body) : answers[i].body_len;
+			int hl = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %d X\r\n"
+					  "Content-Length: %zu\r\nConnection: "
+					  "close\r\n\r\n", answers[i].status, bl);
+
+			if (write(c, hdr, (size_t)hl) < 0)
+				_exit(1);
+			if (answers[i].body != NULL) {
+				if (write(c, answers[i].body, bl) < 0)
+					_exit(1);
+			} else {
+				static char xs[8192];
+				size_t left = bl;
+
+				memset(xs, 'x', sizeof(xs));
+				while (left > 0) {
+					size_t k = left < sizeof(xs) ? left : sizeof(xs);
+					ssize_t w = write(c, xs, k);
+
+					if (w <= 0)
+						break;
+					left -= (size_t)w;
+				}
+			}
+		}
+		close(c);
+	}
+	_exit(0);
+}
+
+static void
+test_curl_loopback(void **state)
+{
+	static const struct canned answers[] = {
+		{ 500, 0, "try later" },
+		{ 0, 0, NULL },
+		{ 200, 0, "{\"messages\":[{\"status\":\"0\"}]}" },
+		{ 200, SMS_HTTP_MAX_RESPONSE + 1, NULL },
+		{ 200, SMS_HTTP_MAX_RESPONSE, NULL },
+	};
+	struct sms_provider *p, *list[1];
+	struct sms_result res;
+	char url[128], reqs[65536 * 2];
+	size_t got = 0;
+	pid_t pid;
+	int port, pfd[2], st, rc;
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	pid = serve(answers, 5, &port, pfd[1]);
+	close(pfd[1]);
+	/* The caller's proxy variables must not matter. */
+	setenv("http_proxy", "http://127.0.0.1:9/", 1);
+	setenv("HTTP_PROXY", "http://127.0.0.1:9/", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:9/", 1);
+	setenv("SSLKEYLOGFILE", "/tmp/test_sms_keylog_must_not_exist", 1);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/send?to={phone_digits}",
+		 port);
+	p = new_http("local", url);
+	p->retries = 2;
+	p->bearer = xstrdup("tok-abcdef");
+	p->sender = xstrdup("ACME");
+	p->success_json = xstrdup("messages.0.status=0");
+	list[0] = p;
+	logbuf[0] = '\0';
+	/* 500, then a dropped connection, then success: three tries */
+	rc = sms_send(list, 1, &msg, &test_log, &res);
+	assert_int_equal(rc, SMS_OK);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.provider, "local");
+	assert_non_null(strstr(logbuf, "HTTP 500: try later"));
+	assert_non_null(strstr(logbuf, "curl error 52"));
+	assert_null(getenv("SSLKEYLOGFILE"));
+	assert_int_equal(access("/tmp/test_sms_keylog_must_not_exist", F_OK), -1);
+
+	/* larger than 64 KiB: refused, not retried */
+	p->retries = 1;
+	free(p->success_json);
+	p->success_json = NULL;
+	rc = sms_send(list, 1, &msg, &test_log, &res);
+	assert_int_equal(rc, SMS_FAILED);
+	assert_non_null(strstr(res.error, "larger than 64 KiB"));
+	/* exactly 64 KiB is fine */
+	rc = sms_send(list, 1, &msg, &test_log, &res);
+	assert_int_equal(rc, SMS_OK);
+	assert_log_clean();
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (;;) {
+		ssize_t r = read(pfd[0], reqs + got, sizeof(reqs) - 1 - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(pfd[0]);
+	reqs[got] = '\0';
+	/* the first request, as the server saw it */
+	assert_non_null(strstr(reqs, "POST /send?to=447700900123 HTTP/1.1\r\n"));
+	assert_non_null(strstr(reqs, "\r\nUser-Agent: pam_smsotp\r\n"));
+	assert_non_null(strstr(reqs, "\r\nAuthorization: Bearer tok-abcdef\r\n"));
+	assert_non_null(strstr(reqs, "\r\nContent-Type: application/json; "
+			       "charset=utf-8\r\n"));
+	assert_null(strstr(reqs, "Expect:"));
+	assert_non_null(strstr(reqs, "\r\n\r\n{\"to\":\"+447700900123\","
+			       "\"from\":\"ACME\",\"text\":\"" TEXT "\"}"));
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	unsetenv("ALL_PROXY");
+	sms_provider_free(p);
+}
+
+static void
+test_curl_errors(void **state)
+{
+	struct sms_provider *p, *list[1];
+	struct sms_result res;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char url[128];
+	int s, port;
+
+	(void)state;
+	/* a port nobody listens on: connection refused, retried, failed */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(s);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	p = new_http("down", url);
+	list[0] = p;
+	logbuf[0] = '\0';
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_non_null(strstr(res.error, "curl error 7"));
+	assert_non_null(strstr(logbuf, "try 1 failed"));
+	sms_provider_free(p);
+
+	/* TLS with an unusable CA file: not retried.  The kernel completes
+	 * the connection from the backlog; nobody needs to accept. */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	sa.sin_port = 0;
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s, 4), 0);
+	sl = sizeof(sa);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/", port);
+	p = new_http("tls", url);
+	p->ca_file = xstrdup("/nonexistent/ca.pem");
+	p->retries = 5;
+	list[0] = p;
+	logbuf[0] = '\0';
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_non_null(strstr(res.error, "curl error 77"));
+	assert_null(strstr(logbuf, "try 1 failed"));
+	close(s);
+	sms_provider_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_table),
+		cmocka_unit_test(test_check_types),
+		cmocka_unit_test(test_placeholders),
+		cmocka_unit_test(test_json_match),
+		cmocka_unit_test(test_json_match_edges),
+		cmocka_unit_test(test_build_defaults),
+		cmocka_unit_test(test_build_get_headers_auth),
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_excerpt),
+		cmocka_unit_test(test_retry_5xx_then_ok),
+		cmocka_unit_test(test_retry_limits),
+		cmocka_unit_test(test_retry_budget),
+		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_send_refusals),
+		cmocka_unit_test(test_file_provider),
+		cmocka_unit_test(test_curl_loopback),
+		cmocka_unit_test(test_curl_errors),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
