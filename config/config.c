@@ -574,6 +574,11 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 			p->type);
 	if (rc != CONFIG_OK)
 		return rc;
+	/* The default connect_timeout yields to a shorter timeout; one the
+	 * administrator wrote longer than the whole send is a mistake. */
+	if (p->connect_timeout > p->timeout &&
+	    config_setting_get_member(g, "connect_timeout") == NULL)
+		p->connect_timeout = p->timeout;
 	if (p->connect_timeout > p->timeout)
 		return refuse(r, g, prefix, "connect_timeout is longer than timeout");
 	if (sms_provider_check(p, why, sizeof(why)) != 0)

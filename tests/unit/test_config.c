@@ -72,6 +72,12 @@ test_defaults(void **state)
 	assert_int_equal(cfg->chain[0]->connect_timeout, 5);
 	assert_int_equal(cfg->chain[0]->retries, 1);
 	config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(load("providers = ( { name = \"gw\"; type = \"http\";\n"
+			      "  url = \"https://a.example/\"; timeout = 3; } );\n",
+			      NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->chain[0]->connect_timeout, 3);
+	config_free(cfg);
 }
 
 static void
