@@ -1,0 +1,40 @@
+#!/bin/sh
+# install-deps.sh: make sure the Debian packages that building pam_smsotp and
+# running its tests need are installed.  Quiet when they all are.  As root,
+# installs the missing ones (one apt-get update, then apt-get install);
+# otherwise prints the command to run and exits 1.
+set -u
+
+PACKAGES="build-essential pkg-config libpam0g-dev libcurl4-openssl-dev
+libssl-dev libconfig-dev libjson-c-dev libcmocka-dev pamtester libpam-wrapper
+libpamtest0-dev libnss-wrapper python3 openssl"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps.sh: not a Debian system (no dpkg-query); install by hand:" >&2
+	echo "  $(echo $PACKAGES)" >&2
+	exit 1
+fi
+
+missing=
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case $status in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: missing packages:$missing" >&2
+	echo "run as root:" >&2
+	echo "  apt-get update && $cmd" >&2
+	exit 1
+fi
+
+echo "install-deps.sh: installing$missing"
+apt-get update || exit 1
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing

@@ -1,0 +1,703 @@
+# lib.sh: sourced by tests/pam/*.sh.  PAM tests against the real module,
+# driven by pamtester under pam_wrapper (service files from a folder, no
+# /etc/pam.d change) and nss_wrapper (test users from our own passwd file),
+# with tests/mock_gateway.py as the SMS provider.
+#
+# A test script:
+#
+#	. "$(dirname "$0")/../lib.sh"
+#	require_module
+#	t_something() {		# runs in a subshell, in its own folder $C
+#		std_setup			# gateway, alice's number, config, service
+#		pam_run smsotp alice 'answer_code'
+#		assert_rc 0
+#		assert_eq 1 "$(sms_count)" "SMS sent"
+#	}
+#	run_case "what it checks" t_something
+#	finish
+#
+# Each case runs in a subshell with its own folder $C; a failed assertion
+# prints what was expected and what came, and ends the case.  The script
+# goes on with the next case and exits 0 (all passed), 1 (one failed) or 77
+# (all skipped).
+#
+# Syslog: pam_wrapper replaces pam_syslog/pam_vsyslog; with
+# PAM_WRAPPER_DEBUGLEVEL=2 it writes every message to stderr as
+#	PWRAP_<LEVEL>[pamtester (PID)] - SYSLOG(<priority>): <message>
+# pam_run keeps those lines of each run in $SYSLOG (and all of them in
+# $C/syslog.all), so tests read the module's log without a syslog daemon.
+#
+# Cleanup (trap on exit): kills only the processes this script started
+# (mock gateways, pamtester runs, all listed in $T/pids), removes the
+# /tmp/pam.X folders that pam_wrapper left behind for them (new since the
+# start, and whose owner process is gone) and the temp folder $T.
+
+set -u
+
+ROOT=${SMSOTP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+TESTS=$ROOT/tests
+MODULE=${MODULE:-$ROOT/pam_smsotp.so}
+PYTHON=${PYTHON:-python3}
+GATEWAY=$TESTS/mock_gateway.py
+TEST_NAME=$(basename "$0" .sh)
+
+# Seconds: a pamtester run, a wait for the gateway or a prompt.
+PAM_TIMEOUT=${PAM_TIMEOUT:-60}
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-10}
+
+# The prompt every test expects unless it sets its own.
+PROMPT_RE=${PROMPT_RE:-SMS code sent to}
+# How code_from_log finds the code in an SMS text (a Python regex, group 1).
+_code_re_default='CODE=([^\s"&]+)'
+CODE_RE=${CODE_RE:-$_code_re_default}
+
+_find_secdir() {
+	for d in "$(pkg-config --variable=libdir pam 2>/dev/null)/security" \
+	    "/lib/$(cc -print-multiarch 2>/dev/null)/security" \
+	    "/usr/lib/$(cc -print-multiarch 2>/dev/null)/security" \
+	    /lib/x86_64-linux-gnu/security /usr/lib/security /lib/security \
+	    /lib64/security; do
+		if [ -f "$d/pam_permit.so" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+SECDIR=$(_find_secdir) || SECDIR=/lib/security
+PAM_PERMIT=$SECDIR/pam_permit.so
+PAM_DENY=$SECDIR/pam_deny.so
+PAM_ECHO=$SECDIR/pam_echo.so
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/smsotp-$TEST_NAME.XXXXXX") || exit 1
+: > "$T/pids"
+ls -d /tmp/pam.* > "$T/pam-before" 2>/dev/null || :
+
+CASE_N=0
+N_PASS=0
+N_FAIL=0
+N_SKIP=0
+C=$T
+
+# ---------------------------------------------------------------- cleanup
+
+# _alive PID: the process exists and is not a zombie (an orphan's exit
+# status may wait a while for init to collect it).
+_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	_st=
+	read -r _st < "/proc/$1/stat" 2>/dev/null || return 0
+	case $_st in
+	*") Z "* | *") X "*) return 1 ;;
+	esac
+	return 0
+}
+
+# Kill the processes listed in a pid file (only ours), politely then not,
+# and collect those that are our children.
+_kill_listed() {
+	[ -s "$1" ] || return 0
+	_pids=$(cat "$1")
+	: > "$1"
+	for pid in $_pids; do
+		_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	i=0
+	while [ $i -lt 30 ]; do
+		alive=
+		for pid in $_pids; do
+			_alive "$pid" && alive=1
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for pid in $_pids; do
+		_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in $_pids; do
+		wait "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# pam_wrapper copies the service folder to /tmp/pam.X and removes it when
+# the process ends normally; a killed pamtester leaves it.  Remove only
+# folders that appeared since we started and whose process is gone.
+_clean_pam_dirs() {
+	for d in /tmp/pam.?; do
+		[ -d "$d" ] || continue
+		grep -qxF "$d" "$T/pam-before" 2>/dev/null && continue
+		[ -f "$d/pid" ] || continue
+		pid=$(cat "$d/pid" 2>/dev/null)
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		_alive "$pid" && continue
+		grep -qx "$pid" "$T/pids.all" 2>/dev/null || continue
+		rm -rf "$d"
+	done
+}
+
+_cleanup() {
+	cat "$T/pids" >> "$T/pids.all" 2>/dev/null
+	_kill_listed "$T/pids"
+	_clean_pam_dirs
+	if [ "${KEEP_TEST_DIR:-0}" = 1 ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+_track_pid() {
+	echo "$1" >> "$T/pids"
+	echo "$1" >> "$T/pids.all"
+}
+
+# ---------------------------------------------------------------- cases
+
+# run_case NAME FUNCTION: run one case in a subshell, in a fresh folder $C.
+run_case() {
+	CASE_N=$((CASE_N + 1))
+	C=$T/c$CASE_N
+	mkdir -p "$C/svc"
+	_base_nss
+	_t0=$(date +%s%N)
+	(
+		# stop what the case started while it is still its parent
+		trap '_kill_listed "$T/pids"' EXIT
+		cd "$C" || exit 1
+		"$2"
+	) > "$C/case.out" 2>&1
+	rc=$?
+	_kill_listed "$T/pids"
+	_ms=$((($(date +%s%N) - _t0) / 1000000))
+	_secs=$((_ms / 1000)).$((_ms % 1000 / 100))s
+	case $rc in
+	0)
+		N_PASS=$((N_PASS + 1))
+		printf 'ok   - %s (%s)\n' "$1" "$_secs"
+		;;
+	77)
+		N_SKIP=$((N_SKIP + 1))
+		printf 'skip - %s (%s)\n' "$1" "$(grep '^SKIP:' "$C/case.out" | tail -n 1 | cut -c7-)"
+		;;
+	*)
+		N_FAIL=$((N_FAIL + 1))
+		printf 'FAIL - %s (%s)\n' "$1" "$_secs"
+		sed 's/^/    | /' "$C/case.out"
+		;;
+	esac
+	[ "${VERBOSE:-0}" = 1 ] && [ $rc -ne 1 ] && sed 's/^/    : /' "$C/case.out"
+	C=$T
+	return 0
+}
+
+# finish: the script's summary and exit status.
+finish() {
+	echo "$TEST_NAME: $N_PASS passed, $N_FAIL failed, $N_SKIP skipped"
+	[ $N_FAIL -gt 0 ] && exit 1
+	[ $N_PASS -eq 0 ] && [ $N_SKIP -gt 0 ] && exit 77
+	exit 0
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+require_module() {
+	if [ ! -f "$MODULE" ]; then
+		echo "SKIP: $MODULE is not built (run make)"
+		exit 77
+	fi
+}
+
+# find_lib NAME: the path of a shared library the dynamic linker would
+# find by NAME (ldconfig is not on a normal user's PATH: try its homes)
+find_lib() {
+	for _lc in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do
+		_p=$("$_lc" -p 2>/dev/null | sed -n "s/^[[:space:]]*$1 (.*=> \(.*\)\$/\1/p" | head -n 1)
+		[ -n "$_p" ] && { echo "$_p"; return 0; }
+	done
+	for _d in /lib/*-linux-gnu /usr/lib/*-linux-gnu /usr/lib64 /usr/lib /lib64 /lib; do
+		[ -f "$_d/$1" ] && { echo "$_d/$1"; return 0; }
+	done
+	return 1
+}
+
+require_pam_wrapper() {
+	command -v pamtester >/dev/null 2>&1 || { echo "SKIP: pamtester not installed"; exit 77; }
+	for _l in libpam_wrapper.so libnss_wrapper.so; do
+		if ! find_lib "$_l" >/dev/null; then
+			echo "SKIP: $_l not installed (tests/install-deps.sh)"
+			exit 77
+		fi
+	done
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+# ---------------------------------------------------------------- assertions
+
+_context() {
+	if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
+		echo "--- pamtester output (run $RUN_N, exit $RC) ---"
+		head -n 60 "$OUT"
+	fi
+	for l in "$C"/gw*.log; do
+		[ -f "$l" ] || continue
+		echo "--- $(basename "$l"): $(wc -l < "$l") request(s) ---"
+		tail -n 3 "$l" | cut -c1-600
+	done
+}
+
+fail() {
+	echo "FAIL: $*"
+	_context
+	exit 1
+}
+
+pass() {
+	echo "PASS: $*"
+	exit 0
+}
+
+# assert_eq EXPECTED GOT [WHAT]
+assert_eq() {
+	[ "$1" = "$2" ] && return 0
+	fail "${3:-values differ}
+  expected: '$1'
+  got:      '$2'"
+}
+
+# assert_ne UNEXPECTED GOT [WHAT]
+assert_ne() {
+	[ "$1" != "$2" ] && return 0
+	fail "${3:-value should differ}
+  not expected: '$1'
+  got:          '$2'"
+}
+
+# assert_contains FILE TEXT [WHAT]: TEXT is a fixed string
+assert_contains() {
+	grep -qF -- "$2" "$1" 2>/dev/null && return 0
+	fail "${3:-text missing}
+  expected $(basename "$1") to contain: '$2'"
+}
+
+assert_not_contains() {
+	grep -qF -- "$2" "$1" 2>/dev/null || return 0
+	fail "${3:-unexpected text}
+  expected $(basename "$1") not to contain: '$2'
+  got: $(grep -F -- "$2" "$1" | head -n 3)"
+}
+
+# assert_match FILE EREGEX [WHAT]
+assert_match() {
+	grep -qE -- "$2" "$1" 2>/dev/null && return 0
+	fail "${3:-pattern missing}
+  expected $(basename "$1") to match: /$2/"
+}
+
+assert_not_match() {
+	grep -qE -- "$2" "$1" 2>/dev/null || return 0
+	fail "${3:-unexpected match}
+  expected $(basename "$1") not to match: /$2/
+  got: $(grep -E -- "$2" "$1" | head -n 3)"
+}
+
+# assert_str_match STRING EREGEX [WHAT]
+assert_str_match() {
+	printf '%s\n' "$1" | grep -qE -- "$2" && return 0
+	fail "${3:-string does not match}
+  expected to match: /$2/
+  got: '$1'"
+}
+
+# assert_rc EXPECTED: pamtester's exit status of the last pam_run
+assert_rc() {
+	[ "$RC" = "$1" ] && return 0
+	fail "${2:-pamtester exit status}
+  expected: $1
+  got:      $RC"
+}
+
+# PAM results as pamtester prints them (pam_strerror).
+pam_text() {
+	case $1 in
+	SUCCESS) echo "successfully" ;;
+	SERVICE_ERR) echo "Error in service module" ;;
+	SYSTEM_ERR) echo "System error" ;;
+	PERM_DENIED) echo "Permission denied" ;;
+	AUTH_ERR) echo "Authentication failure" ;;
+	AUTHINFO_UNAVAIL) echo "Authentication service cannot retrieve authentication info" ;;
+	USER_UNKNOWN) echo "User not known to the underlying authentication module" ;;
+	MAXTRIES) echo "Have exhausted maximum number of retries for service" ;;
+	CONV_ERR) echo "Conversation error" ;;
+	AUTHTOK_ERR) echo "Authentication token manipulation error" ;;
+	TRY_AGAIN) echo "Failed preliminary check by password service" ;;
+	IGNORE) echo "The return value should be ignored by PAM dispatch" ;;
+	ABORT) echo "Critical error - immediate abort" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# assert_result NAME [NAME...]: the last run ended with one of these PAM
+# results (SUCCESS, SERVICE_ERR, AUTH_ERR, MAXTRIES, ...)
+assert_result() {
+	for r in "$@"; do
+		if [ "$r" = SUCCESS ]; then
+			[ "$RC" = 0 ] && return 0
+		elif [ "$RC" != 0 ] && grep -qF "pamtester: $(pam_text "$r")" "$OUT"; then
+			return 0
+		fi
+	done
+	fail "PAM result
+  expected: $*
+  got:      exit $RC, $(grep '^pamtester: ' "$OUT" | tail -n 1)"
+}
+
+# assert_login_ok [LOG]: SUCCESS after a prompt, with an SMS in LOG (default
+# $GW_LOG): a login that really went through the code
+assert_login_ok() {
+	assert_result SUCCESS
+	assert_prompted
+	[ "$(sms_count "${1:-$GW_LOG}")" -ge 1 ] || fail "login succeeded but $(basename "${1:-$GW_LOG}") has no SMS"
+	[ -n "$(code_from_log "${1:-$GW_LOG}")" ] || fail "no code found in the last SMS (CODE_RE=$CODE_RE)"
+}
+
+# assert_prompted / assert_not_prompted: whether the code prompt was shown
+assert_prompted() {
+	[ "$(prompt_count)" -ge "${1:-1}" ] && return 0
+	fail "expected the prompt /$PROMPT_RE/ at least ${1:-1} time(s), got $(prompt_count)"
+}
+
+assert_not_prompted() {
+	[ "$(prompt_count)" -eq 0 ] && return 0
+	fail "expected no code prompt (/$PROMPT_RE/), got $(prompt_count)"
+}
+
+# assert_sms_count N [LOG]
+assert_sms_count() {
+	assert_eq "$1" "$(sms_count "${2:-$GW_LOG}")" "requests received by the gateway"
+}
+
+# ---------------------------------------------------------------- fixtures
+
+_base_nss() {
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$C/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\nsmsotp:x:2000:\n' > "$C/group"
+	NEXT_UID=2001
+}
+
+# make_user NAME [UID]: an account nss_wrapper shows to the module
+make_user() {
+	_uid=${2:-}
+	if [ -z "$_uid" ]; then
+		_uid=$(($(wc -l < "$C/passwd") + 1999))
+	fi
+	printf '%s:x:%s:2000:%s test user:/home/%s:/bin/sh\n' "$1" "$_uid" "$1" "$1" >> "$C/passwd"
+}
+
+CONF=
+PHONES=
+# write_conf <<EOF: the module's configuration, $C/pam_smsotp.conf, 0600
+write_conf() {
+	CONF=$C/pam_smsotp.conf
+	rm -f "$CONF"
+	(umask 077 && cat > "$CONF")
+	chmod 0600 "$CONF"
+}
+
+# write_phones <<EOF: the phones file, $C/phones, 0644 (in a pipeline, the
+# variables CONF and PHONES are not set: the paths are fixed, use them)
+write_phones() {
+	PHONES=$C/phones
+	cat > "$PHONES"
+	chmod 0644 "$PHONES"
+}
+
+# std_provider [PORT]: the standard provider entry (JSON to the gateway)
+std_provider() {
+	echo "{ name = \"gw\"; type = \"http\"; url = \"http://127.0.0.1:${1:-$GW_PORT}/sms\"; format = \"json\"; }"
+}
+
+# std_conf [LINE...]: a configuration with the test template, the phones
+# file, a state folder and one provider "gw" to the gateway; extra lines
+# (top-level settings) are appended.  Variables change the parts:
+#	TEMPLATE   the template (default CODE={code}; empty: no template line)
+#	PROVIDERS  the providers list body (default: std_provider)
+#	PHONES_GROUP / LIMITS_GROUP  the body of those groups
+std_conf() {
+	if [ "${TEMPLATE+set}" = set ]; then
+		_tpl=$TEMPLATE
+	else
+		_tpl='CODE={code}'
+	fi
+	{
+		[ -n "$_tpl" ] && printf 'template = "%s";\n' "$_tpl"
+		printf 'phones = { %s };\n' "${PHONES_GROUP:-file = \"$C/phones\";}"
+		printf 'limits = { %s };\n' "${LIMITS_GROUP:-state_dir = \"$C/state\";}"
+		printf 'providers = ( %s );\n' "${PROVIDERS:-$(std_provider)}"
+		for l in "$@"; do
+			printf '%s\n' "$l"
+		done
+	} | write_conf
+	CONF=$C/pam_smsotp.conf
+}
+
+# service NAME LINE...: a pam_wrapper service file (and `other`, denying)
+service() {
+	_name=$1
+	shift
+	: > "$C/svc/$_name"
+	for l in "$@"; do
+		printf '%s\n' "$l" >> "$C/svc/$_name"
+	done
+	printf '%s\n' "auth required $PAM_DENY" "account required $PAM_DENY" \
+	    "password required $PAM_DENY" "session required $PAM_DENY" > "$C/svc/other"
+}
+
+# std_setup [MOCK OPTIONS]: gateway, alice (+447700900123) and bob (no
+# number) as users, a standard configuration and the service `smsotp`
+# (auth required pam_smsotp.so conf=$CONF).
+ALICE_PHONE=+447700900123
+ALICE_MASKED='+44*******123'
+std_setup() {
+	start_gateway "$@"
+	make_user alice
+	make_user bob
+	printf 'alice %s\n' "$ALICE_PHONE" | write_phones
+	PHONES=$C/phones
+	std_conf
+	service smsotp "auth required $MODULE conf=$CONF"
+}
+
+# ---------------------------------------------------------------- gateway
+
+GW_N=0
+# start_gateway [MOCK OPTIONS]: sets GW_PORT, GW_LOG, GW_PID, GW_ERR
+start_gateway() {
+	GW_N=$((GW_N + 1))
+	GW_LOG=$C/gw$GW_N.log
+	GW_ERR=$C/gw$GW_N.err
+	_pf=$C/gw$GW_N.port
+	: > "$GW_LOG"
+	rm -f "$_pf"
+	"$PYTHON" "$GATEWAY" --port-file "$_pf" --log "$GW_LOG" \
+	    --lifetime "${GW_LIFETIME:-300}" "$@" < /dev/null > "$GW_ERR" 2>&1 &
+	GW_PID=$!
+	_track_pid "$GW_PID"
+	i=0
+	while [ ! -s "$_pf" ] && [ $i -lt 100 ]; do
+		_alive "$GW_PID" || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s "$_pf" ] || fail "mock gateway did not start: $(cat "$GW_ERR")"
+	GW_PORT=$(cat "$_pf")
+}
+
+# A port where nothing listens: bound and closed again by Python.
+closed_port() {
+	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# sms_count [LOG]: requests the gateway received
+sms_count() {
+	_l=${1:-$GW_LOG}
+	if [ -f "$_l" ]; then
+		wc -l < "$_l" | tr -d ' '
+	else
+		echo 0
+	fi
+}
+
+_PYLOG='
+import json, os, re, sys
+def text(r):
+    if isinstance(r.get("text"), str):
+        return r["text"]  # a file provider line
+    for src in (r.get("json"), r.get("form"), r.get("query")):
+        if isinstance(src, dict):
+            for k in ("text", "message", "Body", "body", "msg"):
+                v = src.get(k)
+                if isinstance(v, list): v = v[-1] if v else None
+                if isinstance(v, str): return v
+    return r.get("body", "")
+def to(r):
+    if isinstance(r.get("to"), str):
+        return r["to"]
+    for src in (r.get("json"), r.get("form"), r.get("query")):
+        if isinstance(src, dict):
+            for k in ("to", "To", "phone"):
+                v = src.get(k)
+                if isinstance(v, str): return v
+    return ""
+def hdr(r, name):
+    return r.get("headers", {}).get(name.lower(), "")
+path, index, expr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+try:
+    with open(path, encoding="utf-8") as f:
+        recs = [json.loads(l) for l in f if l.strip()]
+    r = recs[index]
+except (OSError, ValueError, IndexError):
+    sys.exit(1)
+v = eval(expr)
+if v is None: v = ""
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+'
+
+# log_get PYEXPR [LOG] [INDEX]: evaluate PYEXPR over request r (default the
+# last); helpers text(r), to(r), hdr(r, name).  Empty and status 1 when
+# there is no such request.
+log_get() {
+	"$PYTHON" -c "$_PYLOG" "${2:-$GW_LOG}" "${3:--1}" "$1"
+}
+
+# sms_text [LOG] [INDEX]: the message text of a request
+sms_text() {
+	log_get 'text(r)' "${1:-$GW_LOG}" "${2:--1}"
+}
+
+# code_from_log [LOG] [INDEX]: the code in an SMS (group 1 of $CODE_RE)
+code_from_log() {
+	CODE_RE=$CODE_RE log_get 'next(iter(re.findall(__import__("os").environ["CODE_RE"], text(r))), "")' \
+	    "${1:-$GW_LOG}" "${2:--1}"
+}
+
+# ---------------------------------------------------------------- pamtester
+
+RUN_N=0
+RC=
+OUT=
+SYSLOG=
+
+prompt_count() {
+	[ -n "$OUT" ] && [ -f "$OUT" ] || { echo 0; return; }
+	grep -oE -- "$PROMPT_RE" "$OUT" | wc -l | tr -d ' '
+}
+
+# Helpers for ANSWER commands (they run while pamtester runs, their output
+# is its stdin; each answer must wait for its prompt, as pamtester reads
+# whatever is in the pipe at each prompt).
+
+# wait_prompt [N]: until the Nth prompt shows or pamtester ends (status 1)
+wait_prompt() {
+	_i=0
+	while [ "$(prompt_count)" -lt "${1:-1}" ]; do
+		_alive "$PAM_PID" || return 1
+		[ $_i -ge $((WAIT_TIMEOUT * 20)) ] && return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	# the prompt is written just before pamtester reads; on a terminal,
+	# give it time to turn echo off (which flushes pending input)
+	sleep 0.05
+	[ "${PAM_TTY:-0}" = 1 ] && sleep 0.3
+	return 0
+}
+
+# wait_sms [N] [LOG]: until the gateway has N requests (status 1 if not)
+wait_sms() {
+	_i=0
+	while [ "$(sms_count "${2:-$GW_LOG}")" -lt "${1:-1}" ]; do
+		[ $_i -ge $((WAIT_TIMEOUT * 20)) ] && return 1
+		[ -n "${PAM_PID:-}" ] && ! _alive "$PAM_PID" && return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+# answer TEXT [N]: at the Nth prompt, answer TEXT
+answer() {
+	wait_prompt "${2:-1}" || return 1
+	printf '%s\n' "$1"
+}
+
+# answer_code [N] [LOG]: at the Nth prompt, answer the code of the last SMS
+answer_code() {
+	wait_sms 1 "${2:-$GW_LOG}" || return 1
+	wait_prompt "${1:-1}" || return 1
+	printf '%s\n' "$(code_from_log "${2:-$GW_LOG}")"
+}
+
+# _q WORD: WORD quoted for sh
+_q() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# pam_run SERVICE USER [ANSWER_CMD]: run pamtester -v SERVICE USER $PAM_OP
+# (default authenticate) under pam_wrapper + nss_wrapper.  ANSWER_CMD is
+# shell code whose output is pamtester's stdin (default: none, EOF).
+#	PAMTESTER_OPTS  extra pamtester options ("-I rhost=203.0.113.9")
+#	PAM_ENV         extra environment ("NAME=value ...", no spaces in values)
+#	PAM_TTY=1       run pamtester on a pseudo-terminal (script(1)), so that
+#	                echo on/off is visible in the output
+# Sets RC (exit status), OUT (stdout+stderr), SYSLOG (the module's log
+# lines), ELAPSED_MS.
+pam_run() {
+	_svc=$1
+	_user=$2
+	_ans=${3:-:}
+	RUN_N=$((RUN_N + 1))
+	OUT=$C/run$RUN_N.out
+	SYSLOG=$C/run$RUN_N.syslog
+	_fifo=$C/run$RUN_N.in
+	_cmd=$C/run$RUN_N.sh
+	rm -f "$_fifo"
+	mkfifo "$_fifo" || fail "mkfifo $_fifo"
+	# The preload is exported only for pamtester: a wrapped shell or env
+	# would set up pam_wrapper once more and leave a /tmp/pam.X behind.
+	{
+		echo 'export LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so"'
+		echo "export PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$(_q "$C/svc")"
+		echo 'export PAM_WRAPPER_DEBUGLEVEL=2'
+		echo "export NSS_WRAPPER_PASSWD=$(_q "$C/passwd") NSS_WRAPPER_GROUP=$(_q "$C/group")"
+		for _e in ${PAM_ENV:-}; do
+			echo "export $(_q "$_e")"
+		done
+		printf 'exec pamtester -v'
+		for _o in ${PAMTESTER_OPTS:-} "$_svc" "$_user" "${PAM_OP:-authenticate}"; do
+			printf ' %s' "$(_q "$_o")"
+		done
+		echo
+	} > "$_cmd"
+	_t0=$(date +%s%N)
+	if [ "${PAM_TTY:-0}" = 1 ]; then
+		SHELL=/bin/sh script -qec "sh $_cmd" /dev/null < "$_fifo" > "$OUT" 2>&1 &
+	else
+		sh "$_cmd" < "$_fifo" > "$OUT" 2>&1 &
+	fi
+	PAM_PID=$!
+	_track_pid "$PAM_PID"
+	# the answers: a subshell writing into the FIFO
+	(eval "$_ans") > "$_fifo" 2> "$C/run$RUN_N.answer.err"
+	_i=0
+	while _alive "$PAM_PID" && [ $_i -lt $((PAM_TIMEOUT * 20)) ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	if _alive "$PAM_PID"; then
+		kill -KILL "$PAM_PID" 2>/dev/null
+		echo "pam_run: pamtester killed after ${PAM_TIMEOUT}s" >> "$OUT"
+	fi
+	wait "$PAM_PID"
+	RC=$?
+	ELAPSED_MS=$((($(date +%s%N) - _t0) / 1000000))
+	# a log line may follow a prompt on the same line: keep from PWRAP_
+	sed -n 's/^.*\(PWRAP_[A-Z]*\[[^]]*\] - SYSLOG(\)/\1/p' "$OUT" > "$SYSLOG"
+	cat "$SYSLOG" >> "$C/syslog.all"
+	rm -f "$_fifo"
+	return 0
+}
+
+# The short host name, as {host} expands.
+short_host() {
+	uname -n | cut -d. -f1
+}
