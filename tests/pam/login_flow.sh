@@ -327,7 +327,27 @@ t_echo_file() {
 }
 run_case "echo = true in the file" t_echo_file
 
+t_state_dir() {
+	std_setup
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	[ -d "$C/state" ] || fail "state_dir $C/state was not created"
+	assert_eq 700 "$(stat -c %a "$C/state")" "state_dir mode"
+}
+run_case "state_dir is created with mode 0700" t_state_dir
+
 # ---------------------------------------------------------------- the log
+
+t_long_message() {
+	std_setup
+	long=$(printf 'x%.0s' $(seq 1 170))
+	TEMPLATE="CODE={code} $long" std_conf
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_match "$SYSLOG" 'SYSLOG\(4\).*2' "a warning with the segment count (2) for a 180-character message"
+	assert_match "$SYSLOG" 'SYSLOG\(4\).*(segment|SMS)' "the warning is about the message length"
+}
+run_case "a message longer than one SMS: warning with its segment count" t_long_message
 
 t_log_success() {
 	std_setup
