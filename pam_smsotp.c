@@ -409,7 +409,7 @@ log_outcome(struct smsotp_ctx *ctx, int rc)
 		   "user=%s service=%s rhost=%s phone=%s provider=%s status=%ld "
 		   "result=%s%s%s%s", ctx->user_safe, ctx->service,
 		   ctx->rhost[0] != '\0' ? ctx->rhost : "-",
-		   ctx->masked[0] != '\0' ? ctx->masked : "-",
+		   ctx->have_phone ? ctx->masked : "-",
 		   ctx->sent.provider != NULL ? ctx->sent.provider : "-",
 		   ctx->sent.status,
 		   ctx->result != NULL ? ctx->result : pam_strerror(ctx->pamh, rc),

@@ -530,7 +530,7 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 	struct sms_provider *p;
 	struct sms_provider **np;
 	const char *name = NULL, *type = NULL;
-	char prefix[128], why[256];
+	char prefix[128], keyprefix[132], why[256];
 	int rc;
 
 	snprintf(prefix, sizeof(prefix), "providers[%d]", index);
@@ -569,8 +569,8 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 			 "unknown type '%.40s' (http or file)", type);
 		return refuse(r, config_setting_get_member(g, "type"), prefix, why);
 	}
-	strncat(prefix, ": ", sizeof(prefix) - strlen(prefix) - 1);
-	rc = read_group(r, g, prefix, provider_fields, NFIELDS(provider_fields), p,
+	snprintf(keyprefix, sizeof(keyprefix), "%s: ", prefix);
+	rc = read_group(r, g, keyprefix, provider_fields, NFIELDS(provider_fields), p,
 			p->type);
 	if (rc != CONFIG_OK)
 		return rc;
