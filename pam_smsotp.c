@@ -4,6 +4,7 @@
  * named steps and frees everything in one place.  What a step needs lives in
  * config/, phone/, otp/, template/, sms/ and state/.
  */
+#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -44,7 +45,8 @@ struct smsotp_ctx {
 	struct smsotp_config *cfg;
 	struct smsotp_log log;
 
-	const char *user;
+	const char *user;	/* as given to PAM */
+	char *account;		/* the account's own name (getpwnam) */
 	char user_safe[64];	/* sanitized, for logs and messages */
 	char service[64];
 	char rhost[256];
@@ -84,6 +86,7 @@ static void
 ctx_free(struct smsotp_ctx *ctx)
 {
 	config_free(ctx->cfg);
+	free(ctx->account);
 	util_wipe(ctx->code, sizeof(ctx->code));
 	util_wipe(ctx->phone, sizeof(ctx->phone));
 }
@@ -173,10 +176,10 @@ converse(struct smsotp_ctx *ctx, int style, const char *notice,
 	return rc == PAM_SUCCESS || rc == PAM_BUF_ERR ? rc : PAM_CONV_ERR;
 }
 
-/* Fills a template with the message placeholders.  The code is there only
- * when the caller has one; the prompt never needs it. */
+/* Fills a template with the message placeholders.  with_code is 0 for the
+ * prompt: the configuration refuses {code} there, and this makes sure. */
 static int
-expand(struct smsotp_ctx *ctx, const char *tmpl, char **out)
+expand(struct smsotp_ctx *ctx, const char *tmpl, int with_code, char **out)
 {
 	char ttl[24], ttl_min[24], err[256];
 	struct tpl_var vars[9];
@@ -185,7 +188,7 @@ expand(struct smsotp_ctx *ctx, const char *tmpl, char **out)
 
 	snprintf(ttl, sizeof(ttl), "%ld", ctx->cfg->ttl);
 	snprintf(ttl_min, sizeof(ttl_min), "%ld", (ctx->cfg->ttl + 59) / 60);
-	vars[n++] = (struct tpl_var){ "code", ctx->code };
+	vars[n++] = (struct tpl_var){ "code", with_code ? ctx->code : "" };
 	vars[n++] = (struct tpl_var){ "ttl", ttl };
 	vars[n++] = (struct tpl_var){ "ttl_min", ttl_min };
 	vars[n++] = (struct tpl_var){ "user", ctx->user_safe };
@@ -204,15 +207,15 @@ expand(struct smsotp_ctx *ctx, const char *tmpl, char **out)
 	return PAM_SUCCESS;
 }
 
-/* A number-like mask for users who get no SMS, the same for the same user
+/* A stand-in number for users who get no SMS, the same for the same user
  * on this host, so that the prompt does not tell who has an account. */
 static void
-fake_mask(struct smsotp_ctx *ctx)
+fake_number(struct smsotp_ctx *ctx)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	char digits[6];
+	char digits[12];
 	int i;
 
 	memset(md, 0, sizeof(md));
@@ -222,12 +225,54 @@ fake_mask(struct smsotp_ctx *ctx)
 	    EVP_DigestUpdate(h, ctx->user, strlen(ctx->user)) == 1)
 		EVP_DigestFinal_ex(h, md, &mdlen);
 	EVP_MD_CTX_free(h);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 11; i++)
 		digits[i] = (char)('0' + md[i] % 10);
 	digits[0] = (char)('1' + md[0] % 9);
-	digits[5] = '\0';
-	snprintf(ctx->masked, sizeof(ctx->masked), "+%.2s*******%.3s", digits,
-		 digits + 2);
+	digits[11] = '\0';
+	snprintf(ctx->phone, sizeof(ctx->phone), "+%s", digits);
+	phone_mask(ctx->phone, ctx->masked);
+}
+
+/* The account, by its own name.  A lookup that failed (as opposed to one
+ * that found nothing) is an error: treating it as "no such user" would
+ * let nullok skip the SMS whenever the directory service is down. */
+static int
+find_account(struct smsotp_ctx *ctx)
+{
+	struct passwd pw, *found = NULL;
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = hint > 0 ? (size_t)hint : 4096;
+	char *buf = NULL;
+	int e;
+
+	for (;;) {
+		char *nb = realloc(buf, size);
+
+		if (nb == NULL) {
+			free(buf);
+			return PAM_BUF_ERR;
+		}
+		buf = nb;
+		e = getpwnam_r(ctx->user, &pw, buf, size, &found);
+		if (e != ERANGE || size >= 1024 * 1024)
+			break;
+		size *= 2;
+	}
+	if (found != NULL) {
+		ctx->account = strdup(pw.pw_name);
+		free(buf);
+		if (ctx->account == NULL)
+			return PAM_BUF_ERR;
+		ctx->have_account = 1;
+		return PAM_SUCCESS;
+	}
+	free(buf);
+	if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+		return PAM_SUCCESS;
+	pam_syslog(ctx->pamh, LOG_ERR, "cannot look up user %s: %s", ctx->user_safe,
+		   strerror(e));
+	ctx->result = "user lookup failed";
+	return e == ENOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
 }
 
 /* Step: whose number, if any.  Returns PAM_SUCCESS even without one. */
@@ -239,15 +284,22 @@ find_number(struct smsotp_ctx *ctx)
 
 	rc = pam_get_user(ctx->pamh, &ctx->user, NULL);
 	if (rc != PAM_SUCCESS || ctx->user == NULL || ctx->user[0] == '\0') {
+		/* PAM_CONV_AGAIN: the application will call again. */
+		if (rc == PAM_CONV_AGAIN)
+			return PAM_INCOMPLETE;
 		pam_syslog(ctx->pamh, LOG_ERR, "cannot get the user name");
-		return rc == PAM_SUCCESS || rc == PAM_CONV_AGAIN ? PAM_USER_UNKNOWN : rc;
+		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
 	}
 	util_strlcpy(ctx->user_safe, ctx->user, sizeof(ctx->user_safe));
 	util_sanitize(ctx->user_safe);
-	ctx->have_account = pam_modutil_getpwnam(ctx->pamh, ctx->user) != NULL;
-	if (!ctx->have_account)
-		return PAM_SUCCESS;
-	rc = phone_lookup_file(ctx->cfg->phones_file, ctx->user, ctx->phone,
+	rc = find_account(ctx);
+	if (rc != PAM_SUCCESS || !ctx->have_account)
+		return rc;
+	/* From here on the account's own name: a name service that matches
+	 * "ALICE" to alice must not find "no number" for her. */
+	util_strlcpy(ctx->user_safe, ctx->account, sizeof(ctx->user_safe));
+	util_sanitize(ctx->user_safe);
+	rc = phone_lookup_file(ctx->cfg->phones_file, ctx->account, ctx->phone,
 			       err, sizeof(err));
 	switch (rc) {
 	case PHONE_OK:
@@ -288,8 +340,8 @@ ask_without_code(struct smsotp_ctx *ctx, int result)
 	int rc;
 
 	if (!ctx->have_phone)
-		fake_mask(ctx);
-	rc = expand(ctx, ctx->cfg->prompt, &prompt);
+		fake_number(ctx);
+	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
 		rc = converse(ctx, PAM_ERROR_MSG, i > 0 ? MSG_WRONG : NULL, prompt,
 			      &answer);
@@ -328,12 +380,13 @@ send_code(struct smsotp_ctx *ctx)
 		ctx->result = "rng failure";
 		return PAM_SERVICE_ERR;
 	}
-	rc = expand(ctx, ctx->cfg->template, &text);
+	rc = expand(ctx, ctx->cfg->template, 1, &text);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	warn_segments(ctx, text);
 	m.phone = ctx->phone;
 	m.text = text;
+	m.secret = ctx->code;
 	rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m, &ctx->log, &ctx->sent);
 	util_free_secret(text);
 	ctx->issued = time(NULL);
@@ -365,7 +418,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 	long i;
 	int rc;
 
-	rc = expand(ctx, ctx->cfg->prompt, &prompt);
+	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
 		int ok;
 

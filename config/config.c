@@ -26,6 +26,7 @@
 	"Your {service} code for {host} is {code}. It expires in {ttl_min} min."
 #define DEFAULT_PROMPT "SMS code sent to {phone_masked}: "
 
+/* "code" first: the prompt may use all but the first. */
 const char *const config_message_placeholders[] = {
 	"code", "ttl", "ttl_min", "user", "host", "service", "rhost", "phone",
 	"phone_masked",
@@ -88,15 +89,17 @@ static const struct field limits_fields[] = {
 	offsetof(struct sms_provider, c), ty }
 
 static const struct field provider_fields[] = {
-	/* name and type are read first, by read_provider() */
+	/* name and type are read first, by read_provider().  The keys
+	 * marked T_ALL are understood by every type (SPEC): a type that has
+	 * no use for one ignores it. */
 	PRV("url", F_STR, 0, 0, url, T_HTTP),
-	PRV("timeout", F_INT, 1, 300, timeout, T_HTTP),
-	PRV("connect_timeout", F_INT, 1, 60, connect_timeout, T_HTTP),
-	PRV("retries", F_INT, 0, 5, retries, T_HTTP),
-	PRV("ca_file", F_PATH, 0, 0, ca_file, T_HTTP),
-	PRV("ca_path", F_PATH, 0, 0, ca_path, T_HTTP),
-	PRV("proxy", F_STR, 0, 0, proxy, T_HTTP),
-	PRV("sender", F_STR, 0, 0, sender, T_HTTP),
+	PRV("timeout", F_INT, 1, 300, timeout, T_ALL),
+	PRV("connect_timeout", F_INT, 1, 60, connect_timeout, T_ALL),
+	PRV("retries", F_INT, 0, 5, retries, T_ALL),
+	PRV("ca_file", F_PATH, 0, 0, ca_file, T_ALL),
+	PRV("ca_path", F_PATH, 0, 0, ca_path, T_ALL),
+	PRV("proxy", F_STR, 0, 0, proxy, T_ALL),
+	PRV("sender", F_STR, 0, 0, sender, T_ALL),
 	PRV("method", F_METHOD, 0, 0, method, T_HTTP),
 	PRV("format", F_FORMAT, 0, 0, format, T_HTTP),
 	PRV("body", F_STR, 0, 0, body, T_HTTP),
@@ -652,7 +655,8 @@ read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
 		return errno == ENOMEM ? CONFIG_ENOMEM : CONFIG_EINVAL;
 	if (memchr(text, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: contains a NUL byte, refused", path);
-		util_free_secret(text);
+		util_wipe(text, len);
+		free(text);
 		return CONFIG_EINVAL;
 	}
 	line = find_include(text);
@@ -720,8 +724,12 @@ apply_argument(struct smsotp_config *cfg, const char *arg, char *err, size_t err
 	}
 	memcpy(name, arg, nlen);
 	name[nlen] = '\0';
-	if (strcmp(name, "conf") == 0)
+	if (strcmp(name, "conf") == 0 && eq != NULL)
 		return CONFIG_OK;
+	if (strcmp(name, "conf") == 0) {
+		snprintf(err, errlen, "argument 'conf': needs a value (conf=/path)");
+		return CONFIG_EINVAL;
+	}
 	f = find_field(top_fields, NFIELDS(top_fields), name);
 	if (f == NULL) {
 		snprintf(err, errlen, "argument '%.60s': unknown argument", arg);
@@ -833,9 +841,24 @@ validate(struct smsotp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: template: %s", cfg->conf_path, why);
 		return CONFIG_EINVAL;
 	}
-	if (tpl_check(cfg->prompt, config_message_placeholders,
-		      config_n_message_placeholders, TPL_COMPAT, why,
+	/* Every other placeholder minus the code: a template without the
+	 * code would cost an SMS per login and let nobody in. */
+	if (tpl_check(cfg->template, config_message_placeholders + 1,
+		      config_n_message_placeholders - 1, TPL_COMPAT, why,
+		      sizeof(why)) == TPL_OK) {
+		snprintf(err, errlen, "%s: template: has no {code} (or %%1$s, "
+			 "%%sms-code%%): the SMS would not carry the code",
+			 cfg->conf_path);
+		return CONFIG_EINVAL;
+	}
+	/* A prompt showing the code would hand it to whoever is logging in. */
+	if (tpl_check(cfg->prompt, config_message_placeholders + 1,
+		      config_n_message_placeholders - 1, TPL_COMPAT, why,
 		      sizeof(why)) != TPL_OK) {
+		if (tpl_check(cfg->prompt, config_message_placeholders,
+			      config_n_message_placeholders, TPL_COMPAT, why,
+			      sizeof(why)) == TPL_OK)
+			snprintf(why, sizeof(why), "the prompt must never show the code");
 		snprintf(err, errlen, "%s: prompt: %s", cfg->conf_path, why);
 		return CONFIG_EINVAL;
 	}

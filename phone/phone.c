@@ -34,6 +34,18 @@ phone_normalize(const char *in, char out[PHONE_MAX])
 	}
 	out[n++] = '+';
 	for (; *p != '\0'; p++) {
+		size_t zeros = 0;
+
+		/* "+44 (0) 7700 900123": the bracketed trunk prefix is
+		 * dialled only inside the country; in E.164 it is dropped. */
+		if (*p == '(') {
+			while (p[1 + zeros] == '0')
+				zeros++;
+			if (zeros > 0 && p[1 + zeros] == ')') {
+				p += zeros + 1;
+				continue;
+			}
+		}
 		if (*p >= '0' && *p <= '9') {
 			if (n >= PHONE_MAX - 1) {
 				out[0] = '\0';

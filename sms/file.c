@@ -129,6 +129,18 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		rc = SMS_FAILED;
 		goto out;
 	}
+	/* The lines hold codes and numbers: a file someone else created in
+	 * advance, shared through a hard link, or readable by others must
+	 * not receive them. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0 || st.st_nlink != 1) {
+		snprintf(res->error, sizeof(res->error), "%s must be owned by root "
+			 "or uid %lu, mode 0600, with one link", p->path,
+			 (unsigned long)geteuid());
+		close(fd);
+		rc = SMS_FAILED;
+		goto out;
+	}
 	/* One write() of the whole line: O_APPEND keeps concurrent logins'
 	 * lines whole. */
 	do {

@@ -507,6 +507,13 @@ sms_http_check(const struct sms_provider *p, char *err, size_t errlen)
 		snprintf(err, errlen, "proxy must not contain control characters");
 		return -1;
 	}
+	/* Plain http is allowed because it stays on this machine; through a
+	 * proxy it would not. */
+	if (p->proxy != NULL && p->url != NULL &&
+	    strncasecmp(p->url, "http://", 7) == 0) {
+		snprintf(err, errlen, "an http:// url cannot go through a proxy");
+		return -1;
+	}
 	return 0;
 }
 
@@ -927,12 +934,14 @@ http_status_ok(const struct sms_provider *p, long status)
 /* The values an answer must never carry into a log line. */
 static void
 http_secrets(const struct sms_provider *p, const struct sms_message *m,
-	     const char *out[6])
+	     const char *out[7])
 {
 	size_t n = 0;
 
 	if (m != NULL && m->text != NULL)
 		out[n++] = m->text;
+	if (m != NULL && m->secret != NULL)
+		out[n++] = m->secret;
 	if (m != NULL && m->phone != NULL) {
 		out[n++] = m->phone;	/* before its digits: longer first */
 		if (m->phone[0] == '+')
@@ -950,7 +959,7 @@ sms_http_judge(const struct sms_provider *p, const struct sms_message *m,
 	       long status, const char *body, size_t len,
 	       char *err, size_t errlen)
 {
-	const char *secrets[6];
+	const char *secrets[7];
 	char why[200], ex[SMS_EXCERPT_MAX + 1];
 	int rc;
 

@@ -80,6 +80,9 @@ int sms_provider_check(const struct sms_provider *p, char *err, size_t errlen);
 struct sms_message {
 	const char *phone;	/* E.164, with "+" */
 	const char *text;	/* UTF-8 */
+	const char *secret;	/* a part of text that must never reach a log
+				   even when a provider echoes it (the code);
+				   NULL when none */
 };
 
 struct sms_result {

@@ -31,7 +31,7 @@
 #define PHONE "+447700900123"
 #define TEXT "Your code is 493817"
 
-static const struct sms_message msg = { PHONE, TEXT };
+static const struct sms_message msg = { PHONE, TEXT, NULL };
 
 /* ------------------------------------------------------------------ */
 /* A log sink that keeps everything, to look for leaks of secrets. */
@@ -537,7 +537,7 @@ test_build_defaults(void **state)
 {
 	struct sms_provider *p = new_http("gw", "https://a.example/send");
 	struct sms_http_request r;
-	const struct sms_message m = { PHONE, "Code \"12 34\"\n& caf\xc3\xa9" };
+	const struct sms_message m = { PHONE, "Code \"12 34\"\n& caf\xc3\xa9", NULL };
 	char err[256];
 
 	(void)state;
@@ -585,7 +585,7 @@ test_build_get_headers_auth(void **state)
 	struct sms_http_request r;
 	static const char *const hdrs[] = { "X-Key: k1", "X-To: {phone}",
 		"content-type: application/vnd.x+json", NULL };
-	const struct sms_message nl = { PHONE, "line1\r\nX-Evil: 1" };
+	const struct sms_message nl = { PHONE, "line1\r\nX-Evil: 1", NULL };
 	char err[256];
 
 	(void)state;
@@ -711,6 +711,18 @@ test_excerpt(void **state)
 	assert_string_equal(out, "a?b?[31mc?");
 	sms_excerpt("a\0b", 3, NULL, out, sizeof(out));
 	assert_string_equal(out, "a?b");
+	/* a number or code echoed in a form no secret matches: digit runs
+	 * of 4 or more are blanked, short numbers stay */
+	sms_excerpt("To +44 7700 900123 invalid, code 1234 in 21 s", 45, NULL, out,
+		    sizeof(out));
+	assert_string_equal(out, "To +44 #### ###### invalid, code #### in 21 s");
+	/* an alphanumeric code is blanked as a secret */
+	{
+		const char *code[] = { "ABCDEF", NULL };
+
+		sms_excerpt("h\\u00f4te code ABCDEF.", 22, code, out, sizeof(out));
+		assert_string_equal(out, "h\\u00f4te code ***.");
+	}
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = 'a';
 	sms_excerpt(big, sizeof(big), NULL, out, sizeof(out));
@@ -1009,7 +1021,7 @@ test_send_refusals(void **state)
 	struct sms_provider *p = new_http("gw", "https://a.example/");
 	struct sms_provider *list[1] = { p };
 	struct sms_result res;
-	struct sms_message bad = { "447700900123", TEXT };
+	struct sms_message bad = { "447700900123", TEXT, NULL };
 
 	(void)state;
 	assert_int_equal(sms_send(list, 0, &msg, &test_log, &res), SMS_FAILED);
@@ -1080,7 +1092,7 @@ test_file_provider(void **state)
 	list[0] = p;
 	logbuf[0] = '\0';
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		struct sms_message m = { PHONE, texts[i] };
+		struct sms_message m = { PHONE, texts[i], NULL };
 
 		assert_int_equal(sms_send(list, 1, &m, &test_log, &res), SMS_OK);
 		assert_string_equal(res.provider, "sim");
