@@ -127,7 +127,10 @@ ctx_init(struct smsotp_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 
 /*
  * One conversation call: an optional notice and an optional prompt together,
- * because sshd shows only the last message before a prompt.
+ * because sshd shows only the last message before a prompt.  Notices about
+ * the answer (wrong, expired, too many) are PAM_TEXT_INFO and PAM_SILENT
+ * drops them; PAM_ERROR_MSG is kept for the one failure that ends a login
+ * without any prompt (the code could not be sent), so it is never silent.
  */
 static int
 converse(struct smsotp_ctx *ctx, int style, const char *notice,
@@ -343,13 +346,13 @@ ask_without_code(struct smsotp_ctx *ctx, int result)
 		fake_number(ctx);
 	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
-		rc = converse(ctx, PAM_ERROR_MSG, i > 0 ? MSG_WRONG : NULL, prompt,
+		rc = converse(ctx, PAM_TEXT_INFO, i > 0 ? MSG_WRONG : NULL, prompt,
 			      &answer);
 		util_free_secret(answer);
 		answer = NULL;
 	}
 	if (rc == PAM_SUCCESS)
-		rc = converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
+		rc = converse(ctx, PAM_TEXT_INFO, MSG_TOO_MANY, NULL, NULL);
 	free(prompt);
 	return rc == PAM_SUCCESS ? result : rc;
 }
@@ -422,7 +425,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
 		int ok;
 
-		rc = converse(ctx, PAM_ERROR_MSG, notice, prompt, &answer);
+		rc = converse(ctx, PAM_TEXT_INFO, notice, prompt, &answer);
 		if (rc != PAM_SUCCESS)
 			break;
 		ok = otp_verify(ctx->code, answer);
@@ -431,7 +434,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 		if (otp_expired(ctx->issued, ctx->cfg->ttl, time(NULL))) {
 			/* Told apart from a wrong code: the user needs a new
 			 * login, not another try. */
-			converse(ctx, PAM_ERROR_MSG, MSG_EXPIRED, NULL, NULL);
+			converse(ctx, PAM_TEXT_INFO, MSG_EXPIRED, NULL, NULL);
 			ctx->result = ok ? "expired" : "wrong code, expired";
 			rc = PAM_AUTH_ERR;
 			break;
@@ -445,7 +448,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 	free(prompt);
 	util_wipe(ctx->code, sizeof(ctx->code));
 	if (rc == PAM_SUCCESS && ctx->result == NULL) {
-		converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
+		converse(ctx, PAM_TEXT_INFO, MSG_TOO_MANY, NULL, NULL);
 		ctx->result = "too many wrong codes";
 		return PAM_MAXTRIES;
 	}
