@@ -56,6 +56,26 @@ def mask(phone):
     return "+" + digits[:2] + "*" * (len(digits) - 5) + digits[-3:]
 
 
+def spaced(phone):
+    """+447700900123 -> +44 7700 900123, as a gateway may echo a number."""
+    plus = "+" if phone.startswith("+") else ""
+    d = phone[1:] if plus else phone
+    if len(d) <= 6:
+        return phone
+    return plus + d[:2] + " " + d[2:6] + " " + d[6:]
+
+
+def echo_answer(entry):
+    """--echo-body: an error answer that echoes the request, the number
+    reformatted (so that no secret matches it) and the text as it came."""
+    to = find_field(entry, ("to", "To", "phone", "recipient", "msisdn")) or ""
+    text = find_field(entry, ("text", "message", "Body", "body", "msg"))
+    if text is None:
+        text = entry.get("body", "")
+    return json.dumps({"error": "invalid to %s for text %s" % (spaced(to), text),
+                       "request": entry.get("body", "")})
+
+
 def find_field(record, names):
     """The first of names found in the JSON body, the form or the query."""
     for source in (record.get("json"), record.get("form"), record.get("query")):
@@ -178,13 +198,14 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         status = gw.status_for(n)
-        out = gw.opts.body.encode("utf-8")
+        answer = echo_answer(entry) if gw.opts.echo_body else gw.opts.body
+        out = answer.encode("utf-8")
         self.send_response(status)
         if gw.opts.content_type:
             self.send_header("Content-Type", gw.opts.content_type)
         else:
             try:
-                json.loads(gw.opts.body)
+                json.loads(answer)
                 self.send_header("Content-Type", "application/json")
             except ValueError:
                 self.send_header("Content-Type", "text/plain")
@@ -245,6 +266,9 @@ def parse_args(argv):
     p.add_argument("--log", help="append one JSON line per request here")
     p.add_argument("--status", type=int, default=200, help="HTTP status to answer (default 200)")
     p.add_argument("--body", default='{"status":"ok"}', help="response body")
+    p.add_argument("--echo-body", action="store_true",
+                   help='answer {"error": "invalid to <number, spaced> for text <text>", '
+                   '"request": <the request body>} instead of --body (with --status)')
     p.add_argument("--content-type", default=None, help="response Content-Type (default: JSON if the body parses)")
     p.add_argument("--responses", default=None,
                    help="comma-separated statuses, one per request; the last repeats")

@@ -201,6 +201,54 @@ run_case "unclosed placeholder in template" t_tpl_unclosed
 t_prompt_unknown() { refused_with 'prompt = "Code for {foo}: ";' foo; }
 run_case "unknown placeholder {foo} in prompt" t_prompt_unknown
 
+# The prompt must never show the code: {code} and its compat forms are
+# refused there, in the file and as an argument.  The prompt text is
+# distinctive so that assert_not_prompted would see it.
+t_prompt_code() {
+	PROMPT_RE='OTP-PROMPT'
+	refused_with "prompt = \"OTP-PROMPT $1: \";" "never show the code"
+}
+t_prompt_code_brace() { t_prompt_code '{code}'; }
+t_prompt_code_k1() { t_prompt_code '%1$s'; }
+t_prompt_code_k2() { t_prompt_code '%sms-code%'; }
+run_case "prompt with {code} (file): refused, never show the code" t_prompt_code_brace
+run_case "prompt with %1\$s (file): refused, never show the code" t_prompt_code_k1
+run_case "prompt with %sms-code% (file): refused, never show the code" t_prompt_code_k2
+
+t_prompt_code_arg() {
+	PROMPT_RE='OTP-PROMPT'
+	refused_arg "[prompt=OTP-PROMPT $1: ]" "never show the code"
+}
+t_prompt_code_arg_brace() { t_prompt_code_arg '{code}'; }
+t_prompt_code_arg_k1() { t_prompt_code_arg '%1$s'; }
+t_prompt_code_arg_k2() { t_prompt_code_arg '%sms-code%'; }
+run_case "[prompt=... {code}] argument: refused, never show the code" t_prompt_code_arg_brace
+run_case "[prompt=... %1\$s] argument: refused, never show the code" t_prompt_code_arg_k1
+run_case "[prompt=... %sms-code%] argument: refused, never show the code" t_prompt_code_arg_k2
+
+t_prompt_code_mixed() {
+	# the code hidden among allowed placeholders is still refused
+	PROMPT_RE='OTP-PROMPT'
+	refused_with 'prompt = "OTP-PROMPT {user} {phone_masked} {code}: ";' "never show the code"
+}
+run_case "prompt with {code} among other placeholders: refused" t_prompt_code_mixed
+
+# A template without the code would cost an SMS per login and let nobody in.
+t_tpl_no_code() {
+	std_setup
+	TEMPLATE=$1 std_conf
+	expect_refused "no {code}"
+}
+t_tpl_no_code_ttl() { t_tpl_no_code 'Expires in {ttl_min} min'; }
+t_tpl_no_code_literal() { t_tpl_no_code 'Literal {{code}}'; }
+t_tpl_no_code_plain() { t_tpl_no_code 'Your login code'; }
+run_case "template without the code (Expires in {ttl_min} min): refused" t_tpl_no_code_ttl
+run_case "template with only a literal {{code}}: refused" t_tpl_no_code_literal
+run_case "template without any placeholder: refused" t_tpl_no_code_plain
+
+t_tpl_no_code_arg() { refused_arg '[template=Expires in {ttl_min} min]' "no {code}"; }
+run_case "[template=...] argument without the code: refused" t_tpl_no_code_arg
+
 t_failmode() { refused_with 'failmode = "sometimes";' failmode; }
 run_case "unknown failmode in the file" t_failmode
 
@@ -252,6 +300,13 @@ run_case "http:// to a non-loopback address" t_url_public_ip
 run_case "ftp:// URL" t_url_ftp
 run_case "http://127.0.0.1@example.com (not loopback)" t_url_userinfo
 
+t_proxy_http() {
+	std_setup
+	PROVIDERS="{ name = \"gw\"; type = \"http\"; url = \"http://127.0.0.1:$GW_PORT/sms\"; proxy = \"http://127.0.0.1:$(closed_port)\"; }" std_conf
+	expect_refused "cannot go through a proxy"
+}
+run_case "proxy with an http:// loopback url: refused" t_proxy_http
+
 t_method() {
 	std_setup
 	PROVIDERS="{ name = \"gw\"; type = \"http\"; url = \"http://127.0.0.1:$GW_PORT/sms\"; method = \"DELETE\"; }" std_conf
@@ -286,6 +341,21 @@ t_success_json() {
 	expect_refused
 }
 run_case "success_json without =" t_success_json
+
+# The keys common to every provider type are accepted by the file type,
+# which has no use for them.
+t_file_common_keys() {
+	make_user alice
+	printf 'alice %s\n' "$ALICE_PHONE" | write_phones
+	PROVIDERS="{ name = \"sim\"; type = \"file\"; path = \"$C/sms.jsonl\"; timeout = 5; connect_timeout = 2; retries = 1; sender = \"ACME\"; }" std_conf
+	service smsotp "auth required $MODULE conf=$CONF"
+	GW_LOG=$C/sms.jsonl
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_sms_count 1
+	assert_eq "$ALICE_PHONE" "$(log_get 'r["to"]')" "the file provider's line goes to alice"
+}
+run_case "file provider with timeout, connect_timeout, retries, sender: accepted" t_file_common_keys
 
 # ---------------------------------------------------------------- not yet
 
@@ -353,6 +423,14 @@ t_arg_provider() { refused_arg 'provider=gw,nope' nope; }
 run_case "argument provider names an unknown provider" t_arg_provider
 t_arg_template() { refused_arg '[template=Code {nope}]' nope; }
 run_case "argument template with an unknown placeholder" t_arg_template
+t_arg_conf_bare() { refused_arg 'conf' "needs a value"; }
+run_case "bare argument conf (no value): refused" t_arg_conf_bare
+t_arg_conf_bare_first() {
+	std_setup
+	service smsotp "auth required $MODULE conf conf=$CONF"
+	expect_refused "needs a value"
+}
+run_case "bare argument conf before conf=: refused" t_arg_conf_bare_first
 t_arg_subkey() { refused_arg 'state_dir=/tmp' state_dir; }
 run_case "argument for a key inside a group (state_dir=)" t_arg_subkey
 

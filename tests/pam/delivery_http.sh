@@ -351,6 +351,92 @@ t_file_provider() {
 }
 run_case "file provider: JSON lines with to, text, time" t_file_provider
 
+# The file provider writes codes and numbers: it refuses a file that
+# someone else could read or owns, or that has another name (hard link),
+# and fails closed; a fresh file is created 0600.
+file_setup() {
+	make_user alice
+	printf 'alice %s\n' "$ALICE_PHONE" | write_phones
+	SMSFILE=$C/sms.jsonl
+	PROVIDERS="{ name = \"sim\"; type = \"file\"; path = \"$SMSFILE\"; }" std_conf
+	service smsotp "auth required $MODULE conf=$CONF"
+	GW_LOG=$SMSFILE
+}
+
+# file_refused: alice's login fails closed, the file keeps its content
+file_refused() {
+	before=$(cksum < "$SMSFILE")
+	mode=$(stat -c %a "$SMSFILE")
+	pam_run smsotp alice 'answer 000000'
+	assert_result AUTHINFO_UNAVAIL
+	assert_contains "$OUT" "could not be sent" "the user is told"
+	assert_not_prompted
+	assert_eq "$before" "$(cksum < "$SMSFILE")" "the refused file is not appended to"
+	assert_eq "$mode" "$(stat -c %a "$SMSFILE")" "the refused file keeps its mode"
+	assert_contains "$SYSLOG" "mode 0600" "the log says what the file must be"
+}
+
+t_file_fresh() {
+	file_setup
+	[ -e "$SMSFILE" ] && fail "$SMSFILE exists before the test"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_eq 600 "$(stat -c %a "$SMSFILE")" "a fresh file is created 0600"
+	assert_eq "$(id -u)" "$(stat -c %u "$SMSFILE")" "owned by the module's uid"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_sms_count 2
+}
+run_case "file provider: a fresh file is created 0600 and appended to" t_file_fresh
+
+t_file_0644() {
+	file_setup
+	printf '{"old":"line"}\n' > "$SMSFILE"
+	chmod 0644 "$SMSFILE"
+	file_refused
+}
+run_case "file provider: an existing file of mode 0644 is refused, fail closed" t_file_0644
+
+t_file_0640() {
+	file_setup
+	printf '{"old":"line"}\n' > "$SMSFILE"
+	chmod 0640 "$SMSFILE"
+	file_refused
+}
+run_case "file provider: an existing file of mode 0640 is refused, fail closed" t_file_0640
+
+t_file_0600_ok() {
+	# the control: an existing 0600 file of ours is appended to
+	file_setup
+	printf '{"old":"line"}\n' > "$SMSFILE"
+	chmod 0600 "$SMSFILE"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_sms_count 2
+	assert_eq '{"old":"line"}' "$(head -n 1 "$SMSFILE")" "the old line is kept"
+}
+run_case "file provider: an existing 0600 file of ours is appended to" t_file_0600_ok
+
+t_file_other_owner() {
+	require_root
+	file_setup
+	printf '{"old":"line"}\n' > "$SMSFILE"
+	chmod 0600 "$SMSFILE"
+	chown nobody "$SMSFILE"
+	file_refused
+	assert_eq 65534 "$(stat -c %u "$SMSFILE")" "the file keeps its owner"
+}
+run_case "file provider: an existing file owned by nobody is refused, fail closed" t_file_other_owner
+
+t_file_hardlink() {
+	file_setup
+	printf '{"old":"line"}\n' > "$SMSFILE"
+	chmod 0600 "$SMSFILE"
+	ln "$SMSFILE" "$C/other-name"
+	file_refused
+}
+run_case "file provider: a file with a second hard link is refused, fail closed" t_file_hardlink
+
 # ---------------------------------------------------------------- secrets
 
 t_secrets_not_logged() {
@@ -377,5 +463,45 @@ t_status_logged() {
 	assert_contains "$SYSLOG" "500" "the log line has the HTTP status"
 }
 run_case "a failed delivery logs its HTTP status" t_status_logged
+
+# A gateway's error answer may echo the request: the number reformatted
+# (no secret matches "+44 7700 900123"), the code inside the text.  The log
+# keeps an excerpt, with neither.
+t_error_echo() {
+	one_gw --status 400 --echo-body -- 'retries = 0;'
+	[ -n "${1:-}" ] && std_conf "$1"
+	[ -n "${ECHO_TEMPLATE:-}" ] && TEMPLATE=$ECHO_TEMPLATE std_conf ${1:+"$1"}
+	service smsotp "auth required $MODULE conf=$CONF debug"
+	pam_run smsotp alice
+	assert_result AUTHINFO_UNAVAIL
+	assert_sms_count 1
+	code=$(code_from_log)
+	[ -n "$code" ] || fail "no code in the request (CODE_RE=$CODE_RE)"
+	assert_contains "$C/syslog.all" "invalid to" "the log has an excerpt of the answer"
+	assert_contains "$C/syslog.all" "400" "the log has the HTTP status"
+	assert_not_contains "$C/syslog.all" "$code" "the code never appears in the log"
+	assert_not_contains "$C/syslog.all" "$ALICE_PHONE" "the full number never appears in the log"
+	assert_not_contains "$C/syslog.all" "447700900123" "the number's digits never appear in the log"
+	assert_not_contains "$C/syslog.all" "900123" "the number's last digits never appear in the log"
+	assert_not_contains "$C/syslog.all" "7700 900123" "the reformatted number never appears in the log"
+}
+t_error_echo_plain() { t_error_echo; }
+run_case "400 echoing the number (spaced) and the text: neither in the log" t_error_echo_plain
+
+t_error_echo_quoted() {
+	# quotes in the text: JSON-escaped in the answer, the text no longer
+	# matches as a whole, the code alone must be blanked
+	CODE_RE='Code (\S+) '
+	ECHO_TEMPLATE='Code {code} \"now\"' t_error_echo
+}
+run_case "400 echoing a JSON-escaped text: the code is blanked on its own" t_error_echo_quoted
+
+t_error_echo_letters() {
+	# a code of letters: blanking runs of digits does not cover it
+	CODE_RE='Code (\S+) '
+	ECHO_TEMPLATE='Code {code} \"now\"' t_error_echo 'alphabet = "ABCDEFGHJK"; length = 8;'
+	assert_str_match "$code" '^[A-K]{8}$' "a code of 8 letters"
+}
+run_case "400 echoing a code of letters in an escaped text: blanked" t_error_echo_letters
 
 finish

@@ -261,6 +261,26 @@ EOF
 }
 run_case "phones file: separators, comments, normalised numbers" t_phones_formats
 
+t_phone_trunk_zero() {
+	# "(0)": the trunk prefix dialled inside the country, dropped in E.164
+	start_gateway
+	for u in alice bob; do make_user $u; done
+	write_phones <<EOF
+alice +44 (0) 7700 900123
+bob +44(0)20 7946 0958
+EOF
+	std_conf
+	service smsotp "auth required $MODULE conf=$CONF"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_eq +447700900123 "$(log_get 'to(r)')" "+44 (0) 7700 900123 sent to +447700900123"
+	pam_run smsotp bob 'answer_code'
+	assert_login_ok
+	assert_sms_count 2
+	assert_eq +442079460958 "$(log_get 'to(r)')" "+44(0)20 7946 0958 sent to +442079460958"
+}
+run_case "phones file: a bracketed (0) trunk prefix is dropped" t_phone_trunk_zero
+
 t_phone_invalid() {
 	std_setup
 	printf 'alice 12345\n' | write_phones

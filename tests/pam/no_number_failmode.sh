@@ -64,19 +64,29 @@ t_unknown_in_phones() {
 }
 run_case "number in phones file, no account: nothing sent" t_unknown_in_phones
 
+# user_view: what the user saw in the last run, numbers masked out.  A log
+# line (on stderr) may follow a prompt on the same line, and the notices
+# (PAM_TEXT_INFO, on stdout) come where buffering puts them: drop the log
+# text wherever it starts, and the lines it leaves empty.
+user_view() {
+	sed 's/PWRAP_.*//' "$OUT" | grep -v -e '^pamtester:' -e '^$' | \
+	    sed -E 's/\+[0-9]{2}\*+[0-9]{3}/+XX*******XXX/g'
+}
+
 t_same_look() {
 	# alice (real), bob (no number), mallory (no account): same prompts,
 	# same number of tries, same final status line shape
 	std_setup
 	pam_run smsotp alice "$three_wrong"
 	alice_prompts=$(prompt_count)
-	alice_lines=$(grep -v -e '^PWRAP' -e '^pamtester:' "$OUT" | sed -E 's/\+[0-9]{2}\*+[0-9]{3}/+XX*******XXX/g')
+	alice_lines=$(user_view)
 	pam_run smsotp bob "$three_wrong"
 	assert_eq "$alice_prompts" "$(prompt_count)" "prompts for bob (no number) as for alice"
-	bob_lines=$(grep -v -e '^PWRAP' -e '^pamtester:' "$OUT" | sed -E 's/\+[0-9]{2}\*+[0-9]{3}/+XX*******XXX/g')
+	bob_lines=$(user_view)
 	assert_eq "$alice_lines" "$bob_lines" "what bob sees, numbers masked out, is what alice sees"
 	pam_run smsotp mallory "$three_wrong"
 	assert_eq "$alice_prompts" "$(prompt_count)" "prompts for mallory (no account) as for alice"
+	assert_eq "$alice_lines" "$(user_view)" "what mallory sees, numbers masked out, is what alice sees"
 	assert_sms_count 1
 }
 run_case "no number / no account look like a wrong code to the user" t_same_look
@@ -91,6 +101,70 @@ t_fake_stable() {
 	assert_eq "$first" "$second" "the same fake number for the same user each time"
 }
 run_case "the fake masked number is stable per user" t_fake_stable
+
+# A prompt with {phone} shows a whole stand-in number for users who get no
+# SMS: a plausible one (+ and 11 digits), the same at each login of the
+# same user, never sent to.  The outcome line says phone=- for them.
+PHONE_PROMPT_RE='Number \+[0-9]{11}, code: '
+
+phone_prompt_setup() {
+	std_setup
+	std_conf 'prompt = "Number {phone}, code: ";'
+	PROMPT_RE='Number '
+}
+
+# stand_in USER: the number the prompt showed in the last run
+stand_in() {
+	grep -oE "$PHONE_PROMPT_RE" "$OUT" | head -n 1 | sed -E 's/^Number (\+[0-9]+),.*/\1/'
+}
+
+t_phone_prompt_alice() {
+	# the control: a user with a number sees hers
+	phone_prompt_setup
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_contains "$OUT" "Number $ALICE_PHONE, code: " "alice's own number in the prompt"
+}
+run_case "prompt with {phone}: a user with a number sees hers" t_phone_prompt_alice
+
+t_phone_stand_in() {
+	phone_prompt_setup
+	pam_run smsotp "$1" "$three_wrong"
+	assert_result AUTH_ERR USER_UNKNOWN
+	assert_prompted
+	assert_match "$OUT" "$PHONE_PROMPT_RE" "a whole stand-in number (+ and 11 digits) in the prompt"
+	first=$(stand_in)
+	assert_str_match "$first" '^\+[1-9][0-9]{10}$' "the stand-in number has no leading 0"
+	assert_not_contains "$OUT" "{phone}" "the placeholder is filled in"
+	assert_match "$SYSLOG" "user=$1 .*phone=- " "the outcome line has phone=-"
+	assert_not_contains "$SYSLOG" "$first" "the stand-in number is not logged"
+	pam_run smsotp "$1" "$three_wrong"
+	assert_eq "$first" "$(stand_in)" "the same stand-in number at the second login"
+	assert_match "$SYSLOG" "user=$1 .*phone=- " "the outcome line has phone=- (second login)"
+	assert_sms_count 0
+}
+t_phone_stand_in_bob() { t_phone_stand_in bob; }
+t_phone_stand_in_mallory() { t_phone_stand_in mallory; }
+run_case "prompt with {phone}, user with no number: a stable stand-in, phone=-, nothing sent" t_phone_stand_in_bob
+run_case "prompt with {phone}, unknown user: a stable stand-in, phone=-, nothing sent" t_phone_stand_in_mallory
+
+t_phone_stand_in_differ() {
+	# two users without a number get different stand-ins (one number for
+	# everybody would tell them apart from real users)
+	phone_prompt_setup
+	make_user carol
+	pam_run smsotp bob "$three_wrong"
+	b=$(stand_in)
+	pam_run smsotp carol "$three_wrong"
+	c=$(stand_in)
+	pam_run smsotp mallory "$three_wrong"
+	m=$(stand_in)
+	[ -n "$b" ] && [ -n "$c" ] && [ -n "$m" ] || fail "a stand-in number missing: bob '$b' carol '$c' mallory '$m'"
+	[ "$b" != "$c" ] && [ "$b" != "$m" ] && [ "$c" != "$m" ] || \
+	    fail "stand-in numbers should differ by user: bob $b carol $c mallory $m"
+	assert_sms_count 0
+}
+run_case "stand-in numbers differ from user to user" t_phone_stand_in_differ
 
 t_nullok_no_number() {
 	std_setup
