@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #define PAM_SM_AUTH
 #define PAM_SM_PASSWORD
@@ -210,30 +211,45 @@ expand(struct smsotp_ctx *ctx, const char *tmpl, int with_code, char **out)
 	return PAM_SUCCESS;
 }
 
-/* A stand-in number for users who get no SMS, the same for the same user
- * on this host, so that the prompt does not tell who has an account. */
-static void
+/*
+ * A stand-in number for users who get no SMS, so that the prompt does not
+ * tell who has an account or a number: the same for the same user (a
+ * second try shows the same), keyed with this host's secret (nobody can
+ * compute it), and shaped like the numbers in the phones file (same
+ * country digits and length as a real one).
+ */
+static int
 fake_number(struct smsotp_ctx *ctx)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned char key[STATE_SECRET_LEN], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	char digits[12];
-	int i;
+	char sample[PHONE_MAX], err[512];
+	size_t len, i;
 
-	memset(md, 0, sizeof(md));
-	if (h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(h, "pam_smsotp\n", 11) == 1 &&
-	    EVP_DigestUpdate(h, ctx->host, strlen(ctx->host) + 1) == 1 &&
-	    EVP_DigestUpdate(h, ctx->user, strlen(ctx->user)) == 1)
-		EVP_DigestFinal_ex(h, md, &mdlen);
-	EVP_MD_CTX_free(h);
-	for (i = 0; i < 11; i++)
-		digits[i] = (char)('0' + md[i] % 10);
-	digits[0] = (char)('1' + md[0] % 9);
-	digits[11] = '\0';
-	snprintf(ctx->phone, sizeof(ctx->phone), "+%s", digits);
+	if (state_secret(ctx->cfg->state_dir, key, err, sizeof(err)) != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "%s", err);
+		ctx->result = "state refused";
+		return PAM_SERVICE_ERR;
+	}
+	if (HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)ctx->user,
+		 strlen(ctx->user), md, &mdlen) == NULL || mdlen < 16) {
+		util_wipe(key, sizeof(key));
+		ctx->result = "hmac failure";
+		return PAM_SERVICE_ERR;
+	}
+	util_wipe(key, sizeof(key));
+	if (phone_lookup_file(ctx->cfg->phones_file, NULL, sample, err,
+			      sizeof(err)) != PHONE_OK)
+		util_strlcpy(sample, "+447700900000", sizeof(sample));
+	len = strlen(sample);
+	/* keep "+" and two digits, as the mask shows them */
+	for (i = 3; i < len; i++)
+		sample[i] = (char)('0' + md[i % mdlen] % 10);
+	if (len > 3 && sample[3] == '0')
+		sample[3] = (char)('1' + md[0] % 9);
+	util_strlcpy(ctx->phone, sample, sizeof(ctx->phone));
 	phone_mask(ctx->phone, ctx->masked);
+	return PAM_SUCCESS;
 }
 
 /* The account, by its own name.  A lookup that failed (as opposed to one
@@ -342,9 +358,9 @@ ask_without_code(struct smsotp_ctx *ctx, int result)
 	long i;
 	int rc;
 
-	if (!ctx->have_phone)
-		fake_number(ctx);
-	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
+	rc = ctx->have_phone ? PAM_SUCCESS : fake_number(ctx);
+	if (rc == PAM_SUCCESS)
+		rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
 		rc = converse(ctx, PAM_TEXT_INFO, i > 0 ? MSG_WRONG : NULL, prompt,
 			      &answer);

@@ -143,8 +143,14 @@ phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 		if (next != NULL)
 			*next++ = '\0';
 		r = parse_line(line, &u, &num);
-		if (r == 0 || strcmp(u, user) != 0)
+		if (r == 0 || (user != NULL && strcmp(u, user) != 0))
 			continue;
+		if (user == NULL) {
+			/* any valid number will do */
+			if (r > 0 && phone_normalize(num, out) == PHONE_OK)
+				rc = PHONE_OK;
+			continue;
+		}
 		if (r < 0 || phone_normalize(num, out) != PHONE_OK) {
 			snprintf(err, errlen, "%s:%u: the number for this user is not "
 				 "a valid international number (+ and 8..15 digits)",

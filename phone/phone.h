@@ -25,7 +25,8 @@ void phone_mask(const char *e164, char out[PHONE_MAX]);
 /* Look user up in a phones file: lines "user number" separated by white
  * space or ':', '#' starts a comment.  The file gets the trust checks of
  * util_read_trusted(UTIL_TRUST_READABLE).  The first line for the user
- * wins.  err names the file and line on PHONE_EINVAL / PHONE_EFILE. */
+ * wins.  err names the file and line on PHONE_EINVAL / PHONE_EFILE.
+ * With user NULL: the first valid number of the file, whoever's it is. */
 int phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 		      char *err, size_t errlen);
 

@@ -102,11 +102,6 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 	int fd, rc, e;
 
 	res->status = 0;
-	/* Said at each use, so that a forgotten demo setup shows in the
-	 * log.  The path is configuration; the text is never logged. */
-	smsotp_logf(log, LOG_WARNING, "provider '%s' is the file simulation "
-		    "provider: message written to %s, not sent", p->name,
-		    p->path);
 	rc = file_line(m, &line, &len);
 	if (rc != SMS_OK)
 		return rc;
@@ -160,6 +155,11 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		rc = SMS_FAILED;
 		goto out;
 	}
+	/* Said at each use, so that a forgotten demo setup shows in the
+	 * log.  The path is configuration; the text is never logged. */
+	smsotp_logf(log, LOG_WARNING, "provider '%s' is the file simulation "
+		    "provider: message written to %s, not sent", p->name,
+		    p->path);
 	rc = SMS_OK;
 out:
 	util_wipe(line, len);

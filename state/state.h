@@ -12,4 +12,12 @@
  * with a reason in err. */
 int state_dir_prepare(const char *dir, char *err, size_t errlen);
 
+#define STATE_SECRET_LEN 32
+
+/* A random secret of this host, kept in dir/secret.key (0600, created on
+ * first use), for values that must be stable but unguessable.  Returns 0,
+ * or -1 with a reason in err. */
+int state_secret(const char *dir, unsigned char key[STATE_SECRET_LEN],
+		 char *err, size_t errlen);
+
 #endif

@@ -103,9 +103,10 @@ t_fake_stable() {
 run_case "the fake masked number is stable per user" t_fake_stable
 
 # A prompt with {phone} shows a whole stand-in number for users who get no
-# SMS: a plausible one (+ and 11 digits), the same at each login of the
-# same user, never sent to.  The outcome line says phone=- for them.
-PHONE_PROMPT_RE='Number \+[0-9]{11}, code: '
+# SMS: shaped like the numbers of the phones file (alice's: +44 and 10
+# digits), the same at each login of the same user, keyed with the host's
+# secret in state_dir, never sent to.  The outcome line says phone=-.
+PHONE_PROMPT_RE='Number \+[0-9]{12}, code: '
 
 phone_prompt_setup() {
 	std_setup
@@ -132,15 +133,20 @@ t_phone_stand_in() {
 	pam_run smsotp "$1" "$three_wrong"
 	assert_result AUTH_ERR USER_UNKNOWN
 	assert_prompted
-	assert_match "$OUT" "$PHONE_PROMPT_RE" "a whole stand-in number (+ and 11 digits) in the prompt"
+	assert_match "$OUT" "$PHONE_PROMPT_RE" "a whole stand-in number in the prompt"
 	first=$(stand_in)
-	assert_str_match "$first" '^\+[1-9][0-9]{10}$' "the stand-in number has no leading 0"
+	assert_str_match "$first" '^\+44[1-9][0-9]{9}$' "the stand-in is shaped like alice's +44 number"
 	assert_not_contains "$OUT" "{phone}" "the placeholder is filled in"
 	assert_match "$SYSLOG" "user=$1 .*phone=- " "the outcome line has phone=-"
 	assert_not_contains "$SYSLOG" "$first" "the stand-in number is not logged"
 	pam_run smsotp "$1" "$three_wrong"
 	assert_eq "$first" "$(stand_in)" "the same stand-in number at the second login"
 	assert_match "$SYSLOG" "user=$1 .*phone=- " "the outcome line has phone=- (second login)"
+	assert_eq 600 "$(stat -c %a "$C/state/secret.key")" "the host secret is 0600"
+	# keyed: another host (another secret) shows another number
+	rm "$C/state/secret.key"
+	pam_run smsotp "$1" "$three_wrong"
+	assert_ne "$first" "$(stand_in)" "a new host secret gives a new stand-in"
 	assert_sms_count 0
 }
 t_phone_stand_in_bob() { t_phone_stand_in bob; }

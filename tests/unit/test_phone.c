@@ -120,6 +120,15 @@ test_lookup(void **state)
 			 PHONE_NOTFOUND);
 	assert_int_equal(phone_lookup_file(path, "#", out, err, sizeof(err)), PHONE_NOTFOUND);
 	unlink(path);
+	/* NULL: the first valid number, whoever's it is */
+	write_file("phones", "# none yet\nerin\ndave 07700900123\nbob +1 555 555 0123\n",
+		   0644, path, sizeof(path));
+	assert_int_equal(phone_lookup_file(path, NULL, out, err, sizeof(err)), PHONE_OK);
+	assert_string_equal(out, "+15555550123");
+	unlink(path);
+	write_file("phones", "# none\n", 0644, path, sizeof(path));
+	assert_int_equal(phone_lookup_file(path, NULL, out, err, sizeof(err)), PHONE_NOTFOUND);
+	unlink(path);
 }
 
 static void
