@@ -35,8 +35,10 @@ const size_t config_n_message_placeholders =
 	sizeof(config_message_placeholders) / sizeof(config_message_placeholders[0]);
 
 enum ftype {
-	F_INT, F_BOOL, F_STR, F_PATH, F_STRLIST, F_INTLIST, F_FAILMODE,
-	F_FORMAT, F_METHOD, F_LATER
+	F_INT, F_BOOL, F_STR, F_PATH, F_STRLIST, F_INTLIST,
+	F_ENUM,		/* one of words (max of them), stored as its index */
+	F_WORD,		/* one of words, stored as a string */
+	F_LATER
 };
 
 /* Provider types a field applies to. */
@@ -51,10 +53,16 @@ struct field {
 	size_t off;		/* the value in the struct */
 	size_t count_off;	/* lists: the count beside it */
 	unsigned types;		/* provider fields only */
+	const char *const *words;	/* F_ENUM, F_WORD */
 };
 
-#define TOP(n, t, lo, hi, m) { n, t, lo, hi, offsetof(struct smsotp_config, m), 0, 0 }
-#define LATER(n) { n, F_LATER, 0, 0, 0, 0, T_ALL }
+static const char *const failmodes[] = { "closed", "open" };
+static const char *const formats[] = { "json", "form", "text" };	/* sms_format */
+static const char *const methods[] = { "POST", "PUT", "GET" };
+
+#define TOP(n, t, lo, hi, m) { n, t, lo, hi, offsetof(struct smsotp_config, m), 0, 0, NULL }
+#define LATER(n) { n, F_LATER, 0, 0, 0, 0, T_ALL, NULL }
+#define WORDS(a) (long)(sizeof(a) / sizeof((a)[0]))
 
 static const struct field top_fields[] = {
 	TOP("length", F_INT, 4, OTP_MAX_LENGTH, length),
@@ -65,8 +73,9 @@ static const struct field top_fields[] = {
 	TOP("prompt", F_STR, 0, 0, prompt),
 	/* min = 1: split a string at commas */
 	{ "provider", F_STRLIST, 1, 0, offsetof(struct smsotp_config, provider_names),
-	  offsetof(struct smsotp_config, n_provider_names), 0 },
-	TOP("failmode", F_FAILMODE, 0, 0, failmode_open),
+	  offsetof(struct smsotp_config, n_provider_names), 0, NULL },
+	{ "failmode", F_ENUM, 0, WORDS(failmodes),
+	  offsetof(struct smsotp_config, failmode_open), 0, 0, failmodes },
 	TOP("nullok", F_BOOL, 0, 0, nullok),
 	TOP("echo", F_BOOL, 0, 0, echo),
 	TOP("debug", F_BOOL, 0, 0, debug),
@@ -84,9 +93,10 @@ static const struct field limits_fields[] = {
 	LATER("lockout_after"), LATER("lockout_time"),
 };
 
-#define PRV(n, t, lo, hi, m, ty) { n, t, lo, hi, offsetof(struct sms_provider, m), 0, ty }
+#define PRV(n, t, lo, hi, m, ty) { n, t, lo, hi, offsetof(struct sms_provider, m), 0, ty, NULL }
 #define PRVL(n, t, m, c, ty) { n, t, 0, 0, offsetof(struct sms_provider, m), \
-	offsetof(struct sms_provider, c), ty }
+	offsetof(struct sms_provider, c), ty, NULL }
+#define PRVW(n, t, m, w) { n, t, 0, WORDS(w), offsetof(struct sms_provider, m), 0, T_HTTP, w }
 
 static const struct field provider_fields[] = {
 	/* name and type are read first, by read_provider().  The keys
@@ -100,8 +110,8 @@ static const struct field provider_fields[] = {
 	PRV("ca_path", F_PATH, 0, 0, ca_path, T_ALL),
 	PRV("proxy", F_STR, 0, 0, proxy, T_ALL),
 	PRV("sender", F_STR, 0, 0, sender, T_ALL),
-	PRV("method", F_METHOD, 0, 0, method, T_HTTP),
-	PRV("format", F_FORMAT, 0, 0, format, T_HTTP),
+	PRVW("method", F_WORD, method, methods),
+	PRVW("format", F_ENUM, format, formats),
 	PRV("body", F_STR, 0, 0, body, T_HTTP),
 	PRVL("headers", F_STRLIST, headers, n_headers, T_HTTP),
 	PRV("username", F_STR, 0, 0, username, T_HTTP),
@@ -413,46 +423,28 @@ set_field(void *base, const struct field *f, const struct value *v,
 		return set_intlist(v, (long **)(void *)p,
 				   (size_t *)(void *)((char *)base + f->count_off), 100, 599,
 				   why, whylen);
-	case F_FAILMODE: {
-		static const char *const modes[] = { "closed", "open" };
-
+	case F_ENUM:
+	case F_WORD:
 		s = get_text(v, why, whylen);
 		if (s == NULL)
 			return SET_EINVAL;
-		idx = lookup_word(s, modes, 2);
+		idx = lookup_word(s, f->words, (size_t)f->max);
 		if (idx < 0) {
-			snprintf(why, whylen, "'%s' is not \"closed\" or \"open\"", s);
+			size_t i, used;
+
+			used = (size_t)snprintf(why, whylen, "'%.40s' is not one of:", s);
+			for (i = 0; i < (size_t)f->max && used < whylen; i++)
+				used += (size_t)snprintf(why + used, whylen - used, " %s",
+							 f->words[i]);
 			return SET_EINVAL;
 		}
-		*(int *)(void *)p = idx;
-		return SET_OK;
-	}
-	case F_FORMAT: {
-		static const char *const formats[] = { "json", "form", "text" };
-
-		s = get_text(v, why, whylen);
-		if (s == NULL)
-			return SET_EINVAL;
-		idx = lookup_word(s, formats, 3);
-		if (idx < 0) {
-			snprintf(why, whylen, "'%s' is not json, form or text", s);
-			return SET_EINVAL;
-		}
-		*(enum sms_format *)(void *)p = (enum sms_format)idx;
-		return SET_OK;
-	}
-	case F_METHOD: {
-		static const char *const methods[] = { "POST", "PUT", "GET" };
-
-		s = get_text(v, why, whylen);
-		if (s == NULL)
-			return SET_EINVAL;
-		if (lookup_word(s, methods, 3) < 0) {
-			snprintf(why, whylen, "'%s' is not POST, PUT or GET", s);
-			return SET_EINVAL;
+		/* F_ENUM keeps the index (the enums follow the word order),
+		 * F_WORD the word itself. */
+		if (f->type == F_ENUM) {
+			*(int *)(void *)p = idx;
+			return SET_OK;
 		}
 		return dup_string(s, (char **)(void *)p, why, whylen);
-	}
 	}
 	snprintf(why, whylen, "internal error");
 	return SET_EINVAL;
