@@ -28,7 +28,8 @@ ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(CFLAGS)
 LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
-	template/template.c sms/sms.c sms/http.c sms/file.c state/state.c
+	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
+	sms/presets.c state/state.c
 LIB_OBJS := $(LIB_SRCS:%.c=build/%.o)
 MOD_OBJS := build/pam_smsotp.o
 

@@ -42,9 +42,14 @@ enum ftype {
 };
 
 /* Provider types a field applies to. */
-#define T_HTTP (1u << SMS_TYPE_HTTP)
-#define T_FILE (1u << SMS_TYPE_FILE)
-#define T_ALL (T_HTTP | T_FILE)
+#define T_(t) (1u << SMS_TYPE_##t)
+#define T_HTTP T_(HTTP)
+#define T_FILE T_(FILE)
+#define T_CMD T_(COMMAND)
+#define T_PRESETS (T_(TWILIO) | T_(VONAGE) | T_(MESSAGEBIRD) | T_(PLIVO) | \
+	T_(SINCH) | T_(INFOBIP) | T_(CLICKATELL) | T_(AWS_SNS))
+#define T_WEB (T_HTTP | T_PRESETS)	/* everything that goes over HTTP */
+#define T_ALL (T_WEB | T_FILE | T_CMD)
 
 struct field {
 	const char *name;
@@ -102,7 +107,7 @@ static const struct field provider_fields[] = {
 	/* name and type are read first, by read_provider().  The keys
 	 * marked T_ALL are understood by every type (SPEC): a type that has
 	 * no use for one ignores it. */
-	PRV("url", F_STR, 0, 0, url, T_HTTP),
+	PRV("url", F_STR, 0, 0, url, T_WEB),
 	PRV("timeout", F_INT, 1, 300, timeout, T_ALL),
 	PRV("connect_timeout", F_INT, 1, 60, connect_timeout, T_ALL),
 	PRV("retries", F_INT, 0, 5, retries, T_ALL),
@@ -120,12 +125,19 @@ static const struct field provider_fields[] = {
 	PRVL("success_status", F_INTLIST, success_status, n_success_status, T_HTTP),
 	PRV("success_json", F_STR, 0, 0, success_json, T_HTTP),
 	PRV("path", F_PATH, 0, 0, path, T_FILE),
-};
-
-/* Provider types of the contract that later versions deliver. */
-static const char *const later_types[] = {
-	"twilio", "vonage", "messagebird", "plivo", "sinch", "infobip",
-	"clickatell", "aws_sns", "command",
+	PRVL("argv", F_STRLIST, argv, n_argv, T_CMD),
+	PRV("account_sid", F_STR, 0, 0, account_sid, T_(TWILIO)),
+	PRV("auth_token", F_STR, 0, 0, auth_token, T_(TWILIO) | T_(PLIVO)),
+	PRV("messaging_service_sid", F_STR, 0, 0, messaging_service_sid, T_(TWILIO)),
+	PRV("api_key", F_STR, 0, 0, api_key, T_(VONAGE) | T_(INFOBIP) | T_(CLICKATELL)),
+	PRV("api_secret", F_STR, 0, 0, api_secret, T_(VONAGE)),
+	PRV("access_key", F_STR, 0, 0, access_key, T_(MESSAGEBIRD)),
+	PRV("auth_id", F_STR, 0, 0, auth_id, T_(PLIVO)),
+	PRV("service_plan_id", F_STR, 0, 0, service_plan_id, T_(SINCH)),
+	PRV("api_token", F_STR, 0, 0, api_token, T_(SINCH)),
+	PRV("region", F_STR, 0, 0, region, T_(SINCH) | T_(AWS_SNS)),
+	PRV("access_key_id", F_STR, 0, 0, access_key_id, T_(AWS_SNS)),
+	PRV("secret_access_key", F_STR, 0, 0, secret_access_key, T_(AWS_SNS)),
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -553,15 +565,11 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 	}
 	cfg->providers = np;
 	cfg->providers[cfg->n_providers++] = p;
-	if (strcmp(type, "http") == 0) {
-		p->type = SMS_TYPE_HTTP;
-	} else if (strcmp(type, "file") == 0) {
-		p->type = SMS_TYPE_FILE;
-	} else {
-		snprintf(why, sizeof(why), lookup_word(type, later_types,
-						       NFIELDS(later_types)) >= 0 ?
-			 "type '%.40s' is not supported yet by this version" :
-			 "unknown type '%.40s' (http or file)", type);
+	p->type = sms_type_from_name(type);
+	if (p->type == SMS_TYPE_NONE) {
+		snprintf(why, sizeof(why), "unknown type '%.40s' (http, twilio, vonage, "
+			 "messagebird, plivo, sinch, infobip, clickatell, aws_sns, "
+			 "command or file)", type);
 		return refuse(r, config_setting_get_member(g, "type"), prefix, why);
 	}
 	snprintf(keyprefix, sizeof(keyprefix), "%s: ", prefix);

@@ -25,10 +25,13 @@ int sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 		  const struct smsotp_log *log, struct sms_result *res);
 int sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		  const struct smsotp_log *log, struct sms_result *res);
+int sms_command_send(const struct sms_provider *p, const struct sms_message *m,
+		     const struct smsotp_log *log, struct sms_result *res);
 
 /* The type-specific halves of sms_provider_check(). */
 int sms_http_check(const struct sms_provider *p, char *err, size_t errlen);
 int sms_file_check(const struct sms_provider *p, char *err, size_t errlen);
+int sms_command_check(const struct sms_provider *p, char *err, size_t errlen);
 
 /*
  * Is url (a template when tmpl != 0) one the module may call: https://, or

@@ -15,6 +15,40 @@ const char *const sms_request_placeholders[] = {
 const size_t sms_n_request_placeholders =
     sizeof(sms_request_placeholders) / sizeof(sms_request_placeholders[0]);
 
+static const char *const type_names[SMS_TYPE_COUNT] = {
+	[SMS_TYPE_HTTP] = "http",
+	[SMS_TYPE_FILE] = "file",
+	[SMS_TYPE_COMMAND] = "command",
+	[SMS_TYPE_TWILIO] = "twilio",
+	[SMS_TYPE_VONAGE] = "vonage",
+	[SMS_TYPE_MESSAGEBIRD] = "messagebird",
+	[SMS_TYPE_PLIVO] = "plivo",
+	[SMS_TYPE_SINCH] = "sinch",
+	[SMS_TYPE_INFOBIP] = "infobip",
+	[SMS_TYPE_CLICKATELL] = "clickatell",
+	[SMS_TYPE_AWS_SNS] = "aws_sns",
+};
+
+const char *
+sms_type_name(enum sms_type type)
+{
+	if ((int)type <= 0 || type >= SMS_TYPE_COUNT)
+		return "none";
+	return type_names[type];
+}
+
+enum sms_type
+sms_type_from_name(const char *name)
+{
+	int t;
+
+	for (t = 1; name != NULL && t < SMS_TYPE_COUNT; t++) {
+		if (strcmp(name, type_names[t]) == 0)
+			return (enum sms_type)t;
+	}
+	return SMS_TYPE_NONE;
+}
+
 int
 sms_provider_check(const struct sms_provider *p, char *err, size_t errlen)
 {
@@ -41,15 +75,19 @@ sms_provider_check(const struct sms_provider *p, char *err, size_t errlen)
 		return -1;
 	}
 	switch (p->type) {
-	case SMS_TYPE_HTTP:
-		return sms_http_check(p, err, errlen);
 	case SMS_TYPE_FILE:
 		return sms_file_check(p, err, errlen);
+	case SMS_TYPE_COMMAND:
+		return sms_command_check(p, err, errlen);
 	case SMS_TYPE_NONE:
+	case SMS_TYPE_COUNT:
+		break;
 	default:
-		snprintf(err, errlen, "type is missing or unknown");
-		return -1;
+		/* http and every vendor preset */
+		return sms_http_check(p, err, errlen);
 	}
+	snprintf(err, errlen, "type is missing or unknown");
+	return -1;
 }
 
 /* "+" and 8..15 digits: anything else never reaches a URL or a file. */
@@ -159,15 +197,19 @@ sms_send_one(const struct sms_provider *p, const struct sms_message *m,
 		return SMS_FAILED;
 	}
 	switch (p->type) {
-	case SMS_TYPE_HTTP:
-		return sms_http_send(p, m, log, res);
 	case SMS_TYPE_FILE:
 		return sms_file_send(p, m, log, res);
+	case SMS_TYPE_COMMAND:
+		return sms_command_send(p, m, log, res);
 	case SMS_TYPE_NONE:
+	case SMS_TYPE_COUNT:
+		break;
 	default:
-		snprintf(res->error, sizeof(res->error), "unknown provider type");
-		return SMS_FAILED;
+		/* http and every vendor preset: one HTTP path */
+		return sms_http_send(p, m, log, res);
 	}
+	snprintf(res->error, sizeof(res->error), "unknown provider type");
+	return SMS_FAILED;
 }
 
 int
@@ -257,6 +299,21 @@ sms_provider_free(struct sms_provider *p)
 	free(p->success_status);
 	util_free_secret(p->success_json);
 	util_free_secret(p->path);
+	for (i = 0; p->argv != NULL && i < p->n_argv; i++)
+		util_free_secret(p->argv[i]);
+	free(p->argv);
+	util_free_secret(p->account_sid);
+	util_free_secret(p->auth_token);
+	util_free_secret(p->messaging_service_sid);
+	util_free_secret(p->api_key);
+	util_free_secret(p->api_secret);
+	util_free_secret(p->access_key);
+	util_free_secret(p->auth_id);
+	util_free_secret(p->service_plan_id);
+	util_free_secret(p->api_token);
+	util_free_secret(p->region);
+	util_free_secret(p->access_key_id);
+	util_free_secret(p->secret_access_key);
 	util_wipe(p, sizeof(*p));
 	free(p);
 }

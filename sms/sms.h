@@ -16,8 +16,24 @@
 enum sms_type {
 	SMS_TYPE_NONE = 0,
 	SMS_TYPE_HTTP,		/* any HTTP(S) API described by templates */
-	SMS_TYPE_FILE		/* appends JSON lines to a file: simulation */
+	SMS_TYPE_FILE,		/* appends JSON lines to a file: simulation */
+	SMS_TYPE_COMMAND,	/* runs a program, the message on its stdin */
+	/* vendor presets: data over the http path */
+	SMS_TYPE_TWILIO,
+	SMS_TYPE_VONAGE,
+	SMS_TYPE_MESSAGEBIRD,
+	SMS_TYPE_PLIVO,
+	SMS_TYPE_SINCH,
+	SMS_TYPE_INFOBIP,
+	SMS_TYPE_CLICKATELL,
+	SMS_TYPE_AWS_SNS,
+	SMS_TYPE_COUNT
 };
+
+/* "http", "twilio", ...: the type's name in the configuration, and back
+ * (SMS_TYPE_NONE for an unknown name). */
+const char *sms_type_name(enum sms_type type);
+enum sms_type sms_type_from_name(const char *name);
 
 enum sms_format {
 	SMS_FORMAT_JSON = 0,	/* body values JSON-string encoded */
@@ -57,6 +73,25 @@ struct sms_provider {
 
 	/* file */
 	char *path;
+
+	/* command: argv[0] an absolute path; templates over the request
+	 * placeholders */
+	char **argv;
+	size_t n_argv;
+
+	/* vendor credentials and settings (secrets wiped on free) */
+	char *account_sid;		/* twilio */
+	char *auth_token;		/* twilio, plivo */
+	char *messaging_service_sid;	/* twilio, instead of sender */
+	char *api_key;			/* vonage, infobip, clickatell */
+	char *api_secret;		/* vonage */
+	char *access_key;		/* messagebird */
+	char *auth_id;			/* plivo */
+	char *service_plan_id;		/* sinch */
+	char *api_token;		/* sinch */
+	char *region;			/* sinch ("us", "eu", ...), aws_sns */
+	char *access_key_id;		/* aws_sns */
+	char *secret_access_key;	/* aws_sns */
 };
 
 /* Defaults for keys a provider entry leaves out. */
