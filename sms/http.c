@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <json-c/json_object_iterator.h>
+#include <openssl/evp.h>
 
 #include "../template/template.h"
 #include "provider.h"
@@ -270,9 +271,9 @@ http_body_template(const struct sms_provider *p)
 }
 
 static enum tpl_encoding
-http_body_encoding(const struct sms_provider *p)
+http_body_encoding(enum sms_format format)
 {
-	switch (p->format) {
+	switch (format) {
 	case SMS_FORMAT_FORM:
 		return TPL_ENC_FORM;
 	case SMS_FORMAT_TEXT:
@@ -284,9 +285,9 @@ http_body_encoding(const struct sms_provider *p)
 }
 
 static const char *
-http_content_type(const struct sms_provider *p)
+http_content_type(enum sms_format format)
 {
-	switch (p->format) {
+	switch (format) {
 	case SMS_FORMAT_FORM:
 		return "application/x-www-form-urlencoded";
 	case SMS_FORMAT_TEXT:
@@ -444,12 +445,184 @@ http_check_auth(const struct sms_provider *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* "a", "a and b", "a, b and c" into out. */
+static void
+http_join_names(const char *const *names, size_t n, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && o < outlen; i++) {
+		int k = snprintf(out + o, outlen - o, "%s%s",
+				 i == 0 ? "" : i + 1 == n ? " and " : ", ",
+				 names[i]);
+
+		if (k < 0)
+			break;
+		o += (size_t)k;
+	}
+}
+
+static int
+http_check_region(const struct sms_provider *p, const struct sms_preset *ps,
+		  char *err, size_t errlen)
+{
+	const char *r = p->region;
+	size_t i, n;
+
+	switch (ps->region) {
+	case SMS_REGION_SINCH:
+		if (r == NULL)
+			return 0;	/* the default, "us" */
+		for (i = 0; i < sms_n_sinch_regions; i++) {
+			if (strcmp(r, sms_sinch_regions[i]) == 0)
+				return 0;
+		}
+		snprintf(err, errlen, "region must be one of us, eu, au, br, ca");
+		return -1;
+	case SMS_REGION_AWS:
+		/* It lands in the host name and the signature scope. */
+		n = r != NULL ? strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") : 0;
+		if (r == NULL || n == 0 || r[n] != '\0' || n > 32 ||
+		    !isalpha((unsigned char)r[0])) {
+			snprintf(err, errlen, "region must be an AWS region such as "
+				 "us-east-1 (a-z, 0-9, '-')");
+			return -1;
+		}
+		return 0;
+	case SMS_REGION_NONE:
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A preset: its credentials (each named when missing), the sender rule,
+ * the region, and a url that replaces its endpoint.
+ */
+static int
+http_check_preset(const struct sms_provider *p, const struct sms_preset *ps,
+		  char *err, size_t errlen)
+{
+	const char *tname = sms_type_name(p->type), *missing[SMS_PRESET_MAX_CREDS];
+	char names[128], gone[128];
+	size_t i, n_req = 0, n_missing = 0;
+
+	if (p->method != NULL || p->body != NULL || p->n_headers > 0 ||
+	    p->username != NULL || p->password != NULL || p->bearer != NULL ||
+	    p->n_success_status > 0 || p->success_json != NULL) {
+		snprintf(err, errlen, "method, body, headers, username, password, "
+			 "bearer, success_status and success_json are for type "
+			 "http; %s has its own", tname);
+		return -1;
+	}
+	for (i = 0; i < SMS_PRESET_MAX_CREDS && ps->creds[i] != NULL; i++) {
+		const char *v = sms_preset_cred(p, ps->creds[i]);
+
+		n_req++;
+		if (v == NULL || v[0] == '\0')
+			missing[n_missing++] = ps->creds[i];
+	}
+	if (n_missing > 0) {
+		http_join_names(ps->creds, n_req, names, sizeof(names));
+		http_join_names(missing, n_missing, gone, sizeof(gone));
+		snprintf(err, errlen, "%s needs %s (%s %s missing)", tname, names,
+			 gone, n_missing == 1 ? "is" : "are");
+		return -1;
+	}
+	/* A credential goes into a URL path, a body or a header: none may
+	 * carry a line break or another control character. */
+	for (i = 0; i < sms_n_preset_creds; i++) {
+		const char *v = sms_preset_cred(p, sms_preset_creds[i]);
+
+		if (v != NULL && (v[0] == '\0' || http_has_ctl(v, 0))) {
+			snprintf(err, errlen, "%s must be non-empty, without "
+				 "control characters", sms_preset_creds[i]);
+			return -1;
+		}
+	}
+	/* Basic sends "user:pass": a ':' in the user would move the split. */
+	if (ps->auth == SMS_AUTH_BASIC &&
+	    strchr(sms_preset_cred(p, ps->basic_user), ':') != NULL) {
+		snprintf(err, errlen, "%s must not contain ':'", ps->basic_user);
+		return -1;
+	}
+	if (p->sender != NULL && (p->sender[0] == '\0' ||
+				  http_has_ctl(p->sender, 0))) {
+		snprintf(err, errlen, "sender must be non-empty, without control "
+			 "characters");
+		return -1;
+	}
+	switch (ps->sender) {
+	case SMS_SENDER_REQUIRED:
+		if (p->sender == NULL) {
+			snprintf(err, errlen, "%s needs sender (the number or name "
+				 "the SMS comes from)", tname);
+			return -1;
+		}
+		break;
+	case SMS_SENDER_OR_MSID:
+		if ((p->sender == NULL) == (p->messaging_service_sid == NULL)) {
+			snprintf(err, errlen, "%s needs either sender or "
+				 "messaging_service_sid%s", tname,
+				 p->sender != NULL ? ", not both" : "");
+			return -1;
+		}
+		break;
+	case SMS_SENDER_OPTIONAL:
+	default:
+		break;
+	}
+	if (http_check_region(p, ps, err, errlen) != 0)
+		return -1;
+	if (p->url != NULL) {
+		if (sms_url_check(p->url, 1, err, errlen) != 0)
+			return -1;
+		if (http_check_template("url", p->url, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The keys every type over HTTP shares. */
+static int
+http_check_transport(const struct sms_provider *p, char *err, size_t errlen)
+{
+	if ((p->ca_file != NULL && p->ca_file[0] != '/') ||
+	    (p->ca_path != NULL && p->ca_path[0] != '/')) {
+		snprintf(err, errlen, "ca_file and ca_path must be absolute paths");
+		return -1;
+	}
+	if (p->proxy != NULL && http_has_ctl(p->proxy, 0)) {
+		snprintf(err, errlen, "proxy must not contain control characters");
+		return -1;
+	}
+	/* Plain http is allowed because it stays on this machine; through a
+	 * proxy it would not. */
+	if (p->proxy != NULL && p->url != NULL &&
+	    strncasecmp(p->url, "http://", 7) == 0) {
+		snprintf(err, errlen, "an http:// url cannot go through a proxy");
+		return -1;
+	}
+	return 0;
+}
+
 int
 sms_http_check(const struct sms_provider *p, char *err, size_t errlen)
 {
+	const struct sms_preset *ps = sms_preset_get(p->type);
 	const char *method;
 	size_t i;
 
+	if (ps != NULL) {
+		if (http_check_preset(p, ps, err, errlen) != 0)
+			return -1;
+		return http_check_transport(p, err, errlen);
+	}
+	if (p->type != SMS_TYPE_HTTP) {
+		snprintf(err, errlen, "type is missing or unknown");
+		return -1;
+	}
 	if (p->url == NULL) {
 		snprintf(err, errlen, "url is required");
 		return -1;
@@ -498,23 +671,7 @@ sms_http_check(const struct sms_provider *p, char *err, size_t errlen)
 	if (p->success_json != NULL &&
 	    sms_json_rule_check(p->success_json, err, errlen) != 0)
 		return -1;
-	if ((p->ca_file != NULL && p->ca_file[0] != '/') ||
-	    (p->ca_path != NULL && p->ca_path[0] != '/')) {
-		snprintf(err, errlen, "ca_file and ca_path must be absolute paths");
-		return -1;
-	}
-	if (p->proxy != NULL && http_has_ctl(p->proxy, 0)) {
-		snprintf(err, errlen, "proxy must not contain control characters");
-		return -1;
-	}
-	/* Plain http is allowed because it stays on this machine; through a
-	 * proxy it would not. */
-	if (p->proxy != NULL && p->url != NULL &&
-	    strncasecmp(p->url, "http://", 7) == 0) {
-		snprintf(err, errlen, "an http:// url cannot go through a proxy");
-		return -1;
-	}
-	return 0;
+	return http_check_transport(p, err, errlen);
 }
 
 /* ---------------------------------------------------------------------
@@ -685,7 +842,7 @@ json_type_word(enum json_type t)
 /* Does leaf equal value: a string by content, anything else by its JSON
  * text ("0", "1.5", "true", "null").  1 yes, 0 no (err says what it is). */
 static int
-json_leaf_matches(struct json_object *leaf, const char *path,
+json_leaf_matches(struct json_object *leaf, const char *what, const char *path,
 		  const char *value, char *err, size_t errlen)
 {
 	enum json_type t = json_object_get_type(leaf);
@@ -693,8 +850,8 @@ json_leaf_matches(struct json_object *leaf, const char *path,
 	size_t n;
 
 	if (t == json_type_object || t == json_type_array) {
-		snprintf(err, errlen, "success_json: %s is %s, not a value",
-			 path, json_type_word(t));
+		snprintf(err, errlen, "%s%s is %s, not a value", what, path,
+			 json_type_word(t));
 		return 0;
 	}
 	if (t == json_type_string) {
@@ -711,83 +868,250 @@ json_leaf_matches(struct json_object *leaf, const char *path,
 	}
 	if (n == strlen(value) && memcmp(s, value, n) == 0)
 		return 1;
-	snprintf(err, errlen, "success_json: %s is %s%.*s%s, not \"%s\"", path,
+	snprintf(err, errlen, "%s%s is %s%.*s%s, not \"%s\"", what, path,
 		 t == json_type_string ? "\"" : "", n > 40 ? 40 : (int)n, s,
 		 n > 40 ? "..." : (t == json_type_string ? "\"" : ""), value);
 	return 0;
+}
+
+/* Where a walk down a path is, for messages: the way so far, with the
+ * index in place of each "*". */
+struct json_walk {
+	const char *what;	/* "success_json: " for the admin's rule */
+	const char *value;	/* NULL: any non-empty value (presence) */
+	char where[160];
+	char *err;
+	size_t errlen;
+};
+
+static void
+json_where_add(struct json_walk *w, const char *seg, size_t *save)
+{
+	size_t n = strlen(w->where);
+
+	*save = n;
+	snprintf(w->where + n, sizeof(w->where) - n, "%s%s", n > 0 ? "." : "",
+		 seg);
+}
+
+/* Is leaf a value worth calling present: a non-empty string, array or
+ * object, a number or a boolean (not null)? */
+static int
+json_leaf_present(struct json_object *leaf, struct json_walk *w)
+{
+	switch (json_object_get_type(leaf)) {
+	case json_type_null:
+		break;
+	case json_type_string:
+		if (json_object_get_string_len(leaf) > 0)
+			return 1;
+		break;
+	case json_type_array:
+		if (json_object_array_length(leaf) > 0)
+			return 1;
+		break;
+	case json_type_object:
+		if (json_object_object_length(leaf) > 0)
+			return 1;
+		break;
+	default:
+		return 1;
+	}
+	snprintf(w->err, w->errlen, "%sthe answer's %s is empty", w->what,
+		 w->where);
+	return 0;
+}
+
+/*
+ * Walk cur down path (segments separated by dots, modified in place and
+ * put back); at the end, match the leaf.  A "*" walks every element of an
+ * array.  SMS_OK or SMS_FAILED with w->err.
+ */
+static int
+json_walk(struct json_object *cur, char *path, struct json_walk *w)
+{
+	enum json_type t = json_object_get_type(cur);
+	struct json_object *child = NULL;
+	char *seg = path, *next;
+	size_t save, i, n;
+	int rc;
+
+	if (path == NULL) {
+		if (w->value == NULL)
+			return json_leaf_present(cur, w) ? SMS_OK : SMS_FAILED;
+		return json_leaf_matches(cur, w->what, w->where, w->value,
+					 w->err, w->errlen) ? SMS_OK : SMS_FAILED;
+	}
+	next = strchr(seg, '.');
+	if (next != NULL)
+		*next = '\0';
+	json_where_add(w, seg, &save);
+	rc = SMS_FAILED;
+	if (strcmp(seg, "*") == 0) {
+		/* Every element must match: one refused message in a batch is
+		 * a refused SMS.  No element at all is no accepted one. */
+		if (t != json_type_array) {
+			snprintf(w->err, w->errlen, "%sthe answer's %.*s is "
+				 "not an array", w->what, (int)save, w->where);
+			goto out;
+		}
+		n = json_object_array_length(cur);
+		if (n == 0) {
+			snprintf(w->err, w->errlen, "%sthe answer's %.*s is "
+				 "an empty array", w->what, (int)save, w->where);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			char idx[24];
+			size_t inner;
+
+			w->where[save] = '\0';
+			snprintf(idx, sizeof(idx), "%zu", i);
+			json_where_add(w, idx, &inner);
+			rc = json_walk(json_object_array_get_idx(cur, i),
+				       next != NULL ? next + 1 : NULL, w);
+			if (rc != SMS_OK)
+				goto out;
+		}
+		goto out;
+	}
+	if (t == json_type_object) {
+		if (!json_object_object_get_ex(cur, seg, &child)) {
+			snprintf(w->err, w->errlen, "%sthe answer "
+				 "has no %s", w->what, w->where);
+			goto out;
+		}
+	} else if (t == json_type_array) {
+		size_t digits = strspn(seg, "0123456789");
+		unsigned long idx;
+
+		if (digits == 0 || seg[digits] != '\0' || digits > 9) {
+			snprintf(w->err, w->errlen, "%sthe answer has no %s "
+				 "(\"%s\" is not an array index)", w->what,
+				 w->where, seg);
+			goto out;
+		}
+		idx = strtoul(seg, NULL, 10);
+		if (idx >= json_object_array_length(cur)) {
+			snprintf(w->err, w->errlen, "%sthe answer has "
+				 "no %s (index out of range)", w->what, w->where);
+			goto out;
+		}
+		child = json_object_array_get_idx(cur, idx);
+	} else {
+		snprintf(w->err, w->errlen, "%sthe answer has no %s (a value "
+			 "where an object or array was expected)", w->what,
+			 w->where);
+		goto out;
+	}
+	rc = json_walk(child, next != NULL ? next + 1 : NULL, w);
+out:
+	if (next != NULL)
+		*next = '.';
+	return rc;
+}
+
+static int
+json_match_path(const char *body, size_t len, const char *what,
+		const char *path, size_t plen, const char *value, char *err,
+		size_t errlen)
+{
+	struct json_object *root = NULL;
+	struct json_walk w;
+	char *copy;
+	int rc;
+
+	rc = json_parse_whole(body != NULL ? body : "", body != NULL ? len : 0,
+			      &root, err, errlen);
+	if (rc != SMS_OK)
+		return rc;
+	copy = strndup(path, plen);
+	if (copy == NULL) {
+		sms_json_put_wiped(root);
+		return SMS_ENOMEM;
+	}
+	memset(&w, 0, sizeof(w));
+	w.what = what;
+	w.value = value;
+	w.err = err;
+	w.errlen = errlen;
+	rc = json_walk(root, copy, &w);
+	free(copy);
+	sms_json_put_wiped(root);
+	return rc;
 }
 
 int
 sms_json_match(const char *body, size_t len, const char *rule,
 	       char *err, size_t errlen)
 {
-	struct json_object *root = NULL, *cur;
-	const char *eq, *value;
-	char *path = NULL, *seg, *next;
-	int rc;
+	const char *eq;
 
 	if (sms_json_rule_check(rule, err, errlen) != 0)
 		return SMS_FAILED;
 	eq = strchr(rule, '=');
-	value = eq + 1;
-	rc = json_parse_whole(body != NULL ? body : "", body != NULL ? len : 0,
-			      &root, err, errlen);
-	if (rc != SMS_OK)
-		return rc;
-	path = strndup(rule, (size_t)(eq - rule));
-	if (path == NULL) {
-		sms_json_put_wiped(root);
-		return SMS_ENOMEM;
+	return json_match_path(body, len, "success_json: ", rule,
+			       (size_t)(eq - rule), eq + 1, err, errlen);
+}
+
+int
+sms_json_present(const char *body, size_t len, const char *path,
+		 char *err, size_t errlen)
+{
+	if (path == NULL || path[0] == '\0' || strchr(path, '*') != NULL) {
+		snprintf(err, errlen, "no valid path");
+		return SMS_FAILED;
 	}
-	rc = SMS_FAILED;
-	cur = root;
-	for (seg = path; seg != NULL; seg = next) {
-		enum json_type t = json_object_get_type(cur);
-		struct json_object *child = NULL;
+	return json_match_path(body, len, "", path, strlen(path), NULL, err,
+			       errlen);
+}
 
-		next = strchr(seg, '.');
-		if (next != NULL)
-			*next++ = '\0';
-		if (t == json_type_object) {
-			if (!json_object_object_get_ex(cur, seg, &child)) {
-				snprintf(err, errlen, "success_json: the answer "
-					 "has no %s", path);
-				goto out;
-			}
-		} else if (t == json_type_array) {
-			size_t digits = strspn(seg, "0123456789");
-			unsigned long idx;
+/* ---------------------------------------------------------------------
+ * XML answers (AWS): one element's text, no parser needed
+ */
 
-			if (digits == 0 || seg[digits] != '\0' || digits > 9) {
-				snprintf(err, errlen, "success_json: the answer "
-					 "has no %s (\"%s\" is not an array "
-					 "index)", path, seg);
-				goto out;
-			}
-			idx = strtoul(seg, NULL, 10);
-			if (idx >= json_object_array_length(cur)) {
-				snprintf(err, errlen, "success_json: the answer "
-					 "has no %s (index out of range)", path);
-				goto out;
-			}
-			child = json_object_array_get_idx(cur, idx);
-		} else {
-			snprintf(err, errlen, "success_json: the answer has "
-				 "no %s (a value where an object or array was "
-				 "expected)", path);
-			goto out;
+int
+sms_xml_element(const char *body, size_t len, const char *name,
+		char *err, size_t errlen)
+{
+	char open[64], close[64];
+	const char *a, *b, *end;
+	size_t i, lo, lc;
+
+	if (body == NULL)
+		len = 0;
+	snprintf(open, sizeof(open), "<%s>", name);
+	snprintf(close, sizeof(close), "</%s>", name);
+	lo = strlen(open);
+	lc = strlen(close);
+	a = len >= lo ? memmem(body, len, open, lo) : NULL;
+	if (a == NULL) {
+		snprintf(err, errlen, "the answer has no <%s>", name);
+		return SMS_FAILED;
+	}
+	a += lo;
+	end = body + len;
+	b = memmem(a, (size_t)(end - a), close, lc);
+	if (b == NULL) {
+		snprintf(err, errlen, "the answer's <%s> is not closed", name);
+		return SMS_FAILED;
+	}
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	if (a == b) {
+		snprintf(err, errlen, "the answer's <%s> is empty", name);
+		return SMS_FAILED;
+	}
+	for (i = 0; a + i < b; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c < 0x20 || c == 0x7f || c == '<' || c == '&') {
+			snprintf(err, errlen, "the answer's <%s> is not a plain "
+				 "text", name);
+			return SMS_FAILED;
 		}
-		cur = child;
-		/* Put the dot back so that path names the way so far. */
-		if (next != NULL)
-			next[-1] = '.';
 	}
-	rc = json_leaf_matches(cur, path, value, err, errlen) ? SMS_OK :
-	    SMS_FAILED;
-out:
-	free(path);
-	sms_json_put_wiped(root);
-	return rc;
+	return SMS_OK;
 }
 
 /* ---------------------------------------------------------------------
@@ -828,18 +1152,128 @@ http_add_header(struct sms_http_request *req, const char *a, const char *b)
 	return SMS_OK;
 }
 
+/* "Authorization: Basic base64(user:pass)" as a new header line. */
+static int
+http_add_basic(struct sms_http_request *req, const char *user,
+	       const char *pass)
+{
+	static const char pre[] = "Authorization: Basic ";
+	size_t lu = strlen(user), lp = strlen(pass), n = lu + 1 + lp, o;
+	unsigned char *raw;
+	char *h;
+
+	if (n > INT_MAX / 2)
+		return SMS_ENOMEM;
+	raw = malloc(n);
+	h = malloc(sizeof(pre) + 4 * ((n + 2) / 3) + 1);
+	if (raw == NULL || h == NULL) {
+		free(raw);
+		free(h);
+		return SMS_ENOMEM;
+	}
+	memcpy(raw, user, lu);
+	raw[lu] = ':';
+	memcpy(raw + lu + 1, pass, lp);
+	o = sizeof(pre) - 1;
+	memcpy(h, pre, o);
+	EVP_EncodeBlock((unsigned char *)h + o, raw, (int)n);
+	util_wipe(raw, n);
+	free(raw);
+	req->headers[req->n_headers++] = h;
+	return SMS_OK;
+}
+
+/* The body template of a preset for this provider and text: the parts
+ * whose condition holds, in order. */
+static int
+http_preset_body(const struct sms_preset *ps, const struct sms_provider *p,
+		 const struct sms_message *m, char **out)
+{
+	struct tpl_sms_info info;
+	size_t i, n = 0;
+	char *t;
+
+	tpl_sms_info(m->text, &info);
+	for (i = 0; i < SMS_PRESET_MAX_PARTS; i++)
+		n += ps->body[i].tmpl != NULL ? strlen(ps->body[i].tmpl) : 0;
+	t = malloc(n + 1);
+	if (t == NULL)
+		return SMS_ENOMEM;
+	t[0] = '\0';
+	for (i = 0; i < SMS_PRESET_MAX_PARTS && ps->body[i].when != SMS_PART_END;
+	     i++) {
+		int use;
+
+		switch (ps->body[i].when) {
+		case SMS_PART_SENDER:
+			use = p->sender != NULL;
+			break;
+		case SMS_PART_NO_SENDER:
+			use = p->sender == NULL;
+			break;
+		case SMS_PART_GSM7:
+			use = info.gsm7;
+			break;
+		case SMS_PART_UCS2:
+			use = !info.gsm7;
+			break;
+		case SMS_PART_ALWAYS:
+		default:
+			use = 1;
+			break;
+		}
+		if (use)
+			strcat(t, ps->body[i].tmpl);
+	}
+	*out = t;
+	return SMS_OK;
+}
+
+static char *
+http_dup(const char *s, int *nomem)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		*nomem = 1;
+	return d;
+}
+
+/* Signing by libcurl: its parameter and the key pair. */
+static int
+http_add_sigv4(struct sms_http_request *req, const struct sms_preset *ps,
+	       const struct sms_provider *p, const struct tpl_var *vars,
+	       size_t nvars, char *err, size_t errlen)
+{
+	int nomem = 0, rc;
+
+	rc = http_expand("sigv4", ps->sigv4, vars, nvars, TPL_ENC_NONE,
+			 &req->sigv4, err, errlen);
+	if (rc != SMS_OK)
+		return rc;
+	req->sigv4_key_id = http_dup(sms_preset_cred(p, "access_key_id"), &nomem);
+	req->sigv4_secret = http_dup(sms_preset_cred(p, "secret_access_key"),
+				     &nomem);
+	return nomem ? SMS_ENOMEM : SMS_OK;
+}
+
+#define HTTP_MAX_VARS 16
+
 int
 sms_http_build(const struct sms_provider *p, const struct sms_message *m,
 	       struct sms_http_request *req, char *err, size_t errlen)
 {
-	struct tpl_var vars[4];
-	char what[32];
-	size_t i;
+	const struct sms_preset *ps = sms_preset_get(p->type);
+	struct tpl_var vars[HTTP_MAX_VARS];
+	enum sms_format format = ps != NULL ? ps->format : p->format;
+	char what[32], *tmpl = NULL;
+	size_t i, nvars = 4, n_hdr;
 	int rc;
 
 	memset(req, 0, sizeof(*req));
-	req->method = http_method(p);
-	if (req->method == NULL || p->url == NULL) {
+	req->method = ps != NULL ? "POST" : http_method(p);
+	if (req->method == NULL || (ps == NULL && (p->url == NULL ||
+	    p->type != SMS_TYPE_HTTP)) || 4 + sms_n_preset_creds > HTTP_MAX_VARS) {
 		snprintf(err, errlen, "provider is not checked");
 		return SMS_FAILED;
 	}
@@ -851,47 +1285,81 @@ sms_http_build(const struct sms_provider *p, const struct sms_message *m,
 	vars[2].value = m->text;
 	vars[3].name = "sender";
 	vars[3].value = p->sender != NULL ? p->sender : "";
+	/* A preset's own templates may name its credentials; the admin's
+	 * templates (url included) only the four request placeholders. */
+	for (i = 0; ps != NULL && i < sms_n_preset_creds; i++) {
+		vars[nvars].name = sms_preset_creds[i];
+		vars[nvars].value = sms_preset_cred(p, sms_preset_creds[i]);
+		nvars++;
+	}
 
-	rc = http_expand("url", p->url, vars, 4, TPL_ENC_URL, &req->url,
-			 err, errlen);
+	if (p->url != NULL)
+		rc = http_expand("url", p->url, vars, 4, TPL_ENC_URL, &req->url,
+				 err, errlen);
+	else
+		rc = http_expand("url", ps->url, vars, nvars, TPL_ENC_URL,
+				 &req->url, err, errlen);
 	if (rc != SMS_OK)
 		goto fail;
 	/* Values are percent-encoded and the host holds no placeholder, so
-	 * this cannot fail after sms_provider_check(); checked anyway. */
+	 * this cannot fail after sms_provider_check(); checked anyway (a
+	 * preset's region is in its host, checked as a region). */
 	if (sms_url_check(req->url, 0, err, errlen) != 0) {
 		rc = SMS_FAILED;
 		goto fail;
 	}
 	if (strcmp(req->method, "GET") != 0) {
-		rc = http_expand("body", http_body_template(p), vars, 4,
-				 http_body_encoding(p), &req->body, err, errlen);
+		if (ps != NULL) {
+			rc = http_preset_body(ps, p, m, &tmpl);
+			if (rc != SMS_OK)
+				goto fail;
+		}
+		rc = http_expand("body", ps != NULL ? tmpl : http_body_template(p),
+				 vars, nvars, http_body_encoding(format),
+				 &req->body, err, errlen);
+		util_free_secret(tmpl);
 		if (rc != SMS_OK)
 			goto fail;
 	}
-	/* The admin's headers, Content-Type, Authorization. */
-	req->headers = calloc(p->n_headers + 2, sizeof(*req->headers));
+	/* The headers, Content-Type, Authorization. */
+	n_hdr = p->n_headers;
+	if (ps != NULL) {
+		for (n_hdr = 0; n_hdr < SMS_PRESET_MAX_HEADERS &&
+		     ps->headers[n_hdr] != NULL; n_hdr++)
+			;
+	}
+	req->headers = calloc(n_hdr + 2, sizeof(*req->headers));
 	if (req->headers == NULL) {
 		rc = SMS_ENOMEM;
 		goto fail;
 	}
-	for (i = 0; i < p->n_headers; i++) {
+	for (i = 0; i < n_hdr; i++) {
 		snprintf(what, sizeof(what), "header %zu", i + 1);
-		rc = http_expand(what, p->headers[i], vars, 4, TPL_ENC_HEADER,
+		rc = http_expand(what, ps != NULL ? ps->headers[i] : p->headers[i],
+				 vars, nvars, TPL_ENC_HEADER,
 				 &req->headers[req->n_headers], err, errlen);
 		if (rc != SMS_OK)
 			goto fail;
 		req->n_headers++;
 	}
-	if (req->body != NULL && !http_has_header(p, "Content-Type")) {
-		rc = http_add_header(req, "Content-Type: ", http_content_type(p));
+	if (req->body != NULL && (ps != NULL ||
+				  !http_has_header(p, "Content-Type"))) {
+		rc = http_add_header(req, "Content-Type: ",
+				     http_content_type(format));
 		if (rc != SMS_OK)
 			goto fail;
 	}
-	if (p->bearer != NULL) {
+	if (ps != NULL && ps->auth == SMS_AUTH_BASIC)
+		rc = http_add_basic(req, sms_preset_cred(p, ps->basic_user),
+				    sms_preset_cred(p, ps->basic_pass));
+	else if (ps != NULL && ps->auth == SMS_AUTH_SIGV4)
+		rc = http_add_sigv4(req, ps, p, vars, nvars, err, errlen);
+	else if (p->username != NULL && p->password != NULL)
+		rc = http_add_basic(req, p->username, p->password);
+	else if (p->bearer != NULL)
 		rc = http_add_header(req, "Authorization: Bearer ", p->bearer);
-		if (rc != SMS_OK)
-			goto fail;
-	}
+	if (rc != SMS_OK)
+		goto fail;
 	return SMS_OK;
 fail:
 	sms_http_request_free(req);
@@ -910,6 +1378,9 @@ sms_http_request_free(struct sms_http_request *req)
 	for (i = 0; req->headers != NULL && i < req->n_headers; i++)
 		util_free_secret(req->headers[i]);
 	free(req->headers);
+	util_free_secret(req->sigv4);
+	util_free_secret(req->sigv4_key_id);
+	util_free_secret(req->sigv4_secret);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -931,12 +1402,16 @@ http_status_ok(const struct sms_provider *p, long status)
 	return 0;
 }
 
+#define HTTP_MAX_SECRETS 16
+
 /* The values an answer must never carry into a log line. */
 static void
 http_secrets(const struct sms_provider *p, const struct sms_message *m,
-	     const char *out[7])
+	     const char *out[HTTP_MAX_SECRETS])
 {
-	size_t n = 0;
+	static const char *const keys[] = { "auth_token", "api_secret",
+		"api_key", "access_key", "api_token", "secret_access_key" };
+	size_t n = 0, i;
 
 	if (m != NULL && m->text != NULL)
 		out[n++] = m->text;
@@ -951,7 +1426,42 @@ http_secrets(const struct sms_provider *p, const struct sms_message *m,
 		out[n++] = p->password;
 	if (p->bearer != NULL)
 		out[n++] = p->bearer;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = sms_preset_cred(p, keys[i]);
+
+		if (v != NULL)
+			out[n++] = v;
+	}
 	out[n] = NULL;
+}
+
+/* A 2xx answer's own verdict: p's success_json, or a preset's rules. */
+static int
+http_judge_body(const struct sms_provider *p, const struct sms_preset *ps,
+		const char *body, size_t len, char *why, size_t whylen)
+{
+	int rc;
+
+	if (ps == NULL)
+		return p->success_json == NULL ? SMS_OK :
+		    sms_json_match(body, len, p->success_json, why, whylen);
+	if (ps->success_json != NULL) {
+		const char *eq = strchr(ps->success_json, '=');
+
+		rc = json_match_path(body, len, "", ps->success_json,
+				     (size_t)(eq - ps->success_json), eq + 1,
+				     why, whylen);
+		if (rc != SMS_OK)
+			return rc;
+	}
+	if (ps->need_json != NULL) {
+		rc = sms_json_present(body, len, ps->need_json, why, whylen);
+		if (rc != SMS_OK)
+			return rc;
+	}
+	if (ps->xml_element != NULL)
+		return sms_xml_element(body, len, ps->xml_element, why, whylen);
+	return SMS_OK;
 }
 
 int
@@ -959,16 +1469,18 @@ sms_http_judge(const struct sms_provider *p, const struct sms_message *m,
 	       long status, const char *body, size_t len,
 	       char *err, size_t errlen)
 {
-	const char *secrets[7];
+	const struct sms_preset *ps = sms_preset_get(p->type);
+	const char *secrets[HTTP_MAX_SECRETS];
 	char why[200], ex[SMS_EXCERPT_MAX + 1];
-	int rc;
+	int rc, ok;
 
 	http_secrets(p, m, secrets);
 	if (status < 100 || status > 599) {
 		snprintf(err, errlen, "no valid HTTP status (%ld)", status);
 		return SMS_HTTP_REFUSE;
 	}
-	if (!http_status_ok(p, status)) {
+	ok = ps != NULL ? status == ps->status : http_status_ok(p, status);
+	if (!ok) {
 		sms_excerpt(body, body != NULL ? len : 0, secrets, ex, sizeof(ex));
 		if (status >= 300 && status <= 399)
 			snprintf(err, errlen, "HTTP %ld (redirects are not "
@@ -980,10 +1492,8 @@ sms_http_judge(const struct sms_provider *p, const struct sms_message *m,
 			return SMS_HTTP_RETRY;
 		return SMS_HTTP_REFUSE;
 	}
-	if (p->success_json == NULL)
-		return SMS_HTTP_ACCEPT;
 	why[0] = '\0';
-	rc = sms_json_match(body, len, p->success_json, why, sizeof(why));
+	rc = http_judge_body(p, ps, body, len, why, sizeof(why));
 	if (rc == SMS_OK)
 		return SMS_HTTP_ACCEPT;
 	if (rc == SMS_ENOMEM)
@@ -1017,6 +1527,7 @@ struct http_curl {
 	size_t len;
 	int too_large;
 	int nomem;
+	int no_sigv4;		/* this libcurl cannot sign for AWS */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -1161,19 +1672,30 @@ http_curl_setup(struct http_curl *hc, const struct sms_provider *p,
 		c = curl_easy_setopt(h, CURLOPT_WRITEDATA, hc);
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hc->errbuf);
-	if (c == CURLE_OK && p->username != NULL) {
-		c = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	/* Basic and every other Authorization are header lines of req;
+	 * only a signature needs libcurl's help. */
+	if (c == CURLE_OK && req->sigv4 != NULL) {
+#if LIBCURL_VERSION_NUM >= 0x074b00
+		c = curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->sigv4);
+#else
+		c = CURLE_NOT_BUILT_IN;
+#endif
+		if (c != CURLE_OK) {
+			hc->no_sigv4 = 1;
+			return c;
+		}
+		c = curl_easy_setopt(h, CURLOPT_USERNAME, req->sigv4_key_id);
 		if (c == CURLE_OK)
-			c = curl_easy_setopt(h, CURLOPT_USERNAME, p->username);
-		if (c == CURLE_OK)
-			c = curl_easy_setopt(h, CURLOPT_PASSWORD, p->password);
+			c = curl_easy_setopt(h, CURLOPT_PASSWORD, req->sigv4_secret);
 	}
 	if (c != CURLE_OK)
 		return c;
 
 	/* "Expect:" keeps curl from waiting for a 100 Continue that small
-	 * gateways never send. */
-	for (i = 0; i <= req->n_headers; i++) {
+	 * gateways never send.  Not on a signed request: libcurl would sign
+	 * the removed header as an empty one and AWS refuse the signature
+	 * (and it sends no Expect for a body as small as ours anyway). */
+	for (i = 0; i < req->n_headers + (req->sigv4 == NULL); i++) {
 		const char *line = i < req->n_headers ? req->headers[i] : "Expect:";
 		struct curl_slist *l = curl_slist_append(hc->headers, line);
 
@@ -1195,6 +1717,24 @@ http_curl_setup(struct http_curl *hc, const struct sms_provider *p,
 	if (c == CURLE_OK && strcmp(req->method, "PUT") == 0)
 		c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
 	return c;
+}
+
+/* The answer's Retry-After in seconds (libcurl reads both a delay and an
+ * HTTP date), 0 when none; capped at a day. */
+static long
+http_curl_retry_after(CURL *h)
+{
+#if LIBCURL_VERSION_NUM >= 0x074200
+	curl_off_t ra = 0;
+
+	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK ||
+	    ra <= 0)
+		return 0;
+	return ra > 86400 ? 86400 : (long)ra;
+#else
+	(void)h;
+	return 0;
+#endif
 }
 
 static int
@@ -1219,6 +1759,12 @@ http_curl_exchange(void *ud, const struct sms_provider *p,
 		c = http_curl_setup(hc, p, req);
 		if (c == CURLE_OUT_OF_MEMORY)
 			return SMS_ENOMEM;
+		if (c != CURLE_OK && hc->no_sigv4) {
+			snprintf(err, errlen, "this libcurl cannot sign AWS "
+				 "requests (SigV4 needs libcurl 7.75 or later): %s",
+				 curl_easy_strerror(c));
+			return SMS_FAILED;
+		}
 		if (c != CURLE_OK) {
 			snprintf(err, errlen, "libcurl refused an option: %s",
 				 curl_easy_strerror(c));
@@ -1241,6 +1787,7 @@ http_curl_exchange(void *ud, const struct sms_provider *p,
 	    CURLE_OK)
 		status = 0;
 	ans->status = status;
+	ans->retry_after = http_curl_retry_after(hc->curl);
 	if (hc->nomem || c == CURLE_OUT_OF_MEMORY)
 		return SMS_ENOMEM;
 	if (hc->too_large) {
@@ -1334,6 +1881,7 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 	rc = SMS_FAILED;
 	for (tries = 1;; tries++) {
 		struct sms_http_answer ans;
+		long pause = delay, ra = 0;
 		int retry = 0, v;
 
 		left = deadline - http_now_ms();
@@ -1350,6 +1898,8 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 			      p->connect_timeout * 1000 : left,
 			      &ans, &retry, why, sizeof(why));
 		res->status = ans.status;
+		if (ans.status == 429 || ans.status == 503)
+			ra = ans.retry_after;
 		if (rc == SMS_OK) {
 			v = sms_http_judge(p, m, ans.status, ans.body, ans.len,
 					   why, sizeof(why));
@@ -1375,16 +1925,34 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 			     sizeof(res->error));
 		if (!retry || tries > p->retries)
 			break;
+		/* The provider asked for a pause: a try before it ends would
+		 * only be refused again.  One that does not fit the budget
+		 * ends this provider's turn; the next one in the list goes. */
+		if (ra > 0 && ra * 1000 > pause)
+			pause = ra * 1000;
 		left = deadline - http_now_ms();
-		if (left < delay + HTTP_MIN_TRY_MS) {
-			smsotp_logf(log, LOG_DEBUG, "sms: provider '%s': no time "
-				    "left for another try", p->name);
+		if (left < pause + HTTP_MIN_TRY_MS) {
+			if (ra > 0) {
+				size_t n = strlen(res->error);
+
+				snprintf(res->error + n, sizeof(res->error) - n,
+					 " (Retry-After %ld s: beyond the "
+					 "timeout)", ra);
+				smsotp_logf(log, LOG_INFO, "sms: provider '%s' "
+					    "asks to wait %ld s, more than the "
+					    "time left: giving up on it", p->name,
+					    ra);
+			} else {
+				smsotp_logf(log, LOG_DEBUG, "sms: provider '%s': "
+					    "no time left for another try",
+					    p->name);
+			}
 			break;
 		}
 		smsotp_logf(log, LOG_INFO, "sms: provider '%s': try %ld failed "
 			    "(%s), trying again in %ld ms", p->name, tries,
-			    res->error, delay);
-		http_sleep_ms(delay);
+			    res->error, pause);
+		http_sleep_ms(pause);
 		delay *= 2;
 	}
 	http_curl_free(&hc);

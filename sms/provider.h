@@ -40,15 +40,95 @@ int sms_command_check(const struct sms_provider *p, char *err, size_t errlen);
  */
 int sms_url_check(const char *url, int tmpl, char *err, size_t errlen);
 
+/*
+ * Vendor presets (presets.c): each preset type is data over the one HTTP
+ * path.  Templates in a preset may use the request placeholders and the
+ * credential names of sms_preset_creds[] ({account_sid}, {region}, ...);
+ * each value is encoded for where it lands, as in the http type.
+ */
+enum sms_part_when {
+	SMS_PART_END = 0,	/* ends the list */
+	SMS_PART_ALWAYS,
+	SMS_PART_SENDER,	/* only when sender is set */
+	SMS_PART_NO_SENDER,	/* only when sender is unset */
+	SMS_PART_GSM7,		/* only when the text is all GSM-7 */
+	SMS_PART_UCS2		/* only when it is not (the unicode flag) */
+};
+
+/* A piece of a body template, used when its condition holds; the pieces
+ * that hold, in order, make the template. */
+struct sms_body_part {
+	enum sms_part_when when;
+	const char *tmpl;
+};
+
+enum sms_auth {
+	SMS_AUTH_NONE = 0,	/* credentials in the body or a header */
+	SMS_AUTH_BASIC,		/* Authorization: Basic user:pass */
+	SMS_AUTH_SIGV4		/* AWS Signature V4, by libcurl */
+};
+
+enum sms_sender_rule {
+	SMS_SENDER_OPTIONAL = 0,
+	SMS_SENDER_REQUIRED,
+	SMS_SENDER_OR_MSID	/* sender xor messaging_service_sid */
+};
+
+enum sms_region_rule {
+	SMS_REGION_NONE = 0,	/* no region */
+	SMS_REGION_SINCH,	/* one of sms_sinch_regions, default "us" */
+	SMS_REGION_AWS		/* required, [a-z0-9-] */
+};
+
+#define SMS_PRESET_MAX_PARTS 8
+#define SMS_PRESET_MAX_HEADERS 3
+#define SMS_PRESET_MAX_CREDS 3
+
+struct sms_preset {
+	enum sms_type type;
+	const char *url;		/* template: the documented endpoint */
+	enum sms_format format;		/* json or form */
+	struct sms_body_part body[SMS_PRESET_MAX_PARTS];
+	const char *headers[SMS_PRESET_MAX_HEADERS];	/* templates */
+	enum sms_auth auth;
+	const char *basic_user;		/* credential names, SMS_AUTH_BASIC */
+	const char *basic_pass;
+	const char *sigv4;		/* template, SMS_AUTH_SIGV4 */
+	long status;			/* the one status that means accepted */
+	const char *success_json;	/* "path=value" with '*', or NULL */
+	const char *need_json;		/* a path that must hold a non-empty
+					   value or array, or NULL */
+	const char *xml_element;	/* an element that must hold a
+					   non-empty text, or NULL */
+	const char *creds[SMS_PRESET_MAX_CREDS];	/* required keys */
+	enum sms_sender_rule sender;
+	enum sms_region_rule region;
+};
+
+/* The preset of a type, or NULL (http, file, command, unknown). */
+const struct sms_preset *sms_preset_get(enum sms_type type);
+
+/* The credential keys a preset template may name, and their values in p
+ * (NULL when unset; region falls back to a preset's default). */
+extern const char *const sms_preset_creds[];
+extern const size_t sms_n_preset_creds;
+const char *sms_preset_cred(const struct sms_provider *p, const char *name);
+
+/* The regions of Sinch's SMS API; the first is the default. */
+extern const char *const sms_sinch_regions[];
+extern const size_t sms_n_sinch_regions;
+
 /* Syntax of a success_json rule "path=value".  0, or -1 with err. */
 int sms_json_rule_check(const char *rule, char *err, size_t errlen);
 
 /*
  * Does the JSON document body[0..len) hold value at path (rule "path=value",
- * path of object keys and array indexes separated by dots)?  A string
- * matches by its content, a number, boolean or null by its JSON text.
- * Returns SMS_OK, SMS_FAILED with the reason in err (garbage, truncated,
- * missing path, other value), or SMS_ENOMEM.
+ * path of object keys and array indexes separated by dots)?  A "*" segment
+ * stands for every element of an array: all of them must match, and an
+ * empty array does not.  A string matches by its content, a number,
+ * boolean or null by its JSON text.  Returns SMS_OK, SMS_FAILED with the
+ * reason in err (garbage, truncated, missing path, other value), or
+ * SMS_ENOMEM.
  */
 int sms_json_match(const char *body, size_t len, const char *rule,
 		   char *err, size_t errlen);
@@ -63,8 +143,15 @@ struct sms_http_request {
 	const char *method;	/* "POST", "PUT" or "GET" */
 	char *url;
 	char *body;		/* NULL for GET */
-	char **headers;		/* complete "Name: value" lines */
+	char **headers;		/* complete "Name: value" lines, Basic and
+				   every other Authorization included */
 	size_t n_headers;
+	/* AWS Signature V4, signed by libcurl (CURLOPT_AWS_SIGV4): the
+	 * "aws:amz:region:service" parameter and the key pair; all NULL
+	 * when the request is not signed. */
+	char *sigv4;
+	char *sigv4_key_id;
+	char *sigv4_secret;
 };
 
 /* Expand p's templates for m.  SMS_OK, SMS_FAILED with err, SMS_ENOMEM. */
@@ -82,7 +169,21 @@ enum sms_http_verdict {
 };
 
 /*
- * Judge one HTTP answer by p's success_status and success_json.  Returns a
+ * Does the JSON document hold a non-empty string, a number, a boolean or a
+ * non-empty array or object at path (keys and indexes, no "*")?  SMS_OK,
+ * SMS_FAILED with err, SMS_ENOMEM.
+ */
+int sms_json_present(const char *body, size_t len, const char *path,
+		     char *err, size_t errlen);
+
+/* Does the XML answer hold <name>text</name> with a non-empty, printable
+ * text?  SMS_OK or SMS_FAILED with err. */
+int sms_xml_element(const char *body, size_t len, const char *name,
+		    char *err, size_t errlen);
+
+/*
+ * Judge one HTTP answer by p's success_status and success_json (a preset:
+ * by its status and rules).  Returns a
  * verdict (err says why when not accepted: status, a sanitized excerpt of
  * the answer with the number, text and credentials blanked out) or
  * SMS_ENOMEM.
@@ -111,6 +212,8 @@ struct sms_http_answer {
 	long status;
 	char *body;
 	size_t len;
+	long retry_after;	/* seconds the answer's Retry-After asks for
+				   (a delay or an HTTP date); 0: none */
 };
 
 typedef int (*sms_http_exchange_fn)(void *ud, const struct sms_provider *p,

@@ -209,8 +209,43 @@ static const struct {
 	{ "", "provider=gw,gw", "provider", "twice" },
 	{ "", "template={bad}", "template", "{bad}" },
 	{ "providers = ();\n", NULL, "no providers", "" },
-	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\"; } );\n",
-	  NULL, "twilio", "not supported yet" },
+	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\";\n"
+	  "  sender = \"ACME\"; } );\n", NULL, "provider 'x'",
+	  "twilio needs account_sid and auth_token (auth_token is missing)" },
+	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\";\n"
+	  "  auth_token = \"t\"; } );\n", NULL, "provider 'x'",
+	  "either sender or messaging_service_sid" },
+	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\";\n"
+	  "  auth_token = \"t\"; sender = \"A\"; messaging_service_sid = \"MG1\"; } );\n",
+	  NULL, "provider 'x'", "not both" },
+	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\";\n"
+	  "  auth_token = \"t\"; sender = \"A\"; api_key = \"k\"; } );\n",
+	  NULL, "api_key", "does not apply" },
+	{ "providers = ( { name = \"x\"; type = \"twilio\"; account_sid = \"AC1\";\n"
+	  "  auth_token = \"t\"; sender = \"A\"; bearer = \"b\"; } );\n",
+	  NULL, "bearer", "does not apply" },
+	{ "providers = ( { name = \"x\"; type = \"vonage\"; api_key = \"k\";\n"
+	  "  api_secret = \"s\"; } );\n", NULL, "provider 'x'", "vonage needs sender" },
+	{ "providers = ( { name = \"x\"; type = \"messagebird\"; sender = \"A\"; } );\n",
+	  NULL, "provider 'x'", "messagebird needs access_key" },
+	{ "providers = ( { name = \"x\"; type = \"plivo\"; auth_id = \"MA1\";\n"
+	  "  sender = \"A\"; } );\n", NULL, "provider 'x'", "auth_token is missing" },
+	{ "providers = ( { name = \"x\"; type = \"sinch\"; service_plan_id = \"p\";\n"
+	  "  api_token = \"t\"; region = \"de\"; } );\n", NULL, "provider 'x'",
+	  "region must be one of us, eu, au, br, ca" },
+	{ "providers = ( { name = \"x\"; type = \"infobip\"; } );\n", NULL,
+	  "provider 'x'", "infobip needs api_key" },
+	{ "providers = ( { name = \"x\"; type = \"clickatell\"; api_key = \"\"; } );\n",
+	  NULL, "provider 'x'", "clickatell needs api_key" },
+	{ "providers = ( { name = \"x\"; type = \"aws_sns\"; access_key_id = \"A\";\n"
+	  "  secret_access_key = \"s\"; } );\n", NULL, "provider 'x'",
+	  "aws_sns needs region, access_key_id and secret_access_key (region is missing)" },
+	{ "providers = ( { name = \"x\"; type = \"aws_sns\"; region = \"us east\";\n"
+	  "  access_key_id = \"A\"; secret_access_key = \"s\"; } );\n", NULL,
+	  "provider 'x'", "AWS region" },
+	{ "providers = ( { name = \"x\"; type = \"infobip\"; api_key = \"k\";\n"
+	  "  url = \"http://example.com/sms/2/text/advanced\"; } );\n", NULL,
+	  "provider 'x'", "https://" },
 	{ "providers = ( { name = \"x\"; type = \"pigeon\"; } );\n", NULL, "pigeon", "unknown type" },
 	{ "providers = ( { type = \"http\"; url = \"https://a/\"; } );\n", NULL, "providers[0]", "name" },
 	{ "providers = ( { name = \"x\"; url = \"https://a/\"; } );\n", NULL, "providers[0]", "type" },
@@ -269,6 +304,46 @@ test_refusals(void **state)
 			fail_msg("case %zu: message '%s' lacks '%s' or '%s'", i, err,
 				 refusals[i].want1, refusals[i].want2);
 	}
+}
+
+/* Every vendor preset, as an administrator writes it, loads. */
+static void
+test_presets_load(void **state)
+{
+	static const char text[] =
+		"providers = (\n"
+		" { name = \"tw\"; type = \"twilio\"; account_sid = \"AC0123\";\n"
+		"   auth_token = \"tok\"; sender = \"+15005550006\"; },\n"
+		" { name = \"tw2\"; type = \"twilio\"; account_sid = \"AC0123\";\n"
+		"   auth_token = \"tok\"; messaging_service_sid = \"MG0123\"; },\n"
+		" { name = \"vo\"; type = \"vonage\"; api_key = \"k\"; api_secret = \"s\";\n"
+		"   sender = \"ACME\"; timeout = 5; retries = 2; },\n"
+		" { name = \"mb\"; type = \"messagebird\"; access_key = \"k\"; sender = \"ACME\"; },\n"
+		" { name = \"pl\"; type = \"plivo\"; auth_id = \"MA1\"; auth_token = \"t\";\n"
+		"   sender = \"+14155550100\"; },\n"
+		" { name = \"si\"; type = \"sinch\"; service_plan_id = \"p\"; api_token = \"t\";\n"
+		"   region = \"eu\"; },\n"
+		" { name = \"ib\"; type = \"infobip\"; api_key = \"k\";\n"
+		"   url = \"https://xyz123.api.infobip.com/sms/2/text/advanced\"; },\n"
+		" { name = \"ct\"; type = \"clickatell\"; api_key = \"k\"; },\n"
+		" { name = \"sns\"; type = \"aws_sns\"; region = \"eu-west-1\";\n"
+		"   access_key_id = \"AKID\"; secret_access_key = \"s\"; sender = \"ACME\";\n"
+		"   proxy = \"http://proxy.example:3128\"; ca_file = \"/etc/ssl/ca.pem\"; }\n"
+		");\n";
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	if (load(text, NULL, 0, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("refused: %s", err);
+	assert_int_equal(cfg->n_chain, 9);
+	assert_int_equal(cfg->chain[0]->type, SMS_TYPE_TWILIO);
+	assert_string_equal(cfg->chain[1]->messaging_service_sid, "MG0123");
+	assert_int_equal(cfg->chain[2]->retries, 2);
+	assert_string_equal(cfg->chain[5]->region, "eu");
+	assert_int_equal(cfg->chain[8]->type, SMS_TYPE_AWS_SNS);
+	assert_string_equal(cfg->chain[8]->secret_access_key, "s");
+	config_free(cfg);
 }
 
 static void
@@ -349,6 +424,44 @@ test_example_loads(void **state)
 	config_free(cfg);
 }
 
+/* examples/providers/<type>.conf, pasted into `providers` as the files say,
+ * load and pass the checks as shipped. */
+static void
+test_provider_examples_load(void **state)
+{
+	static const char *const types[] = { "twilio", "vonage", "messagebird",
+		"plivo", "sinch", "infobip", "clickatell", "aws_sns" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct smsotp_config *cfg = NULL;
+		char path[300], err[512], buf[8192];
+		size_t n;
+		FILE *in, *out;
+
+		snprintf(path, sizeof(path), SRCDIR "/examples/providers/%s.conf",
+			 types[i]);
+		in = fopen(path, "r");
+		if (in == NULL)
+			fail_msg("%s is missing", path);
+		out = fopen(conf, "w");
+		assert_non_null(out);
+		fputs("providers = (\n", out);
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			assert_int_equal(fwrite(buf, 1, n, out), n);
+		fputs(");\n", out);
+		fclose(in);
+		fclose(out);
+		assert_int_equal(chmod(conf, 0600), 0);
+		if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
+			fail_msg("%s refused: %s", path, err);
+		assert_int_equal(cfg->n_providers, 1);
+		assert_string_equal(sms_type_name(cfg->providers[0]->type), types[i]);
+		config_free(cfg);
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -376,9 +489,11 @@ main(void)
 		cmocka_unit_test(test_full_file_and_arguments),
 		cmocka_unit_test(test_argument_with_spaces),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_presets_load),
 		cmocka_unit_test(test_file_trust),
 		cmocka_unit_test(test_huge_file),
 		cmocka_unit_test(test_example_loads),
+		cmocka_unit_test(test_provider_examples_load),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

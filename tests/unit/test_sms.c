@@ -459,6 +459,36 @@ static const struct match_case match_cases[] = {
 	{ "{\"a\":\"unterminated", "a=x", SMS_FAILED, "truncated" },
 	{ "{\"a\":{\"b\":[{\"c\":[10,20]}]}}", "a.b.0.c.1=20", SMS_OK, NULL },
 	{ "{\"ok\":true}", "ok", SMS_FAILED, "path=value" },
+	/* "*": every element of an array, and at least one */
+	{ "{\"message-count\":\"1\",\"messages\":[{\"to\":\"447700900000\","
+	  "\"message-id\":\"0C000000217B7F02\",\"status\":\"0\","
+	  "\"remaining-balance\":\"15.53590000\",\"message-price\":"
+	  "\"0.03330000\",\"network\":\"23410\"}]}",
+	  "messages.*.status=0", SMS_OK, NULL },
+	{ "{\"messages\":[{\"status\":\"0\"},{\"status\":\"0\"}]}",
+	  "messages.*.status=0", SMS_OK, NULL },
+	{ "{\"messages\":[{\"status\":\"0\"},{\"status\":\"1\"}]}",
+	  "messages.*.status=0", SMS_FAILED, "messages.1.status is \"1\", not \"0\"" },
+	{ "{\"messages\":[{\"status\":\"0\"},{\"code\":\"0\"}]}",
+	  "messages.*.status=0", SMS_FAILED, "has no messages.1.status" },
+	{ "{\"message-count\":\"0\",\"messages\":[]}", "messages.*.status=0",
+	  SMS_FAILED, "messages is an empty array" },
+	{ "{\"messages\":{\"status\":\"0\"}}", "messages.*.status=0",
+	  SMS_FAILED, "messages is not an array" },
+	{ "{\"messages\":\"0\"}", "messages.*=0", SMS_FAILED, "not an array" },
+	{ "{\"messages\":[\"0\",0]}", "messages.*=0", SMS_OK, NULL },
+	{ "[true,true]", "*=true", SMS_OK, NULL },
+	{ "[true,false]", "*=true", SMS_FAILED, "1 is false" },
+	{ "[]", "*=true", SMS_FAILED, "empty array" },
+	{ "{\"a\":[{\"b\":[{\"c\":1},{\"c\":1}]},{\"b\":[{\"c\":1}]}]}",
+	  "a.*.b.*.c=1", SMS_OK, NULL },
+	{ "{\"a\":[{\"b\":[{\"c\":1},{\"c\":1}]},{\"b\":[{\"c\":2}]}]}",
+	  "a.*.b.*.c=1", SMS_FAILED, "a.1.b.0.c is 2" },
+	{ "{\"a\":[{\"b\":[{\"c\":1}]},{\"b\":[]}]}", "a.*.b.*.c=1",
+	  SMS_FAILED, "a.1.b is an empty array" },
+	{ "{\"a\":[{\"b\":{\"c\":1}}]}", "a.*.b.0.c=1", SMS_FAILED,
+	  "a.0.b.0" },
+	{ "{\"*\":1}", "*=1", SMS_FAILED, "not an array" },
 };
 
 static void
@@ -615,6 +645,19 @@ test_build_get_headers_auth(void **state)
 	assert_true(has_header(&r, "X-To: " PHONE));
 	sms_http_request_free(&r);
 
+	sms_provider_free(p);
+
+	/* username and password: one Basic header line */
+	p = new_http("gw", "https://a.example/");
+	p->username = xstrdup("user1");
+	p->password = xstrdup("pa:ss w0rd");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), 0);
+	assert_int_equal(sms_http_build(p, &msg, &r, err, sizeof(err)), SMS_OK);
+	assert_int_equal(count_prefix(&r, "Authorization:"), 1);
+	assert_true(has_header(&r, "Authorization: Basic dXNlcjE6cGE6c3MgdzByZA=="));
+	assert_null(r.sigv4);
+	sms_http_request_free(&r);
+
 	/* a value that would break the header line is refused */
 	sms_provider_free(p);
 	p = new_http("gw", "https://a.example/");
@@ -745,6 +788,660 @@ test_excerpt(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Vendor presets */
+
+#define SID "AC0123456789abcdef0123456789abcdef"
+#define MSID "MG0123456789abcdef0123456789abcdef"
+#define UTEXT "C\xc3\xb3" "digo 493817 \xe2\x9c\x93"	/* "Código 493817 ✓" */
+#define UTEXT_FORM "C%C3%B3digo+493817+%E2%9C%93"
+#define TEXT_FORM "Your+code+is+493817"
+
+struct creds {
+	const char *account_sid, *auth_token, *messaging_service_sid;
+	const char *api_key, *api_secret, *access_key, *auth_id;
+	const char *service_plan_id, *api_token, *region;
+	const char *access_key_id, *secret_access_key;
+	const char *sender, *url;
+};
+
+static struct sms_provider *
+new_preset(enum sms_type type, const struct creds *c)
+{
+	struct sms_provider *p = calloc(1, sizeof(*p));
+
+	assert_non_null(p);
+	p->name = xstrdup("vendor");
+	p->type = type;
+	p->timeout = SMS_DEFAULT_TIMEOUT;
+	p->connect_timeout = SMS_DEFAULT_CONNECT_TIMEOUT;
+	p->retries = SMS_DEFAULT_RETRIES;
+	p->format = SMS_FORMAT_JSON;
+	p->account_sid = xstrdup(c->account_sid);
+	p->auth_token = xstrdup(c->auth_token);
+	p->messaging_service_sid = xstrdup(c->messaging_service_sid);
+	p->api_key = xstrdup(c->api_key);
+	p->api_secret = xstrdup(c->api_secret);
+	p->access_key = xstrdup(c->access_key);
+	p->auth_id = xstrdup(c->auth_id);
+	p->service_plan_id = xstrdup(c->service_plan_id);
+	p->api_token = xstrdup(c->api_token);
+	p->region = xstrdup(c->region);
+	p->access_key_id = xstrdup(c->access_key_id);
+	p->secret_access_key = xstrdup(c->secret_access_key);
+	p->sender = xstrdup(c->sender);
+	p->url = xstrdup(c->url);
+	return p;
+}
+
+/* Credentials of a working entry per type. */
+static const struct creds twilio_c = { .account_sid = SID,
+	.auth_token = "s3cret-pw", .sender = "ACME" };
+static const struct creds vonage_c = { .api_key = "abcd1234",
+	.api_secret = "s3cret-pw", .sender = "ACME" };
+static const struct creds mbird_c = { .access_key = "live_tok-abcdef",
+	.sender = "ACME" };
+static const struct creds plivo_c = { .auth_id = "MAXXXXXXXXXXXXXXXXXX",
+	.auth_token = "s3cret-pw", .sender = "+14155550100" };
+static const struct creds sinch_c = {
+	.service_plan_id = "jd63jf88477ll123ab4567cd89012ef3",
+	.api_token = "tok-abcdef", .sender = "+12025550134" };
+static const struct creds infobip_c = {
+	.api_key = "003026bbc133714df1834b8638bb496e-8f4b3d9a", .sender = "ACME" };
+static const struct creds click_c = { .api_key = "Ab1Cd2Ef3Gh4Ij5Kl6Mn7A==" };
+static const struct creds sns_c = { .region = "eu-west-1",
+	.access_key_id = "AKIAIOSFODNN7EXAMPLE",
+	.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+
+struct preset_check_case {
+	enum sms_type type;
+	struct creds c;
+	const char *want;	/* NULL: accepted; else part of the error */
+};
+
+static const struct preset_check_case preset_checks[] = {
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .sender = "+15005550006" }, NULL },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .messaging_service_sid = MSID }, NULL },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .sender = "ACME" },
+	  "twilio needs account_sid and auth_token (auth_token is missing)" },
+	{ SMS_TYPE_TWILIO, { .sender = "ACME" },
+	  "twilio needs account_sid and auth_token (account_sid and "
+	  "auth_token are missing)" },
+	{ SMS_TYPE_TWILIO, { .account_sid = "", .auth_token = "t",
+	  .sender = "ACME" }, "account_sid is missing" },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t" },
+	  "twilio needs either sender or messaging_service_sid" },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .sender = "ACME", .messaging_service_sid = MSID }, "not both" },
+	{ SMS_TYPE_TWILIO, { .account_sid = "AC:1", .auth_token = "t",
+	  .sender = "ACME" }, "account_sid must not contain ':'" },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t\r\nX: y",
+	  .sender = "ACME" }, "auth_token must be non-empty, without control" },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .sender = "AC\nME" }, "sender must be non-empty" },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .sender = "ACME", .url = "http://127.0.0.1:8080/2010-04-01/Accounts/"
+	  SID "/Messages.json" }, NULL },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .sender = "ACME", .url = "http://api.twilio.com/" }, "https://" },
+	{ SMS_TYPE_TWILIO, { .account_sid = SID, .auth_token = "t",
+	  .sender = "ACME", .url = "https://a.example/{account_sid}" },
+	  "{account_sid}" },
+	{ SMS_TYPE_VONAGE, { .api_key = "k", .api_secret = "s",
+	  .sender = "ACME" }, NULL },
+	{ SMS_TYPE_VONAGE, { .api_key = "k", .sender = "ACME" },
+	  "vonage needs api_key and api_secret (api_secret is missing)" },
+	{ SMS_TYPE_VONAGE, { .api_key = "k", .api_secret = "s" },
+	  "vonage needs sender" },
+	{ SMS_TYPE_VONAGE, { .api_key = "k", .api_secret = "s", .sender = "" },
+	  "sender must be non-empty" },
+	{ SMS_TYPE_MESSAGEBIRD, { .access_key = "k", .sender = "ACME" }, NULL },
+	{ SMS_TYPE_MESSAGEBIRD, { .sender = "ACME" },
+	  "messagebird needs access_key (access_key is missing)" },
+	{ SMS_TYPE_MESSAGEBIRD, { .access_key = "k" }, "messagebird needs sender" },
+	{ SMS_TYPE_PLIVO, { .auth_id = "MA1", .auth_token = "t",
+	  .sender = "+14155550100" }, NULL },
+	{ SMS_TYPE_PLIVO, { .auth_token = "t", .sender = "ACME" },
+	  "plivo needs auth_id and auth_token (auth_id is missing)" },
+	{ SMS_TYPE_PLIVO, { .auth_id = "MA1", .auth_token = "t" },
+	  "plivo needs sender" },
+	{ SMS_TYPE_SINCH, { .service_plan_id = "sp", .api_token = "t" }, NULL },
+	{ SMS_TYPE_SINCH, { .service_plan_id = "sp", .api_token = "t",
+	  .region = "eu" }, NULL },
+	{ SMS_TYPE_SINCH, { .service_plan_id = "sp", .api_token = "t",
+	  .region = "ca" }, NULL },
+	{ SMS_TYPE_SINCH, { .service_plan_id = "sp", .api_token = "t",
+	  .region = "de" }, "region must be one of us, eu, au, br, ca" },
+	{ SMS_TYPE_SINCH, { .service_plan_id = "sp", .api_token = "t",
+	  .region = "evil.example/" }, "region must be one of" },
+	{ SMS_TYPE_SINCH, { .api_token = "t" },
+	  "sinch needs service_plan_id and api_token (service_plan_id is "
+	  "missing)" },
+	{ SMS_TYPE_INFOBIP, { .api_key = "k" }, NULL },
+	{ SMS_TYPE_INFOBIP, { .api_key = "k",
+	  .url = "https://xyz123.api.infobip.com/sms/2/text/advanced" }, NULL },
+	{ SMS_TYPE_INFOBIP, { .sender = "ACME" },
+	  "infobip needs api_key (api_key is missing)" },
+	{ SMS_TYPE_CLICKATELL, { .api_key = "k" }, NULL },
+	{ SMS_TYPE_CLICKATELL, { .api_key = "k\tx" }, "api_key must be" },
+	{ SMS_TYPE_CLICKATELL, { 0 }, "clickatell needs api_key" },
+	{ SMS_TYPE_AWS_SNS, { .region = "us-east-1", .access_key_id = "AKID",
+	  .secret_access_key = "s" }, NULL },
+	{ SMS_TYPE_AWS_SNS, { .region = "ap-southeast-2", .access_key_id = "AKID",
+	  .secret_access_key = "s", .sender = "ACME" }, NULL },
+	{ SMS_TYPE_AWS_SNS, { .access_key_id = "AKID", .secret_access_key = "s" },
+	  "aws_sns needs region, access_key_id and secret_access_key (region "
+	  "is missing)" },
+	{ SMS_TYPE_AWS_SNS, { .region = "us-east-1" },
+	  "(access_key_id and secret_access_key are missing)" },
+	{ SMS_TYPE_AWS_SNS, { .region = "US-EAST-1", .access_key_id = "AKID",
+	  .secret_access_key = "s" }, "region must be an AWS region" },
+	{ SMS_TYPE_AWS_SNS, { .region = "us-east-1.evil.com", .access_key_id = "A",
+	  .secret_access_key = "s" }, "region must be an AWS region" },
+	{ SMS_TYPE_AWS_SNS, { .region = "-1", .access_key_id = "A",
+	  .secret_access_key = "s" }, "region must be an AWS region" },
+};
+
+static void
+test_preset_check(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(preset_checks) / sizeof(preset_checks[0]); i++) {
+		const struct preset_check_case *c = &preset_checks[i];
+		struct sms_provider *p = new_preset(c->type, &c->c);
+		char err[256] = "";
+		int rc;
+
+		rc = sms_provider_check(p, err, sizeof(err));
+		if (c->want == NULL && rc != 0)
+			fail_msg("case %zu (%s): refused: %s", i,
+				 sms_type_name(c->type), err);
+		if (c->want != NULL && rc == 0)
+			fail_msg("case %zu (%s): accepted, wanted \"%s\"", i,
+				 sms_type_name(c->type), c->want);
+		if (c->want != NULL && strstr(err, c->want) == NULL)
+			fail_msg("case %zu (%s): error \"%s\" lacks \"%s\"", i,
+				 sms_type_name(c->type), err, c->want);
+		assert_null(strchr(err, '\n'));
+		sms_provider_free(p);
+	}
+}
+
+static void
+test_preset_check_http_keys(void **state)
+{
+	struct sms_provider *p = new_preset(SMS_TYPE_VONAGE, &vonage_c);
+	char err[256];
+
+	(void)state;
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), 0);
+	p->bearer = xstrdup("x");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "are for type http; vonage has its own"));
+	free(p->bearer);
+	p->bearer = NULL;
+	p->proxy = xstrdup("http://proxy.example:3128");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), 0);
+	p->url = xstrdup("http://127.0.0.1:9/sms/json");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "proxy"));
+	sms_provider_free(p);
+
+	/* the http type keeps its four placeholders */
+	p = new_http("gw", "https://a.example/{api_key}");
+	assert_int_equal(sms_provider_check(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "{api_key}"));
+	sms_provider_free(p);
+}
+
+/* Every preset's templates use known placeholders, and every JSON body
+ * parses, with and without a sender, for both encodings. */
+static void
+test_preset_data(void **state)
+{
+	static const struct creds *const cs[SMS_TYPE_COUNT] = {
+		[SMS_TYPE_TWILIO] = &twilio_c, [SMS_TYPE_VONAGE] = &vonage_c,
+		[SMS_TYPE_MESSAGEBIRD] = &mbird_c, [SMS_TYPE_PLIVO] = &plivo_c,
+		[SMS_TYPE_SINCH] = &sinch_c, [SMS_TYPE_INFOBIP] = &infobip_c,
+		[SMS_TYPE_CLICKATELL] = &click_c, [SMS_TYPE_AWS_SNS] = &sns_c,
+	};
+	const char *tricky = "\"}]{\\ \n&=+%";
+	int t, n = 0;
+
+	(void)state;
+	assert_null(sms_preset_get(SMS_TYPE_HTTP));
+	assert_null(sms_preset_get(SMS_TYPE_FILE));
+	assert_null(sms_preset_get(SMS_TYPE_COMMAND));
+	assert_null(sms_preset_get(SMS_TYPE_NONE));
+	for (t = SMS_TYPE_TWILIO; t < SMS_TYPE_COUNT; t++) {
+		const struct sms_preset *ps = sms_preset_get((enum sms_type)t);
+		int k;
+
+		assert_non_null(ps);
+		assert_non_null(cs[t]);
+		assert_true(ps->status >= 200 && ps->status <= 299);
+		assert_true(strncmp(ps->url, "https://", 8) == 0);
+		for (k = 0; k < 4; k++) {
+			const struct sms_message m = { PHONE, k & 1 ? UTEXT : tricky,
+						       NULL };
+			struct sms_provider *p = new_preset((enum sms_type)t, cs[t]);
+			struct sms_http_request r;
+			struct json_object *o;
+			char err[256];
+
+			if (k & 2) {
+				free(p->sender);
+				p->sender = NULL;
+				if (t == SMS_TYPE_TWILIO)
+					p->messaging_service_sid = xstrdup(MSID);
+				else if (ps->sender == SMS_SENDER_REQUIRED) {
+					sms_provider_free(p);
+					continue;
+				}
+			}
+			if (sms_provider_check(p, err, sizeof(err)) != 0)
+				fail_msg("%s: %s", sms_type_name((enum sms_type)t),
+					 err);
+			if (sms_http_build(p, &m, &r, err, sizeof(err)) != SMS_OK)
+				fail_msg("%s: %s", sms_type_name((enum sms_type)t),
+					 err);
+			assert_string_equal(r.method, "POST");
+			if (ps->format == SMS_FORMAT_JSON) {
+				o = json_tokener_parse(r.body);
+				if (o == NULL)
+					fail_msg("%s: body is not JSON: %s",
+						 sms_type_name((enum sms_type)t),
+						 r.body);
+				json_object_put(o);
+			}
+			/* the text is in the body, as the vendor will read it */
+			assert_non_null(ps->format == SMS_FORMAT_JSON ?
+					strstr(r.body, k & 1 ? UTEXT : "\\\"}]{") :
+					strstr(r.body, k & 1 ? UTEXT_FORM : "%22%7D%5D"));
+			sms_http_request_free(&r);
+			sms_provider_free(p);
+			n++;
+		}
+	}
+	assert_int_equal(n, 26);	/* vonage, messagebird, plivo need a sender */
+	assert_int_equal(sms_n_sinch_regions, 5);
+	assert_string_equal(sms_sinch_regions[0], "us");
+}
+
+struct build_case {
+	enum sms_type type;
+	const struct creds *c;
+	const char *sender;	/* replaces c's; "-" for none */
+	const char *extra;	/* messaging_service_sid or region or url */
+	const char *text;
+	const char *url;
+	const char *body;
+	const char *headers[4];	/* exactly these lines, in any order */
+	const char *sigv4;
+};
+
+#define CT_FORM "Content-Type: application/x-www-form-urlencoded"
+#define CT_JSON "Content-Type: application/json; charset=utf-8"
+#define ACCEPT "Accept: application/json"
+#define TW_BASIC "Authorization: Basic " \
+	"QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjpzM2NyZXQtcHc="
+#define PL_BASIC "Authorization: Basic " \
+	"TUFYWFhYWFhYWFhYWFhYWFhYWFg6czNjcmV0LXB3"
+#define SNS_BODY1 "Action=Publish&Version=2010-03-31&PhoneNumber=%2B447700900123" \
+	"&Message="
+#define SNS_BODY2 "&MessageAttributes.entry.1.Name=AWS.SNS.SMS.SMSType" \
+	"&MessageAttributes.entry.1.Value.DataType=String" \
+	"&MessageAttributes.entry.1.Value.StringValue=Transactional"
+#define SNS_SENDER "&MessageAttributes.entry.2.Name=AWS.SNS.SMS.SenderID" \
+	"&MessageAttributes.entry.2.Value.DataType=String" \
+	"&MessageAttributes.entry.2.Value.StringValue=ACME"
+
+static const struct build_case build_cases[] = {
+	{ SMS_TYPE_TWILIO, &twilio_c, NULL, NULL, TEXT,
+	  "https://api.twilio.com/2010-04-01/Accounts/" SID "/Messages.json",
+	  "To=%2B447700900123&From=ACME&Body=" TEXT_FORM,
+	  { CT_FORM, TW_BASIC }, NULL },
+	{ SMS_TYPE_TWILIO, &twilio_c, "-", MSID, UTEXT,
+	  "https://api.twilio.com/2010-04-01/Accounts/" SID "/Messages.json",
+	  "To=%2B447700900123&MessagingServiceSid=" MSID "&Body=" UTEXT_FORM,
+	  { CT_FORM, TW_BASIC }, NULL },
+	{ SMS_TYPE_VONAGE, &vonage_c, NULL, NULL, TEXT,
+	  "https://rest.nexmo.com/sms/json",
+	  "api_key=abcd1234&api_secret=s3cret-pw&from=ACME&to=447700900123"
+	  "&text=" TEXT_FORM, { CT_FORM }, NULL },
+	{ SMS_TYPE_VONAGE, &vonage_c, NULL, NULL, UTEXT,
+	  "https://rest.nexmo.com/sms/json",
+	  "api_key=abcd1234&api_secret=s3cret-pw&from=ACME&to=447700900123"
+	  "&text=" UTEXT_FORM "&type=unicode", { CT_FORM }, NULL },
+	/* GSM-7 with its extension table (€, [) is not unicode */
+	{ SMS_TYPE_VONAGE, &vonage_c, "My Shop", NULL, "\xe2\x82\xac" "5 [x] 12",
+	  "https://rest.nexmo.com/sms/json",
+	  "api_key=abcd1234&api_secret=s3cret-pw&from=My+Shop&to=447700900123"
+	  "&text=%E2%82%AC5+%5Bx%5D+12", { CT_FORM }, NULL },
+	{ SMS_TYPE_MESSAGEBIRD, &mbird_c, NULL, NULL, TEXT,
+	  "https://rest.messagebird.com/messages",
+	  "{\"originator\":\"ACME\",\"recipients\":[\"447700900123\"],"
+	  "\"body\":\"" TEXT "\",\"datacoding\":\"plain\"}",
+	  { CT_JSON, ACCEPT, "Authorization: AccessKey live_tok-abcdef" }, NULL },
+	{ SMS_TYPE_MESSAGEBIRD, &mbird_c, NULL, NULL, UTEXT,
+	  "https://rest.messagebird.com/messages",
+	  "{\"originator\":\"ACME\",\"recipients\":[\"447700900123\"],"
+	  "\"body\":\"" UTEXT "\",\"datacoding\":\"unicode\"}",
+	  { CT_JSON, ACCEPT, "Authorization: AccessKey live_tok-abcdef" }, NULL },
+	{ SMS_TYPE_PLIVO, &plivo_c, NULL, NULL, TEXT,
+	  "https://api.plivo.com/v1/Account/MAXXXXXXXXXXXXXXXXXX/Message/",
+	  "{\"src\":\"+14155550100\",\"dst\":\"447700900123\",\"text\":\""
+	  TEXT "\"}", { CT_JSON, PL_BASIC }, NULL },
+	{ SMS_TYPE_PLIVO, &plivo_c, NULL, NULL, UTEXT,
+	  "https://api.plivo.com/v1/Account/MAXXXXXXXXXXXXXXXXXX/Message/",
+	  "{\"src\":\"+14155550100\",\"dst\":\"447700900123\",\"text\":\""
+	  UTEXT "\"}", { CT_JSON, PL_BASIC }, NULL },
+	{ SMS_TYPE_SINCH, &sinch_c, NULL, NULL, TEXT,
+	  "https://us.sms.api.sinch.com/xms/v1/jd63jf88477ll123ab4567cd89012ef3"
+	  "/batches",
+	  "{\"from\":\"+12025550134\",\"to\":[\"+447700900123\"],\"body\":\""
+	  TEXT "\"}",
+	  { CT_JSON, ACCEPT, "Authorization: Bearer tok-abcdef" }, NULL },
+	{ SMS_TYPE_SINCH, &sinch_c, "-", "eu", UTEXT,
+	  "https://eu.sms.api.sinch.com/xms/v1/jd63jf88477ll123ab4567cd89012ef3"
+	  "/batches",
+	  "{\"to\":[\"+447700900123\"],\"body\":\"" UTEXT "\"}",
+	  { CT_JSON, ACCEPT, "Authorization: Bearer tok-abcdef" }, NULL },
+	{ SMS_TYPE_INFOBIP, &infobip_c, NULL, NULL, TEXT,
+	  "https://api.infobip.com/sms/2/text/advanced",
+	  "{\"messages\":[{\"from\":\"ACME\",\"destinations\":[{\"to\":"
+	  "\"447700900123\"}],\"text\":\"" TEXT "\"}]}",
+	  { CT_JSON, ACCEPT, "Authorization: App "
+	    "003026bbc133714df1834b8638bb496e-8f4b3d9a" }, NULL },
+	{ SMS_TYPE_INFOBIP, &infobip_c, "-",
+	  "https://xyz123.api.infobip.com/sms/2/text/advanced", UTEXT,
+	  "https://xyz123.api.infobip.com/sms/2/text/advanced",
+	  "{\"messages\":[{\"destinations\":[{\"to\":\"447700900123\"}],"
+	  "\"text\":\"" UTEXT "\"}]}",
+	  { CT_JSON, ACCEPT, "Authorization: App "
+	    "003026bbc133714df1834b8638bb496e-8f4b3d9a" }, NULL },
+	{ SMS_TYPE_CLICKATELL, &click_c, NULL, NULL, TEXT,
+	  "https://platform.clickatell.com/messages",
+	  "{\"content\":\"" TEXT "\",\"to\":[\"447700900123\"]}",
+	  { CT_JSON, ACCEPT, "Authorization: Ab1Cd2Ef3Gh4Ij5Kl6Mn7A==" }, NULL },
+	{ SMS_TYPE_CLICKATELL, &click_c, "+15555550123", NULL, UTEXT,
+	  "https://platform.clickatell.com/messages",
+	  "{\"content\":\"" UTEXT "\",\"to\":[\"447700900123\"],"
+	  "\"from\":\"+15555550123\"}",
+	  { CT_JSON, ACCEPT, "Authorization: Ab1Cd2Ef3Gh4Ij5Kl6Mn7A==" }, NULL },
+	{ SMS_TYPE_AWS_SNS, &sns_c, NULL, NULL, TEXT,
+	  "https://sns.eu-west-1.amazonaws.com/", NULL, { CT_FORM },
+	  "aws:amz:eu-west-1:sns" },
+	{ SMS_TYPE_AWS_SNS, &sns_c, "ACME", "us-east-1", UTEXT,
+	  "https://sns.us-east-1.amazonaws.com/", NULL, { CT_FORM },
+	  "aws:amz:us-east-1:sns" },
+};
+
+static void
+test_preset_build(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(build_cases) / sizeof(build_cases[0]); i++) {
+		const struct build_case *c = &build_cases[i];
+		const struct sms_message m = { PHONE, c->text, NULL };
+		struct sms_provider *p = new_preset(c->type, c->c);
+		struct sms_http_request r;
+		char err[256], want[1024];
+		size_t n = 0;
+
+		if (c->sender != NULL) {
+			free(p->sender);
+			p->sender = strcmp(c->sender, "-") == 0 ? NULL :
+			    xstrdup(c->sender);
+		}
+		if (c->extra != NULL && c->type == SMS_TYPE_TWILIO)
+			p->messaging_service_sid = xstrdup(c->extra);
+		else if (c->extra != NULL && strncmp(c->extra, "https:", 6) == 0)
+			p->url = xstrdup(c->extra);
+		else if (c->extra != NULL) {
+			free(p->region);
+			p->region = xstrdup(c->extra);
+		}
+		if (sms_provider_check(p, err, sizeof(err)) != 0)
+			fail_msg("case %zu: refused: %s", i, err);
+		if (sms_http_build(p, &m, &r, err, sizeof(err)) != SMS_OK)
+			fail_msg("case %zu: %s", i, err);
+		assert_string_equal(r.method, "POST");
+		assert_string_equal(r.url, c->url);
+		if (c->type == SMS_TYPE_AWS_SNS) {
+			snprintf(want, sizeof(want), "%s%s%s%s", SNS_BODY1,
+				 strcmp(c->text, UTEXT) == 0 ? UTEXT_FORM : TEXT_FORM,
+				 SNS_BODY2, c->sender != NULL ? SNS_SENDER : "");
+			assert_string_equal(r.body, want);
+			assert_string_equal(r.sigv4, c->sigv4);
+			assert_string_equal(r.sigv4_key_id, "AKIAIOSFODNN7EXAMPLE");
+			assert_string_equal(r.sigv4_secret,
+					    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+		} else {
+			assert_string_equal(r.body, c->body);
+			assert_null(r.sigv4);
+			assert_null(r.sigv4_key_id);
+			assert_null(r.sigv4_secret);
+		}
+		for (j = 0; j < 4 && c->headers[j] != NULL; j++) {
+			if (!has_header(&r, c->headers[j]))
+				fail_msg("case %zu: no header \"%s\"", i,
+					 c->headers[j]);
+			n++;
+		}
+		if (r.n_headers != n)
+			fail_msg("case %zu: %zu headers, wanted %zu", i,
+				 r.n_headers, n);
+		sms_http_request_free(&r);
+		assert_null(r.body);
+		sms_provider_free(p);
+	}
+}
+
+/* A credential that would break a header line is refused at build time
+ * even if the check was skipped; the error never shows it. */
+static void
+test_preset_build_refusals(void **state)
+{
+	struct sms_provider *p = new_preset(SMS_TYPE_INFOBIP, &infobip_c);
+	struct sms_http_request r;
+	char err[256];
+
+	(void)state;
+	free(p->api_key);
+	p->api_key = xstrdup("k\r\nX-Evil: 1");
+	assert_int_equal(sms_http_build(p, &msg, &r, err, sizeof(err)),
+			 SMS_FAILED);
+	assert_non_null(strstr(err, "header"));
+	assert_null(strstr(err, "X-Evil"));
+	assert_null(r.url);
+	sms_provider_free(p);
+}
+
+struct judge_case {
+	enum sms_type type;
+	long status;
+	const char *body;
+	int want;		/* SMS_HTTP_ACCEPT, _RETRY, _REFUSE */
+	const char *why;	/* part of err, or NULL */
+};
+
+static const struct judge_case judge_cases[] = {
+	/* Twilio: 201 Created with the message resource; errors as JSON */
+	{ SMS_TYPE_TWILIO, 201, "{\"account_sid\":\"" SID "\",\"api_version\":"
+	  "\"2010-04-01\",\"body\":\"" TEXT "\",\"direction\":\"outbound-api\","
+	  "\"error_code\":null,\"from\":\"ACME\",\"sid\":"
+	  "\"SM1f0e8ae6ade43cb3c0ce4525424e404f\",\"status\":\"queued\","
+	  "\"to\":\"" PHONE "\"}", SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_TWILIO, 400, "{\"code\":21211,\"message\":\"The 'To' number "
+	  PHONE " is not a valid phone number.\",\"more_info\":"
+	  "\"https://www.twilio.com/docs/errors/21211\",\"status\":400}",
+	  SMS_HTTP_REFUSE, "HTTP 400: {\"code\":#####,\"message\":\"The 'To' "
+	  "number *** is not a valid phone number." },
+	{ SMS_TYPE_TWILIO, 401, "{\"code\":20003,\"message\":\"Authenticate\","
+	  "\"more_info\":\"https://www.twilio.com/docs/errors/20003\","
+	  "\"status\":401}", SMS_HTTP_REFUSE, "HTTP 401" },
+	{ SMS_TYPE_TWILIO, 200, "{}", SMS_HTTP_REFUSE, "HTTP 200" },
+	{ SMS_TYPE_TWILIO, 429, "{\"code\":20429,\"message\":\"Too Many "
+	  "Requests\"}", SMS_HTTP_RETRY, "HTTP 429" },
+	{ SMS_TYPE_TWILIO, 503, "", SMS_HTTP_RETRY, "HTTP 503" },
+	/* Vonage: 200 either way; each message's status says */
+	{ SMS_TYPE_VONAGE, 200, "{\"message-count\":\"1\",\"messages\":[{\"to\":"
+	  "\"447700900123\",\"message-id\":\"0C000000217B7F02\",\"status\":\"0\","
+	  "\"remaining-balance\":\"15.53590000\",\"message-price\":"
+	  "\"0.03330000\",\"network\":\"23410\"}]}", SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_VONAGE, 200, "{\"message-count\":\"1\",\"messages\":[{"
+	  "\"status\":\"2\",\"error-text\":\"Missing to param\"}]}",
+	  SMS_HTTP_REFUSE, "HTTP 200, not accepted: messages.0.status is "
+	  "\"2\", not \"0\"" },
+	{ SMS_TYPE_VONAGE, 200, "{\"message-count\":\"1\",\"messages\":[{"
+	  "\"status\":\"4\",\"error-text\":\"Bad Credentials\"}]}",
+	  SMS_HTTP_REFUSE, "messages.0.status is \"4\"" },
+	{ SMS_TYPE_VONAGE, 200, "{\"message-count\":\"2\",\"messages\":["
+	  "{\"status\":\"0\"},{\"status\":\"1\",\"error-text\":"
+	  "\"Throttled\"}]}", SMS_HTTP_REFUSE, "messages.1.status is \"1\"" },
+	{ SMS_TYPE_VONAGE, 200, "{\"message-count\":\"0\",\"messages\":[]}",
+	  SMS_HTTP_REFUSE, "empty array" },
+	{ SMS_TYPE_VONAGE, 200, "<html>ok</html>", SMS_HTTP_REFUSE,
+	  "not valid JSON" },
+	{ SMS_TYPE_VONAGE, 401, "", SMS_HTTP_REFUSE, "HTTP 401" },
+	/* MessageBird: 201 Created; errors[] otherwise */
+	{ SMS_TYPE_MESSAGEBIRD, 201, "{\"id\":\"e8077d803532c0b5937c639b60216938\","
+	  "\"href\":\"https://rest.messagebird.com/messages/"
+	  "e8077d803532c0b5937c639b60216938\",\"direction\":\"mt\",\"type\":"
+	  "\"sms\",\"originator\":\"ACME\",\"body\":\"" TEXT "\",\"datacoding\":"
+	  "\"plain\",\"recipients\":{\"totalCount\":1,\"totalSentCount\":1,"
+	  "\"items\":[{\"recipient\":447700900123,\"status\":\"sent\"}]}}",
+	  SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_MESSAGEBIRD, 401, "{\"errors\":[{\"code\":2,\"description\":"
+	  "\"Request not allowed (incorrect access_key)\",\"parameter\":"
+	  "\"access_key\"}]}", SMS_HTTP_REFUSE, "incorrect access_key" },
+	{ SMS_TYPE_MESSAGEBIRD, 422, "{\"errors\":[{\"code\":9,\"description\":"
+	  "\"no (correct) recipients found\",\"parameter\":\"recipients\"}]}",
+	  SMS_HTTP_REFUSE, "HTTP 422" },
+	/* Plivo: 202 with the queued message's uuid */
+	{ SMS_TYPE_PLIVO, 202, "{\"api_id\":\"db342550-7f1d-11e1-8ea7-"
+	  "1231380bc196\",\"message\":\"message(s) queued\",\"message_uuid\":"
+	  "[\"db3ce55a-7f1d-11e1-8ea7-1231380bc196\"]}", SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_PLIVO, 202, "{\"api_id\":\"db342550\",\"message\":"
+	  "\"message(s) queued\",\"message_uuid\":[]}", SMS_HTTP_REFUSE,
+	  "message_uuid is empty" },
+	{ SMS_TYPE_PLIVO, 202, "{\"api_id\":\"db342550\"}", SMS_HTTP_REFUSE,
+	  "has no message_uuid" },
+	{ SMS_TYPE_PLIVO, 400, "{\"api_id\":\"97ceeb52-58b6-11e1-86da-"
+	  "77300b68f8bb\",\"error\":\"src parameter not present\"}",
+	  SMS_HTTP_REFUSE, "src parameter not present" },
+	{ SMS_TYPE_PLIVO, 401, "{\"api_id\":\"x\",\"error\":"
+	  "\"authentication_failed\"}", SMS_HTTP_REFUSE, "HTTP 401" },
+	/* Sinch: 201 Created with the batch */
+	{ SMS_TYPE_SINCH, 201, "{\"id\":\"01FC66621XXXXX119Z8PMV1QPQ\",\"to\":"
+	  "[\"" PHONE "\"],\"from\":\"+12025550134\",\"canceled\":false,"
+	  "\"body\":\"" TEXT "\",\"type\":\"mt_text\"}", SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_SINCH, 400, "{\"code\":\"syntax_invalid_parameter_format\","
+	  "\"text\":\"Invalid to: not a valid phone number\"}", SMS_HTTP_REFUSE,
+	  "syntax_invalid_parameter_format" },
+	{ SMS_TYPE_SINCH, 401, "", SMS_HTTP_REFUSE, "HTTP 401: (empty answer)" },
+	/* Infobip: 200; each message's status in group PENDING */
+	{ SMS_TYPE_INFOBIP, 200, "{\"bulkId\":\"2034072219640523072\","
+	  "\"messages\":[{\"to\":\"447700900123\",\"status\":{\"groupId\":1,"
+	  "\"groupName\":\"PENDING\",\"id\":26,\"name\":\"PENDING_ACCEPTED\","
+	  "\"description\":\"Message sent to next instance\"},\"messageId\":"
+	  "\"2250be2d4219-3af1-78856-aabe-1362af1edfd2\"}]}", SMS_HTTP_ACCEPT,
+	  NULL },
+	{ SMS_TYPE_INFOBIP, 200, "{\"bulkId\":\"2034072219640523072\","
+	  "\"messages\":[{\"to\":\"447700900123\",\"status\":{\"groupId\":5,"
+	  "\"groupName\":\"REJECTED\",\"id\":6,\"name\":\"REJECTED_NETWORK\","
+	  "\"description\":\"Network is forbidden\"},\"messageId\":\"x\"}]}",
+	  SMS_HTTP_REFUSE, "messages.0.status.groupName is \"REJECTED\", not "
+	  "\"PENDING\"" },
+	{ SMS_TYPE_INFOBIP, 401, "{\"requestError\":{\"serviceException\":{"
+	  "\"messageId\":\"UNAUTHORIZED\",\"text\":\"Invalid login details\"}}}",
+	  SMS_HTTP_REFUSE, "Invalid login details" },
+	/* Clickatell: 202, each message accepted */
+	{ SMS_TYPE_CLICKATELL, 202, "{\"messages\":[{\"apiMessageId\":"
+	  "\"1d1e5b2e9c4a4b4c9a35b4d4e5e6f7a8\",\"accepted\":true,\"to\":"
+	  "\"447700900123\",\"errorCode\":null,\"error\":null,"
+	  "\"errorDescription\":null}],\"errorCode\":null,\"error\":null,"
+	  "\"errorDescription\":null}", SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_CLICKATELL, 202, "{\"messages\":[{\"apiMessageId\":null,"
+	  "\"accepted\":false,\"to\":\"447700900123\",\"errorCode\":105,"
+	  "\"error\":\"Invalid destination address.\",\"errorDescription\":"
+	  "\"The destination address is not a valid phone number.\"}],"
+	  "\"errorCode\":null,\"error\":null,\"errorDescription\":null}",
+	  SMS_HTTP_REFUSE, "messages.0.accepted is false, not \"true\"" },
+	{ SMS_TYPE_CLICKATELL, 400, "{\"messages\":[{\"apiMessageId\":null,"
+	  "\"accepted\":false,\"to\":\"447700900123\",\"errorCode\":105,"
+	  "\"error\":\"Invalid destination address.\"}]}", SMS_HTTP_REFUSE,
+	  "HTTP 400" },
+	{ SMS_TYPE_CLICKATELL, 401, "{\"messages\":[],\"errorCode\":1,\"error\":"
+	  "\"Invalid or missing Integration API Key\"}", SMS_HTTP_REFUSE,
+	  "Invalid or missing Integration API Key" },
+	/* AWS SNS: 200 and the XML answer's MessageId */
+	{ SMS_TYPE_AWS_SNS, 200, "<PublishResponse xmlns=\"https://sns.amazonaws"
+	  ".com/doc/2010-03-31/\">\n  <PublishResult>\n    <MessageId>"
+	  "567910cd-659e-55d4-8ccb-5aaf14679dc0</MessageId>\n  </PublishResult>"
+	  "\n  <ResponseMetadata>\n    <RequestId>d74b8436-ae13-5ab4-a9ff-"
+	  "ce54dfea72a0</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n",
+	  SMS_HTTP_ACCEPT, NULL },
+	{ SMS_TYPE_AWS_SNS, 200, "<PublishResponse><PublishResult></PublishResult>"
+	  "</PublishResponse>", SMS_HTTP_REFUSE, "has no <MessageId>" },
+	{ SMS_TYPE_AWS_SNS, 200, "<PublishResponse><PublishResult><MessageId>"
+	  " </MessageId></PublishResult></PublishResponse>", SMS_HTTP_REFUSE,
+	  "<MessageId> is empty" },
+	{ SMS_TYPE_AWS_SNS, 200, "<MessageId>abc", SMS_HTTP_REFUSE, "not closed" },
+	{ SMS_TYPE_AWS_SNS, 400, "<ErrorResponse xmlns=\"https://sns.amazonaws."
+	  "com/doc/2010-03-31/\"><Error><Type>Sender</Type><Code>InvalidParameter"
+	  "</Code><Message>Invalid parameter: PhoneNumber Reason: " PHONE " is "
+	  "not valid to publish</Message></Error><RequestId>x</RequestId>"
+	  "</ErrorResponse>", SMS_HTTP_REFUSE, "InvalidParameter" },
+	{ SMS_TYPE_AWS_SNS, 403, "<ErrorResponse><Error><Type>Sender</Type><Code>"
+	  "SignatureDoesNotMatch</Code></Error></ErrorResponse>", SMS_HTTP_REFUSE,
+	  "SignatureDoesNotMatch" },
+	{ SMS_TYPE_AWS_SNS, 500, "", SMS_HTTP_RETRY, "HTTP 500" },
+};
+
+static void
+test_preset_judge(void **state)
+{
+	static const struct creds *const cs[SMS_TYPE_COUNT] = {
+		[SMS_TYPE_TWILIO] = &twilio_c, [SMS_TYPE_VONAGE] = &vonage_c,
+		[SMS_TYPE_MESSAGEBIRD] = &mbird_c, [SMS_TYPE_PLIVO] = &plivo_c,
+		[SMS_TYPE_SINCH] = &sinch_c, [SMS_TYPE_INFOBIP] = &infobip_c,
+		[SMS_TYPE_CLICKATELL] = &click_c, [SMS_TYPE_AWS_SNS] = &sns_c,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(judge_cases) / sizeof(judge_cases[0]); i++) {
+		const struct judge_case *c = &judge_cases[i];
+		struct sms_provider *p = new_preset(c->type, cs[c->type]);
+		char err[256] = "";
+		int v;
+
+		v = sms_http_judge(p, &msg, c->status, c->body, strlen(c->body),
+				   err, sizeof(err));
+		if (v != c->want)
+			fail_msg("case %zu (%s %ld): verdict %d, wanted %d (%s)",
+				 i, sms_type_name(c->type), c->status, v, c->want,
+				 err);
+		if (c->why != NULL && strstr(err, c->why) == NULL)
+			fail_msg("case %zu (%s): error \"%s\" lacks \"%s\"", i,
+				 sms_type_name(c->type), err, c->why);
+		/* never the text, the number or a credential */
+		assert_null(strstr(err, "493817"));
+		assert_null(strstr(err, "447700900123"));
+		assert_null(strstr(err, "s3cret"));
+		assert_null(strstr(err, "tok-abcdef"));
+		sms_provider_free(p);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Retries and failover through the transport seam */
 
 struct step {
@@ -758,6 +1455,7 @@ struct step {
 struct script {
 	const struct step *steps;
 	size_t n, calls;
+	long retry_after[4];	/* per answer: its Retry-After, 0: none */
 	long last_timeout_ms, last_connect_ms;
 	char first_url[256];
 };
@@ -791,6 +1489,8 @@ fake_exchange(void *ud, const struct sms_provider *p,
 		}
 	}
 	ans->status = st->status;
+	if (s->calls <= 4)
+		ans->retry_after = s->retry_after[s->calls - 1];
 	*retryable = st->retryable;
 	if (st->rc != SMS_OK) {
 		snprintf(err, errlen, "curl error 7: Failed to connect");
@@ -953,6 +1653,116 @@ test_retry_budget(void **state)
 	assert_true(s.last_connect_ms <= 450);
 	assert_int_equal(res.status, 500);
 	sms_provider_free(p);
+}
+
+static int
+run_script_ra(struct sms_provider *p, const struct step *steps, size_t n,
+	      long ra, struct script *s, struct sms_result *res)
+{
+	struct sms_provider *list[1] = { p };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->steps = steps;
+	s->n = n;
+	s->retry_after[0] = ra;
+	logbuf[0] = '\0';
+	sms_http_set_exchange(fake_exchange, s);
+	rc = sms_send(list, 1, &msg, &test_log, res);
+	sms_http_set_exchange(NULL, NULL);
+	return rc;
+}
+
+static void
+test_retry_after(void **state)
+{
+	static const struct step s429[] = {
+		{ SMS_OK, 429, "slow down", 0, 0 }, { SMS_OK, 200, "", 0, 0 },
+	};
+	static const struct step s503[] = {
+		{ SMS_OK, 503, "maintenance", 0, 0 }, { SMS_OK, 200, "", 0, 0 },
+	};
+	static const struct step s500[] = {
+		{ SMS_OK, 500, "", 0, 0 }, { SMS_OK, 200, "", 0, 0 },
+	};
+	struct sms_provider *p = new_http("gw", "https://a.example/");
+	struct sms_result res;
+	struct script s;
+	long t0, dt;
+
+	(void)state;
+	/* 429 asking for 1 s, inside a 10 s budget: honoured */
+	t0 = now_ms();
+	assert_int_equal(run_script_ra(p, s429, 2, 1, &s, &res), SMS_OK);
+	dt = now_ms() - t0;
+	assert_int_equal(s.calls, 2);
+	assert_true(dt >= 990 && dt < 1800);
+	assert_non_null(strstr(logbuf, "trying again in 1000 ms"));
+
+	/* 503 asking for 30 s: beyond the budget, given up at once */
+	t0 = now_ms();
+	assert_int_equal(run_script_ra(p, s503, 2, 30, &s, &res), SMS_FAILED);
+	dt = now_ms() - t0;
+	assert_int_equal(s.calls, 1);
+	assert_true(dt < 500);
+	assert_int_equal(res.status, 503);
+	assert_non_null(strstr(res.error, "HTTP 503: maintenance (Retry-After "
+			       "30 s: beyond the timeout)"));
+	assert_non_null(strstr(logbuf, "provider 'gw' asks to wait 30 s"));
+
+	/* a Retry-After on a 500 is not a request to wait: plain backoff */
+	t0 = now_ms();
+	assert_int_equal(run_script_ra(p, s500, 2, 5, &s, &res), SMS_OK);
+	dt = now_ms() - t0;
+	assert_int_equal(s.calls, 2);
+	assert_true(dt >= 240 && dt < 900);
+
+	/* 1 s asked, 1 s budget: no try would fit after the pause */
+	p->timeout = 1;
+	p->connect_timeout = 1;
+	assert_int_equal(run_script_ra(p, s429, 2, 1, &s, &res), SMS_FAILED);
+	assert_int_equal(s.calls, 1);
+	assert_non_null(strstr(res.error, "Retry-After 1 s"));
+	sms_provider_free(p);
+}
+
+/* A preset through the whole send: Vonage's 200 with a refused message
+ * is final (not retried), the next provider delivers. */
+static void
+test_preset_send(void **state)
+{
+	static const struct step steps[] = {
+		{ SMS_OK, 200, "{\"message-count\":\"1\",\"messages\":[{"
+		  "\"status\":\"3\",\"error-text\":\"Invalid to param\"}]}",
+		  0, 0 },
+		{ SMS_OK, 201, "{\"sid\":\"SM1\",\"status\":\"queued\"}", 0, 0 },
+	};
+	struct sms_provider *list[2];
+	struct sms_result res;
+	struct script s;
+
+	(void)state;
+	list[0] = new_preset(SMS_TYPE_VONAGE, &vonage_c);
+	list[1] = new_preset(SMS_TYPE_TWILIO, &twilio_c);
+	free(list[0]->name);
+	list[0]->name = xstrdup("vonage");
+	memset(&s, 0, sizeof(s));
+	s.steps = steps;
+	s.n = 2;
+	logbuf[0] = '\0';
+	sms_http_set_exchange(fake_exchange, &s);
+	assert_int_equal(sms_send(list, 2, &msg, &test_log, &res), SMS_OK);
+	sms_http_set_exchange(NULL, NULL);
+	assert_int_equal(s.calls, 2);
+	assert_string_equal(s.first_url, "https://rest.nexmo.com/sms/json");
+	assert_string_equal(res.provider, "vendor");
+	assert_int_equal(res.status, 201);
+	assert_non_null(strstr(logbuf, "provider 'vonage' failed: HTTP 200, not "
+			       "accepted: messages.0.status is \"3\", not \"0\""));
+	assert_log_clean();
+	assert_null(strstr(logbuf, "abcd1234"));
+	sms_provider_free(list[0]);
+	sms_provider_free(list[1]);
 }
 
 static void
@@ -1160,6 +1970,7 @@ struct canned {
 	int status;		/* 0: close without answering */
 	size_t body_len;	/* body of 'x' bytes unless body is set */
 	const char *body;
+	const char *header;	/* one more header line, or NULL */
 };
 
 /* Serve one canned answer per connection, then exit.  What each request
@@ -1188,6 +1999,8 @@ serve(const struct canned *answers, size_t n, int *port, int reqfd)
 		close(ls);
 		return pid;
 	}
+	/* A failed test never leaves this server behind. */
+	alarm(60);
 	for (size_t i = 0; i < n; i++) {
 		static char req[65536];
 		size_t got = 0, need = 0;
@@ -1221,8 +2034,12 @@ serve(const struct canned *answers, size_t n, int *port, int reqfd)
 			size_t bl = answers[i].body != NULL ?
 			    strlen(answers[i].body) : answers[i].body_len;
 			int hl = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %d X\r\n"
-					  "Content-Length: %zu\r\nConnection: "
-					  "close\r\n\r\n", answers[i].status, bl);
+					  "%s%sContent-Length: %zu\r\nConnection: "
+					  "close\r\n\r\n", answers[i].status,
+					  answers[i].header != NULL ?
+					  answers[i].header : "",
+					  answers[i].header != NULL ? "\r\n" : "",
+					  bl);
 
 			if (write(c, hdr, (size_t)hl) < 0)
 				_exit(1);
@@ -1253,11 +2070,11 @@ static void
 test_curl_loopback(void **state)
 {
 	static const struct canned answers[] = {
-		{ 500, 0, "try later" },
-		{ 0, 0, NULL },
-		{ 200, 0, "{\"messages\":[{\"status\":\"0\"}]}" },
-		{ 200, SMS_HTTP_MAX_RESPONSE + 1, NULL },
-		{ 200, SMS_HTTP_MAX_RESPONSE, NULL },
+		{ 500, 0, "try later", NULL },
+		{ 0, 0, NULL, NULL },
+		{ 200, 0, "{\"messages\":[{\"status\":\"0\"}]}", NULL },
+		{ 200, SMS_HTTP_MAX_RESPONSE + 1, NULL, NULL },
+		{ 200, SMS_HTTP_MAX_RESPONSE, NULL, NULL },
 	};
 	struct sms_provider *p, *list[1];
 	struct sms_result res;
@@ -1333,6 +2150,115 @@ test_curl_loopback(void **state)
 	sms_provider_free(p);
 }
 
+/* The request number i (0-based) of those serve() wrote, NUL-separated. */
+static const char *
+nth_request(const char *reqs, size_t got, size_t i)
+{
+	const char *r = reqs;
+
+	while (i-- > 0) {
+		r += strlen(r) + 1;
+		if ((size_t)(r - reqs) >= got)
+			return "";
+	}
+	return r;
+}
+
+static void
+test_curl_presets(void **state)
+{
+	static const struct canned answers[] = {
+		{ 201, 0, "{\"sid\":\"SM1f0e8ae6ade43cb3c0ce4525424e404f\","
+		  "\"status\":\"queued\"}", NULL },
+		{ 200, 0, "<PublishResponse xmlns=\"https://sns.amazonaws.com/doc/"
+		  "2010-03-31/\"><PublishResult><MessageId>567910cd-659e-55d4-"
+		  "8ccb-5aaf14679dc0</MessageId></PublishResult>"
+		  "</PublishResponse>", NULL },
+		{ 429, 0, "{\"code\":20429,\"message\":\"Too Many Requests\"}",
+		  "Retry-After: 1" },
+		{ 201, 0, "{\"sid\":\"SM2\",\"status\":\"queued\"}", NULL },
+	};
+	struct sms_provider *tw, *sns, *list[1];
+	struct sms_result res;
+	char url[160], reqs[65536];
+	const char *r, *a;
+	size_t got = 0;
+	long t0, dt;
+	pid_t pid;
+	int port, pfd[2], st;
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	pid = serve(answers, 4, &port, pfd[1]);
+	close(pfd[1]);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/2010-04-01/Accounts/"
+		 SID "/Messages.json", port);
+	tw = new_preset(SMS_TYPE_TWILIO, &twilio_c);
+	tw->url = xstrdup(url);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	sns = new_preset(SMS_TYPE_AWS_SNS, &sns_c);
+	sns->url = xstrdup(url);
+	logbuf[0] = '\0';
+
+	list[0] = tw;
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(res.status, 201);
+	list[0] = sns;
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(res.status, 200);
+	/* 429 with Retry-After: 1 from the wire, then 201 */
+	list[0] = tw;
+	t0 = now_ms();
+	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_OK);
+	dt = now_ms() - t0;
+	assert_true(dt >= 990);
+	assert_non_null(strstr(logbuf, "trying again in 1000 ms"));
+	assert_log_clean();
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (;;) {
+		ssize_t k = read(pfd[0], reqs + got, sizeof(reqs) - 1 - got);
+
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(pfd[0]);
+	reqs[got] = '\0';
+
+	r = nth_request(reqs, got, 0);
+	assert_non_null(strstr(r, "POST /2010-04-01/Accounts/" SID
+			       "/Messages.json HTTP/1.1\r\n"));
+	assert_non_null(strstr(r, "\r\nAuthorization: Basic "
+			       "QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjpz"
+			       "M2NyZXQtcHc=\r\n"));
+	assert_non_null(strstr(r, "\r\nContent-Type: application/"
+			       "x-www-form-urlencoded\r\n"));
+	assert_non_null(strstr(r, "\r\n\r\nTo=%2B447700900123&From=ACME&Body="
+			       TEXT_FORM));
+
+	r = nth_request(reqs, got, 1);
+	assert_non_null(strstr(r, "POST / HTTP/1.1\r\n"));
+	a = strstr(r, "\r\nAuthorization: AWS4-HMAC-SHA256 Credential="
+		   "AKIAIOSFODNN7EXAMPLE/");
+	assert_non_null(a);
+	assert_non_null(strstr(a, "/eu-west-1/sns/aws4_request, SignedHeaders="));
+	assert_non_null(strstr(a, "content-type;host;x-amz-date"));
+	assert_non_null(strstr(a, ", Signature="));
+	assert_non_null(strcasestr(r, "\r\nX-Amz-Date: 2"));
+	assert_null(strstr(r, "wJalrXUtnFEMI"));	/* the secret signs only */
+	assert_non_null(strstr(r, "\r\n\r\nAction=Publish&Version=2010-03-31&"
+			       "PhoneNumber=%2B447700900123&Message=" TEXT_FORM
+			       "&MessageAttributes.entry.1.Name="
+			       "AWS.SNS.SMS.SMSType"));
+
+	r = nth_request(reqs, got, 3);
+	assert_non_null(strstr(r, "POST /2010-04-01/Accounts/" SID));
+	sms_provider_free(tw);
+	sms_provider_free(sns);
+}
+
 static void
 test_curl_errors(void **state)
 {
@@ -1399,13 +2325,22 @@ main(void)
 		cmocka_unit_test(test_build_get_headers_auth),
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_excerpt),
+		cmocka_unit_test(test_preset_check),
+		cmocka_unit_test(test_preset_check_http_keys),
+		cmocka_unit_test(test_preset_data),
+		cmocka_unit_test(test_preset_build),
+		cmocka_unit_test(test_preset_build_refusals),
+		cmocka_unit_test(test_preset_judge),
 		cmocka_unit_test(test_retry_5xx_then_ok),
 		cmocka_unit_test(test_retry_limits),
 		cmocka_unit_test(test_retry_budget),
+		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_preset_send),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_send_refusals),
 		cmocka_unit_test(test_file_provider),
 		cmocka_unit_test(test_curl_loopback),
+		cmocka_unit_test(test_curl_presets),
 		cmocka_unit_test(test_curl_errors),
 	};
 
