@@ -104,6 +104,11 @@ class Gateway:
                 item = item.strip()
                 if item:
                     self.responses.append(int(item))
+        self.bodies = []
+        if opts.bodies:
+            self.bodies = json.loads(opts.bodies)
+            if not isinstance(self.bodies, list) or not all(isinstance(b, str) for b in self.bodies):
+                raise SystemExit("--bodies must be a JSON array of strings")
 
     def record(self, entry):
         """Log one request; returns its 0-based sequence number."""
@@ -119,6 +124,11 @@ class Gateway:
         if self.responses:
             return self.responses[min(n, len(self.responses) - 1)]
         return self.opts.status
+
+    def body_for(self, n):
+        if self.bodies:
+            return self.bodies[min(n, len(self.bodies) - 1)]
+        return self.opts.body
 
     def display(self, entry):
         """--sms-display: show the SMS as a phone would."""
@@ -198,7 +208,7 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         status = gw.status_for(n)
-        answer = echo_answer(entry) if gw.opts.echo_body else gw.opts.body
+        answer = echo_answer(entry) if gw.opts.echo_body else gw.body_for(n)
         out = answer.encode("utf-8")
         self.send_response(status)
         if gw.opts.content_type:
@@ -209,8 +219,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", "application/json")
             except ValueError:
                 self.send_header("Content-Type", "text/plain")
-        if status == 429 and gw.opts.retry_after is not None:
-            self.send_header("Retry-After", str(gw.opts.retry_after))
+        if status in (429, 503) and gw.opts.retry_after is not None:
+            self.send_header("Retry-After", gw.opts.retry_after)
         self.send_header("Content-Length", str(len(out)))
         self.send_header("Connection", "close")
         self.end_headers()
@@ -266,6 +276,9 @@ def parse_args(argv):
     p.add_argument("--log", help="append one JSON line per request here")
     p.add_argument("--status", type=int, default=200, help="HTTP status to answer (default 200)")
     p.add_argument("--body", default='{"status":"ok"}', help="response body")
+    p.add_argument("--bodies", default=None,
+                   help="JSON array of response bodies, one per request; the last repeats "
+                   "(instead of --body)")
     p.add_argument("--echo-body", action="store_true",
                    help='answer {"error": "invalid to <number, spaced> for text <text>", '
                    '"request": <the request body>} instead of --body (with --status)')
@@ -274,7 +287,8 @@ def parse_args(argv):
                    help="comma-separated statuses, one per request; the last repeats")
     p.add_argument("--hang", type=float, default=0, help="sleep this many seconds before answering")
     p.add_argument("--garbage", action="store_true", help="answer with non-HTTP bytes and close")
-    p.add_argument("--retry-after", type=int, default=None, help="Retry-After header on 429 answers")
+    p.add_argument("--retry-after", default=None,
+                   help="Retry-After header on 429 and 503 answers: seconds or an HTTP date")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
     p.add_argument("--sms-display", action="store_true", help="print each SMS to stderr as a phone shows it")
     p.add_argument("--lifetime", type=float, default=300, help="exit after this many seconds (default 300)")

@@ -389,12 +389,56 @@ run_case "phones.gecos: not supported yet" t_ny_gecos
 run_case "phones.default_country: not supported yet" t_ny_country
 run_case "phones.allowed_countries: not supported yet" t_ny_allowed
 
-t_ny_twilio() {
+# ---------------------------------------------------------------- vendor presets
+
+t_twilio_no_token() {
 	std_setup
-	PROVIDERS='{ name = "tw"; type = "twilio"; account_sid = "AC0"; auth_token = "t"; sender = "+15005550006"; }' std_conf
-	expect_refused "not supported yet"
+	PROVIDERS='{ name = "tw"; type = "twilio"; account_sid = "AC0"; sender = "+15005550006"; }' std_conf
+	expect_refused "provider 'tw'" "twilio needs account_sid and auth_token (auth_token is missing)"
 }
-run_case "provider type twilio: not supported yet" t_ny_twilio
+run_case "twilio without auth_token: refused, naming the key" t_twilio_no_token
+
+t_twilio_no_sender() {
+	std_setup
+	PROVIDERS='{ name = "tw"; type = "twilio"; account_sid = "AC0"; auth_token = "t"; }' std_conf
+	expect_refused "twilio needs either sender or messaging_service_sid"
+}
+run_case "twilio with neither sender nor messaging_service_sid: refused" t_twilio_no_sender
+
+t_vonage_no_sender() {
+	std_setup
+	PROVIDERS='{ name = "vo"; type = "vonage"; api_key = "k"; api_secret = "s"; }' std_conf
+	expect_refused "provider 'vo'" "vonage needs sender"
+}
+run_case "vonage without sender: refused" t_vonage_no_sender
+
+t_preset_http_key() {
+	std_setup
+	PROVIDERS='{ name = "vo"; type = "vonage"; api_key = "k"; api_secret = "s"; sender = "A"; bearer = "x"; }' std_conf
+	expect_refused "bearer" "does not apply"
+}
+run_case "a key of the http type on a preset (vonage with bearer): refused" t_preset_http_key
+
+t_sinch_region() {
+	std_setup
+	PROVIDERS='{ name = "si"; type = "sinch"; service_plan_id = "p"; api_token = "t"; region = "evil.example.com#"; }' std_conf
+	expect_refused "region must be one of us, eu, au, br, ca"
+}
+run_case "sinch with an unknown region: refused" t_sinch_region
+
+t_aws_no_region() {
+	std_setup
+	PROVIDERS='{ name = "sns"; type = "aws_sns"; access_key_id = "AKID"; secret_access_key = "s"; }' std_conf
+	expect_refused "aws_sns needs region, access_key_id and secret_access_key (region is missing)"
+}
+run_case "aws_sns without region: refused" t_aws_no_region
+
+t_preset_plain_http() {
+	std_setup
+	PROVIDERS='{ name = "ib"; type = "infobip"; api_key = "k"; url = "http://api.infobip.com/sms/2/text/advanced"; }' std_conf
+	expect_refused "provider 'ib'" "https://"
+}
+run_case "a preset's url over plain http to another host: refused" t_preset_plain_http
 
 t_ny_command_provider() {
 	std_setup
