@@ -29,7 +29,7 @@ LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
-	sms/presets.c state/state.c
+	sms/presets.c sms/isolate.c state/state.c
 LIB_OBJS := $(LIB_SRCS:%.c=build/%.o)
 MOD_OBJS := build/pam_smsotp.o
 
@@ -72,8 +72,11 @@ unit-check: all $(UNIT_TESTS)
 install: all
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 pam_smsotp.so $(DESTDIR)$(PAMDIR)/pam_smsotp.so
-	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples
-	install -m 0644 examples/* $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/providers
+	install -m 0644 $(wildcard examples/*.* examples/pam.d-*) \
+		$(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/
+	install -m 0644 $(wildcard examples/providers/*) \
+		$(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/providers/
 	install -d $(DESTDIR)$(SYSCONFDIR)/security
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/pam_smsotp.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/pam_smsotp.conf"; \

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isolate.h"
 #include "provider.h"
 #include "sms.h"
 
@@ -205,8 +206,11 @@ sms_send_one(const struct sms_provider *p, const struct sms_message *m,
 	case SMS_TYPE_COUNT:
 		break;
 	default:
-		/* http and every vendor preset: one HTTP path */
-		return sms_http_send(p, m, log, res);
+		/* http and every vendor preset: one HTTP path, in a child of
+		 * its own (isolate.c says why), given the provider's whole
+		 * timeout and a little more to report before it is killed. */
+		return sms_isolated(sms_http_send, p, m, log, res,
+				    p->timeout * 1000 + 2000);
 	}
 	snprintf(res->error, sizeof(res->error), "unknown provider type");
 	return SMS_FAILED;
