@@ -73,7 +73,7 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 pam_smsotp.so $(DESTDIR)$(PAMDIR)/pam_smsotp.so
 	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/providers
-	install -m 0644 $(wildcard examples/*.* examples/pam.d-*) \
+	install -m 0644 $(filter-out examples/providers,$(wildcard examples/*)) \
 		$(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/
 	install -m 0644 $(wildcard examples/providers/*) \
 		$(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/providers/
