@@ -1535,21 +1535,18 @@ static int http_curl_ready;
 
 /*
  * curl_global_init() would run anyway in the first curl_easy_init(); it is
- * called here so that SSLKEYLOGFILE can be dropped first: libcurl opens
- * that file for append at global init and logs every TLS secret into it.
- * Under sudo or su the variable is the caller's, so a user could have
- * root create a file anywhere and read the API key off the wire.
- * curl_global_cleanup() is never called: the host process (sshd, sudo, a
- * display manager) may use libcurl itself, and cleanup under its feet is
- * unsafe; the memory it would free is a few KiB, once per process.
+ * called here to see it fail.  The send runs in a child with an empty
+ * environment (isolate.c), so the caller's SSLKEYLOGFILE, proxies and CA
+ * variables never reach libcurl or OpenSSL, and the host's environment is
+ * left as it is.  curl_global_cleanup() is never called: the child ends
+ * with _exit, and in a process that uses libcurl itself cleanup under its
+ * feet would be unsafe.
  */
 static int
 http_global_init(void)
 {
 	if (http_curl_ready)
 		return 0;
-	if (getenv("SSLKEYLOGFILE") != NULL)
-		unsetenv("SSLKEYLOGFILE");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	http_curl_ready = 1;

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "../../sms/isolate.h"
 #include "../../sms/provider.h"
 #include "../../sms/sms.h"
 
@@ -2087,11 +2088,11 @@ test_curl_loopback(void **state)
 	assert_int_equal(pipe(pfd), 0);
 	pid = serve(answers, 5, &port, pfd[1]);
 	close(pfd[1]);
-	/* The caller's proxy variables must not matter. */
+	/* The caller's proxy variables must not matter, even in this
+	 * process (CURLOPT_PROXY ""), where no child cleared them. */
 	setenv("http_proxy", "http://127.0.0.1:9/", 1);
 	setenv("HTTP_PROXY", "http://127.0.0.1:9/", 1);
 	setenv("ALL_PROXY", "http://127.0.0.1:9/", 1);
-	setenv("SSLKEYLOGFILE", "/tmp/test_sms_keylog_must_not_exist", 1);
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/send?to={phone_digits}",
 		 port);
@@ -2109,8 +2110,6 @@ test_curl_loopback(void **state)
 	assert_string_equal(res.provider, "local");
 	assert_non_null(strstr(logbuf, "HTTP 500: try later"));
 	assert_non_null(strstr(logbuf, "curl error 52"));
-	assert_null(getenv("SSLKEYLOGFILE"));
-	assert_int_equal(access("/tmp/test_sms_keylog_must_not_exist", F_OK), -1);
 
 	/* larger than 64 KiB: refused, not retried */
 	p->retries = 1;
@@ -2146,6 +2145,63 @@ test_curl_loopback(void **state)
 			       "\"from\":\"ACME\",\"text\":\"" TEXT "\"}"));
 	unsetenv("http_proxy");
 	unsetenv("HTTP_PROXY");
+	unsetenv("ALL_PROXY");
+	sms_provider_free(p);
+}
+
+/*
+ * The send as the module makes it: in a child with an empty environment.
+ * Runs first, before any test initialises libcurl in this process: the
+ * caller's SSLKEYLOGFILE must not make libcurl log TLS secrets (the child
+ * clears it before libcurl starts), its proxy variables must not divert
+ * the request, and the host's own environment stays as it was.
+ */
+static void
+test_curl_isolated(void **state)
+{
+	static const struct canned answers[] = {
+		{ 201, 0, "{\"sid\":\"SM1\",\"status\":\"queued\"}", NULL },
+		{ 400, 0, "{\"code\":21211,\"message\":\"invalid To\"}", NULL },
+	};
+	char keylog[] = "/tmp/test_sms_keylog_XXXXXX", url[160];
+	struct sms_provider *p, *list[1];
+	struct sms_result res;
+	pid_t pid;
+	int port, pfd[2], st, fd;
+
+	(void)state;
+	fd = mkstemp(keylog);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(keylog);
+	assert_int_equal(pipe(pfd), 0);
+	pid = serve(answers, 2, &port, pfd[1]);
+	close(pfd[1]);
+	close(pfd[0]);
+	setenv("SSLKEYLOGFILE", keylog, 1);
+	setenv("http_proxy", "http://127.0.0.1:9/", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:9/", 1);
+	sms_set_isolation(1);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/2010-04-01/Accounts/"
+		 SID "/Messages.json", port);
+	p = new_preset(SMS_TYPE_TWILIO, &twilio_c);
+	p->url = xstrdup(url);
+	list[0] = p;
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &res), SMS_OK);
+	assert_int_equal(res.status, 201);
+	/* the child's verdict and reason come back */
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &res), SMS_FAILED);
+	assert_int_equal(res.status, 400);
+	assert_non_null(strstr(res.error, "HTTP 400: {\"code\":#####"));
+
+	sms_set_isolation(0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(access(keylog, F_OK), -1);
+	assert_non_null(getenv("SSLKEYLOGFILE"));	/* ours, untouched */
+	unsetenv("SSLKEYLOGFILE");
+	unsetenv("http_proxy");
 	unsetenv("ALL_PROXY");
 	sms_provider_free(p);
 }
@@ -2316,6 +2372,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first: no libcurl in this process yet */
+		cmocka_unit_test(test_curl_isolated),
 		cmocka_unit_test(test_check_table),
 		cmocka_unit_test(test_check_types),
 		cmocka_unit_test(test_placeholders),
@@ -2345,5 +2403,7 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	/* The transport seam and the log buffer live in this process. */
+	sms_set_isolation(0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
