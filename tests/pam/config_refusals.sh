@@ -440,12 +440,19 @@ t_preset_plain_http() {
 }
 run_case "a preset's url over plain http to another host: refused" t_preset_plain_http
 
-t_ny_command_provider() {
+t_command_relative() {
 	std_setup
-	PROVIDERS='{ name = "cmd"; type = "command"; argv = ["/bin/true"]; }' std_conf
-	expect_refused "not supported yet"
+	PROVIDERS='{ name = "cmd"; type = "command"; argv = ["true", "{phone}"]; }' std_conf
+	expect_refused "absolute"
 }
-run_case "provider type command: not supported yet" t_ny_command_provider
+run_case "command provider with a relative argv[0]: refused" t_command_relative
+
+t_command_url() {
+	std_setup
+	PROVIDERS='{ name = "cmd"; type = "command"; argv = ["/bin/true"]; url = "https://a/"; }' std_conf
+	expect_refused "url"
+}
+run_case "command provider with a url: refused" t_command_url
 
 # ---------------------------------------------------------------- arguments
 
