@@ -1,13 +1,22 @@
 /*
- * state: the state directory.
+ * state: the state directory, per-user state files, the host secret.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "../util/util.h"
@@ -123,4 +132,828 @@ state_secret(const char *dir, unsigned char key[STATE_SECRET_LEN], char *err,
 	}
 	snprintf(err, errlen, "%s: cannot be read or created", path);
 	return -1;
+}
+
+/*
+ * Per-user state.  A user's files are dir/HEX (the state) and dir/HEX.lock,
+ * where HEX is the SHA-256 of the name: whatever bytes the name holds
+ * ("../x", "/", newlines), the module only ever opens 64 hex digits in dir.
+ */
+
+#define STATE_HEX_LEN (2 * STATE_HASH_LEN)
+#define STATE_MAX_USER 255
+#define STATE_MAX_CODE 64
+/* A state file is a few hundred bytes; anything much larger is not ours. */
+#define STATE_MAX_SIZE 4096
+#define STATE_HEADER "pam_smsotp-state 1"
+/* A login holds the lock for one read and one write, never across the
+ * network: waiting longer than this means something is stuck. */
+#define STATE_LOCK_WAIT_MS 10000
+/* read_state: no state file (a user removed while state_foreach runs). */
+#define STATE_NOFILE 1
+
+struct state_handle {
+	int dirfd;		/* every file is opened relative to it */
+	int lockfd;
+	char *dir;		/* for messages */
+	char hex[STATE_HEX_LEN + 1];
+	char user[STATE_MAX_USER + 1];	/* empty in state_foreach */
+};
+
+enum {
+	K_USER, K_WINDOW_START, K_SENDS, K_LAST_SEND, K_WRONG, K_LOCKED_UNTIL,
+	K_CODE_ISSUED, K_CODE_SALT, K_CODE_HASH, K_COUNT
+};
+
+static const char *const state_keys[K_COUNT] = {
+	"user", "window_start", "sends", "last_send", "wrong", "locked_until",
+	"code_issued", "code_salt", "code_hash",
+};
+
+#define K_REQUIRED ((1u << K_CODE_ISSUED) - 1)
+#define K_CODE ((1u << K_CODE_ISSUED) | (1u << K_CODE_SALT) | (1u << K_CODE_HASH))
+
+static void
+hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Lowercase only: the module writes nothing else. */
+static int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+hex_decode(const char *s, unsigned char *out, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int hi = hex_value((unsigned char)s[2 * i]);
+		int lo = hex_value((unsigned char)s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int
+is_state_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < STATE_HEX_LEN; i++) {
+		if (hex_value((unsigned char)name[i]) < 0)
+			return 0;
+	}
+	return name[STATE_HEX_LEN] == '\0';
+}
+
+static int
+user_hex(const char *user, char hex[STATE_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(user, strlen(user), md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != STATE_HASH_LEN)
+		return -1;
+	hex_encode(md, STATE_HASH_LEN, hex);
+	return 0;
+}
+
+/* SHA-256(salt || s[0..len)), len <= STATE_MAX_CODE. */
+static int
+salted_hash(const unsigned char salt[STATE_SALT_LEN], const char *s, size_t len,
+	    unsigned char out[STATE_HASH_LEN])
+{
+	unsigned char in[STATE_SALT_LEN + STATE_MAX_CODE], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int ok;
+
+	memcpy(in, salt, STATE_SALT_LEN);
+	memcpy(in + STATE_SALT_LEN, s, len);
+	ok = EVP_Digest(in, STATE_SALT_LEN + len, md, &mdlen, EVP_sha256(),
+			NULL) == 1 && mdlen == STATE_HASH_LEN;
+	if (ok)
+		memcpy(out, md, STATE_HASH_LEN);
+	util_wipe(in, sizeof(in));
+	util_wipe(md, sizeof(md));
+	return ok ? 0 : -1;
+}
+
+/* The name in a state file: bytes that would break the line or hide in it
+ * (controls, space, DEL) and '%' itself are written as %xx. */
+static void
+encode_user(const char *user, char *out)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)user; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p == 0x7f || *p == '%') {
+			hex_encode(p, 1, out + 1);
+			out[0] = '%';
+			out += 3;
+		} else {
+			*out++ = (char)*p;
+		}
+	}
+	*out = '\0';
+}
+
+static int
+decode_user(const char *s, char out[STATE_MAX_USER + 1])
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		int c = (unsigned char)*s, hi, lo;
+
+		if (c == '%') {
+			hi = hex_value((unsigned char)s[1]);
+			lo = hi >= 0 ? hex_value((unsigned char)s[2]) : -1;
+			if (lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = hi << 4 | lo;
+			s += 2;
+		}
+		if (n >= STATE_MAX_USER)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/* A non-negative decimal number, digits only, at most max. */
+static int
+parse_number(const char *s, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+check_user(const char *user, char *err, size_t errlen)
+{
+	if (user == NULL || user[0] == '\0') {
+		snprintf(err, errlen, "state: empty user name, refused");
+		return -1;
+	}
+	if (strnlen(user, STATE_MAX_USER + 1) > STATE_MAX_USER) {
+		snprintf(err, errlen, "state: user name longer than %d bytes, refused",
+			 STATE_MAX_USER);
+		return -1;
+	}
+	return 0;
+}
+
+/* "state file DIR/HEX (user NAME), line N: reason; remove it to reset the
+ * user"; line 0 for a fault of the whole file.  Returns STATE_EINVAL. */
+static int
+file_error(const struct state_handle *h, unsigned line, char *err, size_t errlen,
+	   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+file_error(const struct state_handle *h, unsigned line, char *err, size_t errlen,
+	   const char *fmt, ...)
+{
+	char reason[512], who[STATE_MAX_USER + 16], where[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	util_sanitize(reason);
+	who[0] = '\0';
+	if (h->user[0] != '\0') {
+		snprintf(who, sizeof(who), " (user %s)", h->user);
+		util_sanitize(who);
+	}
+	where[0] = '\0';
+	if (line > 0)
+		snprintf(where, sizeof(where), ", line %u", line);
+	snprintf(err, errlen, "state file %s/%s%s%s: %s; remove it to reset the user",
+		 h->dir, h->hex, who, where, reason);
+	return STATE_EINVAL;
+}
+
+/* The name of h's user for a message: sanitized, or its file name. */
+static void
+user_label(const struct state_handle *h, char *out, size_t outlen)
+{
+	if (h->user[0] != '\0')
+		util_strlcpy(out, h->user, outlen);
+	else
+		snprintf(out, outlen, "%s/%s", h->dir, h->hex);
+	util_sanitize(out);
+}
+
+static int
+open_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (dir == NULL) {
+		snprintf(err, errlen, "state_dir is not set");
+		return -1;
+	}
+	/* Everything below is opened relative to this descriptor: a
+	 * directory swapped for a symlink after it was checked cannot
+	 * redirect a write. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		/* O_DIRECTORY | O_NOFOLLOW on a symlink: ENOTDIR or ELOOP */
+		snprintf(err, errlen, "state_dir %s: cannot open: %s", dir,
+			 errno == ELOOP || errno == ENOTDIR ? "a symbolic link or "
+			 "not a directory, refused" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(err, errlen, "state_dir %s: not a private directory of root "
+			 "or uid %lu, refused", dir, (unsigned long)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Takes dirfd (closed on failure). */
+static int
+handle_new(const char *dir, int dirfd, struct state_handle **hp)
+{
+	struct state_handle *h;
+
+	*hp = NULL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL || (h->dir = strdup(dir)) == NULL) {
+		free(h);
+		if (dirfd >= 0)
+			close(dirfd);
+		return STATE_ENOMEM;
+	}
+	h->dirfd = dirfd;
+	h->lockfd = -1;
+	*hp = h;
+	return STATE_OK;
+}
+
+static long
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - start->tv_sec) * 1000 +
+		(now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static int
+lock_file(struct state_handle *h, char *err, size_t errlen)
+{
+	char name[STATE_HEX_LEN + 8], label[STATE_MAX_USER + 1];
+	struct timespec start, pause;
+	struct stat st, cur;
+	long sleep_ms = 1;
+	int e;
+
+	snprintf(name, sizeof(name), "%s.lock", h->hex);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		h->lockfd = openat(h->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
+				   O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+		if (h->lockfd < 0) {
+			e = errno;
+			snprintf(err, errlen, "state lock %s/%s: cannot open: %s", h->dir,
+				 name, e == ELOOP ? "a symbolic link, refused" : strerror(e));
+			return e == ENOMEM ? STATE_ENOMEM : STATE_EINVAL;
+		}
+		if (fstat(h->lockfd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (st.st_uid != 0 && st.st_uid != geteuid())) {
+			snprintf(err, errlen, "state lock %s/%s: not a regular file of "
+				 "root or uid %lu, refused", h->dir, name,
+				 (unsigned long)geteuid());
+			return STATE_EINVAL;
+		}
+		/* Polled rather than blocking, so that a stuck holder costs
+		 * a clear error instead of a login that hangs forever. */
+		while (flock(h->lockfd, LOCK_EX | LOCK_NB) != 0) {
+			if (errno != EWOULDBLOCK && errno != EINTR) {
+				e = errno;
+				snprintf(err, errlen, "state lock %s/%s: cannot lock: %s",
+					 h->dir, name, strerror(e));
+				return STATE_EINVAL;
+			}
+			if (elapsed_ms(&start) >= STATE_LOCK_WAIT_MS) {
+				user_label(h, label, sizeof(label));
+				snprintf(err, errlen, "state of %s is locked by another "
+					 "login for too long", label);
+				return STATE_EINVAL;
+			}
+			pause.tv_sec = 0;
+			pause.tv_nsec = sleep_ms * 1000000L;
+			nanosleep(&pause, NULL);
+			if (sleep_ms < 16)
+				sleep_ms *= 2;
+		}
+		/* The module never removes a lock file (that would let two
+		 * logins lock two different files); if someone else did, the
+		 * one we locked must still be the one in the directory. */
+		if (fstatat(h->dirfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino)
+			return STATE_OK;
+		close(h->lockfd);
+		h->lockfd = -1;
+		if (elapsed_ms(&start) >= STATE_LOCK_WAIT_MS) {
+			snprintf(err, errlen, "state lock %s/%s keeps being replaced",
+				 h->dir, name);
+			return STATE_EINVAL;
+		}
+	}
+}
+
+/* Parses the text of a state file (len bytes, buf[len] writable).  With
+ * h->user set, the file must be that user's; without, its name must hash
+ * to the file name. */
+static int
+parse_state(const struct state_handle *h, char *buf, size_t len,
+	    struct state_user *u, char *err, size_t errlen)
+{
+	char *line, *next, *value, *nul, hex[STATE_HEX_LEN + 1];
+	unsigned seen = 0, lineno = 0, user_line = 0;
+	long long v;
+	int k;
+
+	nul = memchr(buf, '\0', len);
+	if (nul != NULL) {
+		for (line = buf, lineno = 1; line < nul; line++)
+			lineno += *line == '\n';
+		return file_error(h, lineno, err, errlen, "a NUL byte");
+	}
+	if (len == 0)
+		return file_error(h, 1, err, errlen, "empty file");
+	if (buf[len - 1] != '\n') {
+		for (line = buf, lineno = 1; line < buf + len; line++)
+			lineno += *line == '\n';
+		return file_error(h, lineno, err, errlen,
+				  "no newline at the end (a cut-off write?)");
+	}
+	buf[len] = '\0';
+	for (line = buf; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(line, STATE_HEADER) != 0)
+				return file_error(h, 1, err, errlen, "not a pam_smsotp "
+						  "state file (no \"%s\" header)",
+						  STATE_HEADER);
+			continue;
+		}
+		value = strchr(line, '=');
+		if (value == NULL)
+			return file_error(h, lineno, err, errlen, "not key=value");
+		*value++ = '\0';
+		for (k = 0; k < K_COUNT && strcmp(line, state_keys[k]) != 0; k++)
+			;
+		if (k == K_COUNT)
+			return file_error(h, lineno, err, errlen, "unknown key \"%.40s\"",
+					  line);
+		if ((seen & (1u << k)) != 0)
+			return file_error(h, lineno, err, errlen, "%s= given twice",
+					  state_keys[k]);
+		seen |= 1u << k;
+		switch (k) {
+		case K_USER:
+			if (decode_user(value, u->user) != 0)
+				return file_error(h, lineno, err, errlen, "user= is not "
+						  "a user name of 1..%d bytes",
+						  STATE_MAX_USER);
+			user_line = lineno;
+			break;
+		case K_CODE_SALT:
+			if (hex_decode(value, u->salt, STATE_SALT_LEN) != 0)
+				return file_error(h, lineno, err, errlen, "code_salt= is "
+						  "not %d lowercase hex digits",
+						  2 * STATE_SALT_LEN);
+			break;
+		case K_CODE_HASH:
+			if (hex_decode(value, u->hash, STATE_HASH_LEN) != 0)
+				return file_error(h, lineno, err, errlen, "code_hash= is "
+						  "not %d lowercase hex digits",
+						  2 * STATE_HASH_LEN);
+			break;
+		default:
+			if (parse_number(value, k == K_SENDS || k == K_WRONG ?
+					 LONG_MAX : LLONG_MAX, &v) != 0)
+				return file_error(h, lineno, err, errlen, "%s= is not a "
+						  "non-negative number", state_keys[k]);
+			if (k == K_WINDOW_START)
+				u->window_start = v;
+			else if (k == K_SENDS)
+				u->sends = (long)v;
+			else if (k == K_LAST_SEND)
+				u->last_send = v;
+			else if (k == K_WRONG)
+				u->wrong = (long)v;
+			else if (k == K_LOCKED_UNTIL)
+				u->locked_until = v;
+			else
+				u->code_issued = v;
+			break;
+		}
+	}
+	for (k = 0; k < K_COUNT; k++) {
+		if ((K_REQUIRED & (1u << k)) != 0 && (seen & (1u << k)) == 0)
+			return file_error(h, lineno, err, errlen, "the file ends "
+					  "without a %s= line", state_keys[k]);
+	}
+	if ((seen & K_CODE) != 0 && (seen & K_CODE) != K_CODE)
+		return file_error(h, lineno, err, errlen, "code_issued=, code_salt= "
+				  "and code_hash= go together");
+	u->has_code = (seen & K_CODE) == K_CODE;
+	/* A name that does not hash to the file name is a planted file (or,
+	 * in theory, a SHA-256 collision): never another user's counts. */
+	if (h->user[0] != '\0' ? strcmp(u->user, h->user) != 0 :
+	    user_hex(u->user, hex) != 0 || strcmp(hex, h->hex) != 0)
+		return file_error(h, user_line, err, errlen, "user= names another "
+				  "user");
+	return STATE_OK;
+}
+
+/* Reads h's state file into *u: STATE_OK, STATE_NOFILE or an error. */
+static int
+read_state(const struct state_handle *h, struct state_user *u, char *err,
+	   size_t errlen)
+{
+	char buf[STATE_MAX_SIZE + 2];
+	struct stat st;
+	size_t len = 0;
+	ssize_t r;
+	int fd, e, rc;
+
+	memset(u, 0, sizeof(*u));
+	/* O_NONBLOCK: a FIFO planted here must not hang a login. */
+	fd = openat(h->dirfd, h->hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		    O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT)
+			return STATE_NOFILE;
+		if (e == ENOMEM) {
+			snprintf(err, errlen, "out of memory");
+			return STATE_ENOMEM;
+		}
+		return file_error(h, 0, err, errlen, "%s", e == ELOOP ?
+				  "a symbolic link, refused" : strerror(e));
+	}
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		close(fd);
+		return file_error(h, 0, err, errlen, "cannot stat: %s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		close(fd);
+		return file_error(h, 0, err, errlen, "not a regular file of root or "
+				  "uid %lu with mode 0600 (it is %s, uid %lu, mode "
+				  "%04o), refused", (unsigned long)geteuid(),
+				  S_ISREG(st.st_mode) ? "a file" : "not a file",
+				  (unsigned long)st.st_uid,
+				  (unsigned)(st.st_mode & 07777));
+	}
+	for (;;) {
+		r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len > STATE_MAX_SIZE)
+			break;
+	}
+	e = errno;
+	close(fd);
+	if (r < 0)
+		rc = file_error(h, 0, err, errlen, "cannot read: %s", strerror(e));
+	else if (len > STATE_MAX_SIZE)
+		rc = file_error(h, 0, err, errlen, "larger than %d bytes",
+				STATE_MAX_SIZE);
+	else
+		rc = parse_state(h, buf, len, u, err, errlen);
+	util_wipe(buf, sizeof(buf));
+	if (rc != STATE_OK)
+		util_wipe(u, sizeof(*u));
+	return rc;
+}
+
+int
+state_lock(const char *dir, const char *user, struct state_handle **hp,
+	   struct state_user *u, char *err, size_t errlen)
+{
+	struct state_handle *h = NULL;
+	int dirfd, rc;
+
+	*hp = NULL;
+	memset(u, 0, sizeof(*u));
+	if (check_user(user, err, errlen) != 0)
+		return STATE_EINVAL;
+	dirfd = open_dir(dir, err, errlen);
+	if (dirfd < 0)
+		return STATE_EINVAL;
+	rc = handle_new(dir, dirfd, &h);
+	if (rc != STATE_OK) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	util_strlcpy(h->user, user, sizeof(h->user));
+	if (user_hex(user, h->hex) != 0) {
+		snprintf(err, errlen, "state: SHA-256 failed");
+		rc = STATE_EINVAL;
+		goto fail;
+	}
+	rc = lock_file(h, err, errlen);
+	if (rc != STATE_OK)
+		goto fail;
+	rc = read_state(h, u, err, errlen);
+	if (rc == STATE_NOFILE) {
+		util_strlcpy(u->user, user, sizeof(u->user));
+		rc = STATE_OK;
+	}
+	if (rc != STATE_OK)
+		goto fail;
+	*hp = h;
+	return STATE_OK;
+fail:
+	if (rc == STATE_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	state_unlock(h);
+	return rc;
+}
+
+static int
+save_error(const struct state_handle *h, const char *step, int e, char *err,
+	   size_t errlen)
+{
+	char label[STATE_MAX_USER + 1];
+
+	user_label(h, label, sizeof(label));
+	snprintf(err, errlen, "state of %s: cannot save %s/%s (%s): %s", label,
+		 h->dir, h->hex, step,
+		 e == ENOSPC ? "no space left on device" : strerror(e));
+	return STATE_EINVAL;
+}
+
+int
+state_save(struct state_handle *h, const struct state_user *u, char *err,
+	   size_t errlen)
+{
+	char buf[STATE_MAX_SIZE], name[3 * STATE_MAX_USER + 1];
+	char salt[2 * STATE_SALT_LEN + 1], hash[2 * STATE_HASH_LEN + 1];
+	char tmp[STATE_HEX_LEN + 32];
+	size_t len = 0, off = 0;
+	ssize_t w;
+	int n, fd = -1, rc = STATE_EINVAL;
+
+	if (h == NULL || h->lockfd < 0 || u == NULL) {
+		snprintf(err, errlen, "state_save: no lock held");
+		return STATE_EINVAL;
+	}
+	/* The reader refuses these: saving one would lock the user out. */
+	if (u->window_start < 0 || u->sends < 0 || u->last_send < 0 ||
+	    u->wrong < 0 || u->locked_until < 0 || u->code_issued < 0) {
+		user_label(h, name, sizeof(name));
+		snprintf(err, errlen, "state of %s: a negative count or time, not "
+			 "saved", name);
+		return STATE_EINVAL;
+	}
+	/* The name written is the one locked, whatever u->user says. */
+	encode_user(h->user, name);
+	n = snprintf(buf, sizeof(buf), STATE_HEADER "\nuser=%s\nwindow_start=%lld\n"
+		     "sends=%ld\nlast_send=%lld\nwrong=%ld\nlocked_until=%lld\n",
+		     name, u->window_start, u->sends, u->last_send, u->wrong,
+		     u->locked_until);
+	if (n > 0 && (size_t)n < sizeof(buf) && u->has_code) {
+		hex_encode(u->salt, STATE_SALT_LEN, salt);
+		hex_encode(u->hash, STATE_HASH_LEN, hash);
+		len = (size_t)n;
+		n = snprintf(buf + len, sizeof(buf) - len, "code_issued=%lld\n"
+			     "code_salt=%s\ncode_hash=%s\n", u->code_issued, salt,
+			     hash);
+		n = n < 0 ? n : n + (int)len;
+		util_wipe(salt, sizeof(salt));
+		util_wipe(hash, sizeof(hash));
+	}
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		save_error(h, "format", EOVERFLOW, err, errlen);
+		goto out;
+	}
+	len = (size_t)n;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", h->hex, (long)getpid());
+	/* Under the user's lock a file of this name can only be left over
+	 * from a login of the same pid that died in the middle of a save. */
+	(void)unlinkat(h->dirfd, tmp, 0);
+	fd = openat(h->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		save_error(h, "create", errno, err, errlen);
+		goto out;
+	}
+	while (off < len) {
+		w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			save_error(h, "write", w < 0 ? errno : EIO, err, errlen);
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		save_error(h, "fsync", errno, err, errlen);
+		goto fail;
+	}
+	n = close(fd);
+	fd = -1;
+	if (n != 0) {
+		save_error(h, "close", errno, err, errlen);
+		goto fail;
+	}
+	if (renameat(h->dirfd, tmp, h->dirfd, h->hex) != 0) {
+		save_error(h, "rename", errno, err, errlen);
+		goto fail;
+	}
+	/* The rename survives a crash only once the directory is synced. */
+	if (fsync(h->dirfd) != 0) {
+		save_error(h, "fsync of the directory", errno, err, errlen);
+		goto out;
+	}
+	rc = STATE_OK;
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(h->dirfd, tmp, 0);
+out:
+	util_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+void
+state_unlock(struct state_handle *h)
+{
+	if (h == NULL)
+		return;
+	/* Closing the last descriptor releases the flock. */
+	if (h->lockfd >= 0)
+		close(h->lockfd);
+	if (h->dirfd >= 0)
+		close(h->dirfd);
+	free(h->dir);
+	util_wipe(h, sizeof(*h));
+	free(h);
+}
+
+int
+state_set_code(struct state_user *u, const char *code, long long now)
+{
+	size_t len;
+
+	if (u == NULL || code == NULL)
+		return STATE_EINVAL;
+	len = strlen(code);
+	if (len == 0 || len > STATE_MAX_CODE)
+		return STATE_EINVAL;
+	if (RAND_bytes(u->salt, STATE_SALT_LEN) != 1 ||
+	    salted_hash(u->salt, code, len, u->hash) != 0) {
+		util_wipe(u->salt, STATE_SALT_LEN);
+		util_wipe(u->hash, STATE_HASH_LEN);
+		u->has_code = 0;
+		return STATE_EINVAL;
+	}
+	u->has_code = 1;
+	u->code_issued = now;
+	return STATE_OK;
+}
+
+int
+state_code_matches(const struct state_user *u, const char *answer)
+{
+	unsigned char md[STATE_HASH_LEN];
+	const char *end;
+	size_t alen;
+	int same;
+
+	if (u == NULL || answer == NULL || !u->has_code)
+		return 0;
+	while (*answer != '\0' && isspace((unsigned char)*answer))
+		answer++;
+	end = answer + strlen(answer);
+	while (end > answer && isspace((unsigned char)end[-1]))
+		end--;
+	alen = (size_t)(end - answer);
+	/* An answer longer than any code is hashed cut short and compared
+	 * all the same: its length changes the result, not the path. */
+	if (salted_hash(u->salt, answer, alen < STATE_MAX_CODE ? alen :
+			STATE_MAX_CODE, md) != 0)
+		return 0;
+	same = CRYPTO_memcmp(md, u->hash, STATE_HASH_LEN) == 0;
+	same &= alen > 0 && alen <= STATE_MAX_CODE;
+	util_wipe(md, sizeof(md));
+	return same;
+}
+
+int
+state_foreach(const char *dir, int (*fn)(const struct state_user *u, void *ud),
+	      void *ud, char *err, size_t errlen)
+{
+	struct state_handle *h;
+	struct state_user u;
+	struct dirent *de;
+	DIR *d;
+	int dirfd, fd, rc = STATE_OK;
+
+	dirfd = open_dir(dir, err, errlen);
+	if (dirfd < 0)
+		return STATE_EINVAL;
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		snprintf(err, errlen, "state_dir %s: cannot list: %s", dir,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		close(dirfd);
+		return errno == ENOMEM ? STATE_ENOMEM : STATE_EINVAL;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			if (errno != 0) {
+				snprintf(err, errlen, "state_dir %s: cannot list: %s",
+					 dir, strerror(errno));
+				rc = STATE_EINVAL;
+			}
+			break;
+		}
+		/* Lock files, temporary files and secret.key are not users. */
+		if (!is_state_name(de->d_name))
+			continue;
+		fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
+			rc = STATE_EINVAL;
+			break;
+		}
+		rc = handle_new(dir, fd, &h);
+		if (rc != STATE_OK) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		memcpy(h->hex, de->d_name, sizeof(h->hex));
+		rc = lock_file(h, err, errlen);
+		if (rc == STATE_OK)
+			rc = read_state(h, &u, err, errlen);
+		if (rc == STATE_OK)
+			rc = fn(&u, ud);
+		else if (rc == STATE_NOFILE)
+			rc = STATE_OK;	/* removed since the listing */
+		util_wipe(&u, sizeof(u));
+		state_unlock(h);
+		if (rc != STATE_OK)
+			break;
+	}
+	closedir(d);
+	close(dirfd);
+	return rc;
 }

@@ -12,6 +12,67 @@
  * with a reason in err. */
 int state_dir_prepare(const char *dir, char *err, size_t errlen);
 
+/*
+ * Per-user state, kept across logins in dir/<sha256 of the name>: no user
+ * name can make a path that leaves dir.  Every change is read, modified
+ * and written under an exclusive lock (flock on a lock file beside it), to
+ * a temporary file that is fsynced and renamed over the old one, so that
+ * concurrent logins never lose a count and a crash never leaves half a
+ * file.  A code kept for reuse is stored as a salted hash only.
+ */
+#define STATE_SALT_LEN 16
+#define STATE_HASH_LEN 32
+
+struct state_user {
+	char user[256];		/* the name, for the admin tool's listing */
+	long long window_start;	/* start of the current send window */
+	long sends;		/* SMS sent in that window */
+	long long last_send;	/* time of the last SMS, 0 = never */
+	long wrong;		/* consecutive wrong codes, across logins */
+	long long locked_until;	/* 0 = not locked */
+	int has_code;		/* a code sent and not spent */
+	long long code_issued;	/* when that code was sent */
+	unsigned char salt[STATE_SALT_LEN];
+	unsigned char hash[STATE_HASH_LEN];	/* SHA-256(salt || code) */
+};
+
+struct state_handle;
+
+#define STATE_OK 0
+#define STATE_EINVAL (-1)	/* corrupt, unreadable, untrusted: err says */
+#define STATE_ENOMEM (-2)
+
+/*
+ * Lock user's state in dir (waiting for another login of the same user to
+ * finish its change) and read it into *u; a user without a file gets a
+ * zeroed state with the name filled in.  Returns STATE_OK with *h to pass
+ * to state_save / state_unlock, or an error with err (the file, the line,
+ * what is wrong) and no lock held.
+ */
+int state_lock(const char *dir, const char *user, struct state_handle **h,
+	       struct state_user *u, char *err, size_t errlen);
+
+/* Write *u for the locked user (temporary file, fsync, rename, fsync of
+ * the directory).  The lock stays held. */
+int state_save(struct state_handle *h, const struct state_user *u,
+	       char *err, size_t errlen);
+
+/* Release the lock and free h.  NULL is fine. */
+void state_unlock(struct state_handle *h);
+
+/* Keep code for reuse: a new random salt and SHA-256(salt || code). */
+int state_set_code(struct state_user *u, const char *code, long long now);
+
+/* 1 when answer (trimmed of white space) is the kept code; compared in
+ * constant time.  0 when not, or when no code is kept. */
+int state_code_matches(const struct state_user *u, const char *answer);
+
+/* Every user with a state file in dir, for the admin tool: calls fn for
+ * each (read under its lock); stops and returns the first error. */
+int state_foreach(const char *dir, int (*fn)(const struct state_user *u,
+					      void *ud), void *ud,
+		  char *err, size_t errlen);
+
 #define STATE_SECRET_LEN 32
 
 /* A random secret of this host, kept in dir/secret.key (0600, created on
