@@ -1,10 +1,20 @@
 /*
- * phone: numbers in E.164, and the phones file.
+ * phone: numbers in E.164, and where they come from: the phones file, an
+ * administrator's command, the GECOS field.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../util/util.h"
 #include "phone.h"
@@ -12,11 +22,46 @@
 /* A phones file is a list of users: a few MiB is already absurd. */
 #define PHONES_MAX_SIZE (16u * 1024 * 1024)
 
+/*
+ * The digits of p, without the separators " \t-.()" and without a
+ * bracketed trunk prefix "(0)", into d (NUL-terminated, at most dsize - 1
+ * digits).  Returns 0, or -1 for any other character or too many digits.
+ */
+static int
+phone_digits(const char *p, char *d, size_t dsize)
+{
+	size_t n = 0;
+
+	for (; *p != '\0'; p++) {
+		size_t zeros = 0;
+
+		/* "+44 (0) 7700 900123": the bracketed trunk prefix is
+		 * dialled only inside the country; in E.164 it is dropped. */
+		if (*p == '(') {
+			while (p[1 + zeros] == '0')
+				zeros++;
+			if (zeros > 0 && p[1 + zeros] == ')') {
+				p += zeros + 1;
+				continue;
+			}
+		}
+		if (*p >= '0' && *p <= '9') {
+			if (n + 1 >= dsize)
+				return -1;
+			d[n++] = *p;
+		} else if (strchr(" \t-.()", *p) == NULL) {
+			return -1;
+		}
+	}
+	d[n] = '\0';
+	return 0;
+}
+
 int
 phone_normalize(const char *in, char out[PHONE_MAX])
 {
 	const char *p = in;
-	size_t n = 0;
+	size_t n;
 
 	out[0] = '\0';
 	if (in == NULL)
@@ -32,39 +77,97 @@ phone_normalize(const char *in, char out[PHONE_MAX])
 		 * which country it is in. */
 		return PHONE_EINVAL;
 	}
-	out[n++] = '+';
-	for (; *p != '\0'; p++) {
-		size_t zeros = 0;
-
-		/* "+44 (0) 7700 900123": the bracketed trunk prefix is
-		 * dialled only inside the country; in E.164 it is dropped. */
-		if (*p == '(') {
-			while (p[1 + zeros] == '0')
-				zeros++;
-			if (zeros > 0 && p[1 + zeros] == ')') {
-				p += zeros + 1;
-				continue;
-			}
-		}
-		if (*p >= '0' && *p <= '9') {
-			if (n >= PHONE_MAX - 1) {
-				out[0] = '\0';
-				return PHONE_EINVAL;
-			}
-			out[n++] = *p;
-		} else if (strchr(" \t-.()", *p) == NULL) {
-			out[0] = '\0';
-			return PHONE_EINVAL;
-		}
+	out[0] = '+';
+	if (phone_digits(p, out + 1, PHONE_MAX - 1) != 0) {
+		out[0] = '\0';
+		return PHONE_EINVAL;
 	}
-	out[n] = '\0';
+	n = strlen(out + 1);
 	/* E.164: at most 15 digits; country codes never start with 0; fewer
 	 * than 8 digits is no mobile number anywhere. */
-	if (n - 1 < 8 || n - 1 > 15 || out[1] == '0') {
+	if (n < 8 || n > 15 || out[1] == '0') {
 		out[0] = '\0';
 		return PHONE_EINVAL;
 	}
 	return PHONE_OK;
+}
+
+/* A calling code as configuration gives it: 1..3 digits, not from 0. */
+static int
+phone_cc_ok(const char *cc)
+{
+	size_t n;
+
+	if (cc == NULL || cc[0] < '1' || cc[0] > '9')
+		return 0;
+	n = strspn(cc, "0123456789");
+	return n <= 3 && cc[n] == '\0';
+}
+
+int
+phone_normalize_national(const char *in, const char *default_country,
+			 char out[PHONE_MAX])
+{
+	/* room for a trunk prefix and one digit too many */
+	char d[PHONE_MAX + 2], intl[PHONE_MAX + 8];
+	const char *p = in, *nat;
+	int nanp;
+
+	out[0] = '\0';
+	if (in == NULL)
+		return PHONE_EINVAL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '+' || (p[0] == '0' && p[1] == '0'))
+		return phone_normalize(p, out);
+	if (!phone_cc_ok(default_country) || phone_digits(p, d, sizeof(d)) != 0)
+		return PHONE_EINVAL;
+	nat = d;
+	nanp = strcmp(default_country, "1") == 0;
+	/* One trunk prefix: "0" in most countries, "1" in the North
+	 * American plan ("1 555 555 0123"), whose area codes never start
+	 * with 0 or 1. */
+	if (*nat == '0' || (nanp && *nat == '1'))
+		nat++;
+	/* "0 0..." is neither national nor international; and a NANP
+	 * number is always 10 digits: "555-0123" alone is no number. */
+	if (*nat == '0' || (nanp && strlen(nat) != 10)) {
+		util_wipe(d, sizeof(d));
+		return PHONE_EINVAL;
+	}
+	snprintf(intl, sizeof(intl), "+%s%s", default_country, nat);
+	util_wipe(d, sizeof(d));
+	/* the length and country code rules of E.164 */
+	if (phone_normalize(intl, out) != PHONE_OK) {
+		util_wipe(intl, sizeof(intl));
+		return PHONE_EINVAL;
+	}
+	util_wipe(intl, sizeof(intl));
+	return PHONE_OK;
+}
+
+/*
+ * Calling codes are a prefix code (ITU-T E.164): no code is the start of
+ * another ("1" is the whole North American plan, and no code begins with
+ * 1 elsewhere; "44" has no "441").  So the digits after "+" start with
+ * exactly one code, and a plain prefix match is the right test.
+ */
+int
+phone_country_allowed(const char *e164, char *const *codes, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 1;
+	if (e164 == NULL || e164[0] != '+' || codes == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		/* an empty code would match everything: never */
+		if (phone_cc_ok(codes[i]) &&
+		    strncmp(e164 + 1, codes[i], strlen(codes[i])) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 void
@@ -116,19 +219,34 @@ parse_line(char *line, char **user, char **number)
 	return 1;
 }
 
-int
-phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
-		  char *err, size_t errlen)
+/*
+ * phone_lookup_file() with a default country for national numbers.  With
+ * *missing (may be NULL) set when the file does not exist at all.
+ */
+static int
+file_find(const char *path, const char *user, const char *cc,
+	  char out[PHONE_MAX], int *missing, char *err, size_t errlen)
 {
+	struct stat st;
 	char *buf = NULL, *line, *next;
 	size_t len;
 	unsigned lineno = 0;
 	int rc = PHONE_NOTFOUND;
 
 	out[0] = '\0';
+	if (missing != NULL)
+		*missing = 0;
 	if (util_read_trusted(path, UTIL_TRUST_READABLE, PHONES_MAX_SIZE, &buf,
-			      &len, err, errlen) != 0)
-		return errno == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
+			      &len, err, errlen) != 0) {
+		if (errno == ENOMEM)
+			return PHONE_ENOMEM;
+		/* Asked only after the refusal, so it decides nothing about
+		 * trust: a file that is there was refused above. */
+		if (missing != NULL && path != NULL && path[0] == '/' &&
+		    lstat(path, &st) != 0 && errno == ENOENT)
+			*missing = 1;
+		return PHONE_EFILE;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: contains a NUL byte, refused", path);
 		rc = PHONE_EFILE;
@@ -147,14 +265,21 @@ phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 			continue;
 		if (user == NULL) {
 			/* any valid number will do */
-			if (r > 0 && phone_normalize(num, out) == PHONE_OK)
+			if (r > 0 && phone_normalize_national(num, cc, out) ==
+			    PHONE_OK)
 				rc = PHONE_OK;
 			continue;
 		}
-		if (r < 0 || phone_normalize(num, out) != PHONE_OK) {
-			snprintf(err, errlen, "%s:%u: the number for this user is not "
-				 "a valid international number (+ and 8..15 digits)",
-				 path, lineno);
+		if (r < 0 || phone_normalize_national(num, cc, out) != PHONE_OK) {
+			if (cc != NULL)
+				snprintf(err, errlen, "%s:%u: the number for this "
+					 "user is not a valid number (+ and 8..15 "
+					 "digits, or national for default_country "
+					 "%s)", path, lineno, cc);
+			else
+				snprintf(err, errlen, "%s:%u: the number for this "
+					 "user is not a valid international number "
+					 "(+ and 8..15 digits)", path, lineno);
 			rc = PHONE_EINVAL;
 		} else {
 			rc = PHONE_OK;
@@ -164,4 +289,523 @@ out:
 	util_wipe(buf, len);
 	free(buf);
 	return rc;
+}
+
+int
+phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
+		  char *err, size_t errlen)
+{
+	return file_find(path, user, NULL, out, NULL, err, errlen);
+}
+
+/* ---------------------------------------------------------------------
+ * phones.command: an administrator's program (an LDAP or HR database
+ * query) prints the number.  The module lives inside sshd, sudo or a
+ * display manager: fork and execve with nothing but async-signal-safe
+ * calls between them, the host's signal dispositions never changed, and
+ * every fd and process accounted for before returning.
+ */
+
+#define CMD_TIMEOUT_S 5
+/* A number is one short line; a program printing more is broken. */
+#define CMD_OUT_MAX 4096
+/* The fd-closing loop's bound when close_range() is missing. */
+#define CMD_MAX_FD_LOOP 65536
+
+/* The only environment it gets: sudo's caller controls sudo's (LD_PRELOAD,
+ * IFS, proxies...). */
+static char cmd_env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+static char cmd_env_lang[] = "LANG=C.UTF-8";
+static char *const cmd_envp[] = { cmd_env_path, cmd_env_lang, NULL };
+
+struct cmd_child {
+	char *const *argv;
+	const struct sigaction *dfl;	/* SIG_DFL, no flags */
+	const sigset_t *empty;
+	long maxfd;
+	int null_fd;		/* /dev/null: stdin and stderr */
+	int out_fd;		/* write end of the output pipe */
+	int st_fd;		/* write end of the exec-error pipe (CLOEXEC) */
+};
+
+/* Between fork and execve: async-signal-safe calls only. */
+static void __attribute__((noreturn))
+cmd_child(const struct cmd_child *c)
+{
+	int n, o, s, sig, e, rfd = c->st_fd;
+	long fd;
+
+	/* Its own process group: the timeout kills it and whatever it
+	 * started. */
+	if (setpgid(0, 0) != 0)
+		goto fail;
+	/* The host's handlers and ignored signals are not the program's
+	 * (SIG_IGN survives execve). */
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, c->dfl, NULL);
+	}
+	/* Above 3 first, so that no dup2 below overwrites an fd still
+	 * needed (a host may run with 0, 1 or 2 closed). */
+	s = fcntl(c->st_fd, F_DUPFD_CLOEXEC, 4);
+	if (s < 0)
+		goto fail;
+	rfd = s;
+	n = fcntl(c->null_fd, F_DUPFD_CLOEXEC, 4);
+	o = fcntl(c->out_fd, F_DUPFD_CLOEXEC, 4);
+	if (n < 0 || o < 0 || dup2(n, 0) < 0 || dup2(o, 1) < 0 ||
+	    dup2(n, 2) < 0 || dup2(s, 3) < 0)
+		goto fail;
+	rfd = 3;
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) != 0)
+		goto fail;
+	/* The host's sockets, the PAM handle's files, other logins' pipes. */
+	fd = 4;
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 4U, ~0U, 0U) == 0)
+		fd = c->maxfd;
+#endif
+	for (; fd < c->maxfd; fd++)
+		(void)close((int)fd);
+	if (chdir("/") != 0 || sigprocmask(SIG_SETMASK, c->empty, NULL) != 0)
+		goto fail;
+	execve(c->argv[0], c->argv, cmd_envp);
+fail:
+	e = errno;
+	while (write(rfd, &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	_exit(127);
+}
+
+struct cmd_run {
+	pid_t pid;
+	int out_fd;		/* our end, -1 once at end of file */
+	char out[CMD_OUT_MAX + 1];
+	size_t len;
+	int exited;		/* a zombie, not reaped yet */
+	int lost;		/* the host reaped it (SIGCHLD handler) */
+};
+
+static void
+cmd_close(int *fd)
+{
+	if (*fd >= 0) {
+		(void)close(*fd);
+		*fd = -1;
+	}
+}
+
+static long
+cmd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What the program printed, up to one byte more than CMD_OUT_MAX. */
+static void
+cmd_read(struct cmd_run *r)
+{
+	ssize_t n;
+
+	while (r->out_fd >= 0 && r->len < sizeof(r->out)) {
+		n = read(r->out_fd, r->out + r->len, sizeof(r->out) - r->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			cmd_close(&r->out_fd);
+		else
+			r->len += (size_t)n;
+	}
+}
+
+/* Has it ended?  WNOWAIT keeps the zombie, so that its pid (the group id)
+ * is not reused before the group is killed. */
+static void
+cmd_peek(struct cmd_run *r)
+{
+	siginfo_t si;
+	int rc;
+
+	memset(&si, 0, sizeof(si));
+	do {
+		rc = waitid(P_PID, (id_t)r->pid, &si,
+			    WEXITED | WNOHANG | WNOWAIT);
+	} while (rc < 0 && errno == EINTR);
+	if (rc == 0 && si.si_pid == r->pid)
+		r->exited = 1;
+	else if (rc < 0 && errno == ECHILD)
+		r->lost = 1;
+}
+
+/* Read until it ends, prints too much or the deadline passes: 1 on
+ * timeout, else 0. */
+static int
+cmd_supervise(struct cmd_run *r, long deadline)
+{
+	struct pollfd pfd;
+	long left;
+
+	for (;;) {
+		cmd_peek(r);
+		if (r->exited || r->lost || r->len > CMD_OUT_MAX)
+			return 0;
+		left = deadline - cmd_now_ms();
+		if (left <= 0)
+			return 1;
+		/* End of output is usually the end of the program, a moment
+		 * before it can be waited for; a helper left in the
+		 * background may hold the pipe open: look now and then. */
+		if (left > (r->out_fd >= 0 ? 100 : 5))
+			left = r->out_fd >= 0 ? 100 : 5;
+		pfd.fd = r->out_fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, r->out_fd >= 0 ? 1 : 0, (int)left) > 0)
+			cmd_read(r);
+	}
+}
+
+/*
+ * Start argv[0] with stdout into r->out_fd.  Every signal is blocked
+ * across fork (no host handler may run in the child).  Returns 0, or -1
+ * with errno.  *st gets the read end of the exec-error pipe.
+ */
+static int
+cmd_start(char *const *argv, struct cmd_run *r, int *st)
+{
+	struct cmd_child c;
+	struct sigaction dfl;
+	sigset_t all, empty, old;
+	int out[2] = { -1, -1 }, sp[2] = { -1, -1 }, null_fd, e;
+	long maxfd;
+
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0 || pipe2(out, O_CLOEXEC) != 0 ||
+	    pipe2(sp, O_CLOEXEC) != 0 ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(sp[0], F_SETFL, O_NONBLOCK) != 0)
+		goto fail;
+	/* sysconf is not async-signal-safe: asked before fork. */
+	maxfd = sysconf(_SC_OPEN_MAX);
+	if (maxfd < 0 || maxfd > CMD_MAX_FD_LOOP)
+		maxfd = CMD_MAX_FD_LOOP;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigfillset(&all);
+	sigemptyset(&empty);
+	c.argv = argv;
+	c.dfl = &dfl;
+	c.empty = &empty;
+	c.maxfd = maxfd;
+	c.null_fd = null_fd;
+	c.out_fd = out[1];
+	c.st_fd = sp[1];
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+		goto fail;
+	r->pid = fork();
+	e = errno;
+	if (r->pid == 0)
+		cmd_child(&c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r->pid < 0) {
+		errno = e;
+		goto fail;
+	}
+	/* Here too, so that the group exists whichever runs first. */
+	(void)setpgid(r->pid, r->pid);
+	close(null_fd);
+	close(out[1]);
+	close(sp[1]);
+	r->out_fd = out[0];
+	*st = sp[0];
+	return 0;
+fail:
+	e = errno;
+	if (null_fd >= 0)
+		close(null_fd);
+	cmd_close(&out[0]);
+	cmd_close(&out[1]);
+	cmd_close(&sp[0]);
+	cmd_close(&sp[1]);
+	errno = e;
+	return -1;
+}
+
+/* The number from what an exit status 0 left on stdout: one line, or
+ * nothing (no number). */
+static int
+cmd_parse(struct cmd_run *r, const char *cmd, const char *cc,
+	  char out[PHONE_MAX], char *err, size_t errlen)
+{
+	char *p, *nl, *end;
+
+	if (memchr(r->out, '\0', r->len) != NULL) {
+		snprintf(err, errlen, "%s: printed a NUL byte", cmd);
+		return PHONE_EFILE;
+	}
+	r->out[r->len] = '\0';
+	p = r->out;
+	nl = strchr(p, '\n');
+	if (nl != NULL) {
+		*nl++ = '\0';
+		if (nl[strspn(nl, " \t\r\n")] != '\0') {
+			snprintf(err, errlen, "%s: printed more than one line "
+				 "(it must print the number alone)", cmd);
+			return PHONE_EFILE;
+		}
+	}
+	end = p + strlen(p);
+	while (end > p && strchr(" \t\r", end[-1]) != NULL)
+		*--end = '\0';
+	p += strspn(p, " \t");
+	if (*p == '\0')
+		return PHONE_NOTFOUND;
+	if (phone_normalize_national(p, cc, out) != PHONE_OK) {
+		/* never the line itself: it may be most of a number */
+		snprintf(err, errlen, "%s: printed a line that is not a valid "
+			 "number (+ and 8..15 digits%s%s)", cmd,
+			 cc != NULL ? ", or national for default_country " : "",
+			 cc != NULL ? cc : "");
+		return PHONE_EINVAL;
+	}
+	return PHONE_OK;
+}
+
+/* The verdict from the run: exit 0 or exit 1 without output are normal
+ * answers, anything else fails the source (fail closed). */
+static int
+cmd_verdict(struct cmd_run *r, const char *cmd, const char *cc,
+	    int timed_out, int status, int exec_errno, char *err,
+	    size_t errlen, char out[PHONE_MAX])
+{
+	if (exec_errno != 0) {
+		snprintf(err, errlen, "cannot run %s: %s", cmd,
+			 strerror(exec_errno));
+		return PHONE_EFILE;
+	}
+	if (timed_out) {
+		snprintf(err, errlen, "%s: timed out after %d s", cmd,
+			 CMD_TIMEOUT_S);
+		return PHONE_EFILE;
+	}
+	if (r->len > CMD_OUT_MAX) {
+		snprintf(err, errlen, "%s: too much output (more than %d "
+			 "bytes)", cmd, CMD_OUT_MAX);
+		return PHONE_EFILE;
+	}
+	if (r->lost) {
+		snprintf(err, errlen, "%s: exit status lost: the host process "
+			 "reaps its children (SIGCHLD)", cmd);
+		return PHONE_EFILE;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return cmd_parse(r, cmd, cc, out, err, errlen);
+	/* 1 and silence: "no such user", as grep and getent-like tools
+	 * say it. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
+	    strspn(r->out, " \t\r\n") == r->len)
+		return PHONE_NOTFOUND;
+	if (WIFEXITED(status))
+		snprintf(err, errlen, "%s: exited with status %d", cmd,
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(err, errlen, "%s: killed by signal %d", cmd,
+			 WTERMSIG(status));
+	else
+		snprintf(err, errlen, "%s: ended with wait status %d", cmd,
+			 status);
+	return PHONE_EFILE;
+}
+
+static int
+cmd_user_ok(const char *user)
+{
+	const char *s;
+
+	/* One argument, and not an option of the program. */
+	if (user[0] == '\0' || user[0] == '-')
+		return 0;
+	for (s = user; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+cmd_find(const char *cmd, const char *user, const char *cc,
+	 char out[PHONE_MAX], char *err, size_t errlen)
+{
+	struct cmd_run run, *r = &run;
+	char *argv[3] = { NULL, NULL, NULL };
+	int st = -1, timed_out, status = 0, exec_errno = 0, rc, e;
+	ssize_t n;
+	pid_t w;
+
+	if (cmd[0] != '/') {
+		snprintf(err, errlen, "%s: phones.command must be an absolute "
+			 "path", cmd);
+		return PHONE_EFILE;
+	}
+	if (!cmd_user_ok(user)) {
+		snprintf(err, errlen, "%s: user name not passed to the "
+			 "command (empty, starts with '-' or holds a control "
+			 "character)", cmd);
+		return PHONE_EINVAL;
+	}
+	/* On the stack (a forked child that cannot exec leaves no heap
+	 * block behind), wiped: the output is a number. */
+	memset(r, 0, sizeof(*r));
+	r->out_fd = -1;
+	argv[0] = strdup(cmd);
+	argv[1] = strdup(user);
+	if (argv[0] == NULL || argv[1] == NULL) {
+		rc = PHONE_ENOMEM;
+		goto out;
+	}
+	if (cmd_start(argv, r, &st) != 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot run %s: %s", cmd, strerror(e));
+		rc = e == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
+		goto out;
+	}
+	timed_out = cmd_supervise(r, cmd_now_ms() + CMD_TIMEOUT_S * 1000L);
+	if (r->len <= CMD_OUT_MAX)
+		cmd_read(r);	/* what it wrote before it ended */
+	cmd_close(&r->out_fd);
+	/* Also after a normal end: a helper left in the background must
+	 * not outlive the login.  Not reaped yet, so -pid is its group. */
+	if (!r->lost && kill(-r->pid, SIGKILL) != 0)
+		(void)kill(r->pid, SIGKILL);
+	do {
+		w = waitpid(r->pid, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	if (w != r->pid)
+		r->lost = 1;
+	do {
+		n = read(st, &exec_errno, sizeof(exec_errno));
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(exec_errno))
+		exec_errno = 0;
+	rc = cmd_verdict(r, cmd, cc, timed_out, status, exec_errno, err,
+			 errlen, out);
+out:
+	if (st >= 0)
+		close(st);
+	util_wipe(r, sizeof(*r));
+	free(argv[0]);
+	free(argv[1]);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * GECOS: "Full Name,Room,Work phone,Home phone,Other"; the first field
+ * that is a number wins, names and rooms are skipped.
+ */
+static int
+gecos_find(const char *gecos, const char *cc, char out[PHONE_MAX])
+{
+	char field[64];
+	const char *p = gecos, *end;
+	size_t len;
+	int rc = PHONE_NOTFOUND;
+
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		/* longer than any written number: not one */
+		if (len < sizeof(field)) {
+			memcpy(field, p, len);
+			field[len] = '\0';
+			if (phone_normalize_national(field, cc, out) == PHONE_OK) {
+				rc = PHONE_OK;
+				break;
+			}
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	util_wipe(field, sizeof(field));
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * The sources in order.
+ */
+
+int
+phone_lookup(const struct phone_sources *src, const char *user,
+	     const char *gecos, char out[PHONE_MAX], int *source,
+	     char *err, size_t errlen)
+{
+	char who[65], masked[PHONE_MAX], where[300];
+	const char *cc;
+	int rc = PHONE_NOTFOUND, from = 0, missing = 0;
+
+	out[0] = '\0';
+	*source = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (src == NULL || user == NULL) {
+		snprintf(err, errlen, "no user name");
+		return PHONE_EINVAL;
+	}
+	cc = src->default_country;
+	if (cc != NULL && !phone_cc_ok(cc)) {
+		snprintf(err, errlen, "default_country \"%s\" is not a calling "
+			 "code (1..3 digits)", cc);
+		return PHONE_EFILE;
+	}
+	util_strlcpy(who, user, sizeof(who));
+	util_sanitize(who);
+	if (src->file != NULL) {
+		from = PHONE_SRC_FILE;
+		rc = file_find(src->file, user, cc, out, &missing, err, errlen);
+		/* The default file need not exist when the numbers come from
+		 * elsewhere; alone, a missing file fails closed.  An untrusted
+		 * one is refused either way. */
+		if (rc == PHONE_EFILE && missing &&
+		    (src->command != NULL || src->gecos)) {
+			snprintf(err, errlen, "%s: does not exist, skipped",
+				 src->file);
+			rc = PHONE_NOTFOUND;
+		}
+		snprintf(where, sizeof(where), "phones file %s", src->file);
+	}
+	/* A source that holds a bad number stops here: an administrator's
+	 * typo must be seen, not replaced by a user-editable GECOS value. */
+	if (rc == PHONE_NOTFOUND && src->command != NULL) {
+		from = PHONE_SRC_COMMAND;
+		rc = cmd_find(src->command, user, cc, out, err, errlen);
+		snprintf(where, sizeof(where), "phones command %s",
+			 src->command);
+	}
+	if (rc == PHONE_NOTFOUND && src->gecos && gecos != NULL) {
+		from = PHONE_SRC_GECOS;
+		rc = gecos_find(gecos, cc, out);
+		snprintf(where, sizeof(where), "GECOS field (user-editable)");
+	}
+	if (rc != PHONE_OK) {
+		out[0] = '\0';
+		return rc;
+	}
+	if (!phone_country_allowed(out, src->allowed_countries,
+				   src->n_allowed_countries)) {
+		/* the country hint and 3 digits: enough to find the entry */
+		phone_mask(out, masked);
+		snprintf(err, errlen, "%s: the number of %s (%s) is not in "
+			 "allowed_countries", where, who, masked);
+		util_wipe(out, PHONE_MAX);
+		out[0] = '\0';
+		return PHONE_EINVAL;
+	}
+	*source = from;
+	return PHONE_OK;
 }
