@@ -25,7 +25,7 @@ PKGS := libconfig libcurl json-c openssl
 DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEPLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(CFLAGS)
-LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -Wl,-z,defs
 
 LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \

@@ -39,6 +39,8 @@
 #define MSG_WRONG "Wrong code, please try again."
 #define MSG_TOO_MANY "Wrong code. Too many tries."
 #define MSG_EXPIRED "The code has expired. Please log in again to get a new one."
+#define MSG_SPENT "This code is no longer valid. Please log in again to get a new one."
+#define MSG_STATE "The SMS code check is not available. Please try again later."
 
 struct smsotp_ctx {
 	pam_handle_t *pamh;
@@ -48,6 +50,7 @@ struct smsotp_ctx {
 
 	const char *user;	/* as given to PAM */
 	char *account;		/* the account's own name (getpwnam) */
+	char *gecos;		/* its GECOS field */
 	char user_safe[64];	/* sanitized, for logs and messages */
 	char service[64];
 	char rhost[256];
@@ -58,8 +61,9 @@ struct smsotp_ctx {
 	char phone[PHONE_MAX];
 	char masked[PHONE_MAX];
 
-	char code[OTP_MAX_LENGTH + 1];
-	time_t issued;
+	char code[OTP_MAX_LENGTH + 1];	/* only between drawing and sending */
+	int reused;		/* the code sent by an earlier login is asked */
+	char notice[256];	/* the notice for the next prompt */
 
 	struct sms_result sent;
 	const char *result;	/* for the outcome line */
@@ -88,6 +92,7 @@ ctx_free(struct smsotp_ctx *ctx)
 {
 	config_free(ctx->cfg);
 	free(ctx->account);
+	free(ctx->gecos);
 	util_wipe(ctx->code, sizeof(ctx->code));
 	util_wipe(ctx->phone, sizeof(ctx->phone));
 }
@@ -279,8 +284,9 @@ find_account(struct smsotp_ctx *ctx)
 	}
 	if (found != NULL) {
 		ctx->account = strdup(pw.pw_name);
+		ctx->gecos = strdup(pw.pw_gecos != NULL ? pw.pw_gecos : "");
 		free(buf);
-		if (ctx->account == NULL)
+		if (ctx->account == NULL || ctx->gecos == NULL)
 			return PAM_BUF_ERR;
 		ctx->have_account = 1;
 		return PAM_SUCCESS;
@@ -298,8 +304,9 @@ find_account(struct smsotp_ctx *ctx)
 static int
 find_number(struct smsotp_ctx *ctx)
 {
+	struct phone_sources src;
 	char err[512];
-	int rc;
+	int rc, source = 0;
 
 	rc = pam_get_user(ctx->pamh, &ctx->user, NULL);
 	if (rc != PAM_SUCCESS || ctx->user == NULL || ctx->user[0] == '\0') {
@@ -318,12 +325,26 @@ find_number(struct smsotp_ctx *ctx)
 	 * "ALICE" to alice must not find "no number" for her. */
 	util_strlcpy(ctx->user_safe, ctx->account, sizeof(ctx->user_safe));
 	util_sanitize(ctx->user_safe);
-	rc = phone_lookup_file(ctx->cfg->phones_file, ctx->account, ctx->phone,
-			       err, sizeof(err));
+	src.file = ctx->cfg->phones_file;
+	src.command = ctx->cfg->phones_command;
+	src.gecos = ctx->cfg->phones_gecos;
+	src.default_country = ctx->cfg->default_country;
+	src.allowed_countries = ctx->cfg->allowed_countries;
+	src.n_allowed_countries = ctx->cfg->n_allowed_countries;
+	err[0] = '\0';
+	rc = phone_lookup(&src, ctx->account, ctx->gecos, ctx->phone, &source,
+			  err, sizeof(err));
+	if ((rc == PHONE_OK || rc == PHONE_NOTFOUND) && err[0] != '\0')
+		smsotp_logf(&ctx->log, LOG_DEBUG, "phones: %s", err);
 	switch (rc) {
 	case PHONE_OK:
 		ctx->have_phone = 1;
 		phone_mask(ctx->phone, ctx->masked);
+		/* Said every time: the user can change this number. */
+		if (source == PHONE_SRC_GECOS)
+			pam_syslog(ctx->pamh, LOG_NOTICE, "number of %s (%s) taken from "
+				   "GECOS, which the user can change with chfn",
+				   ctx->user_safe, ctx->masked);
 		return PAM_SUCCESS;
 	case PHONE_NOTFOUND:
 		return PAM_SUCCESS;
@@ -331,7 +352,7 @@ find_number(struct smsotp_ctx *ctx)
 		return PAM_BUF_ERR;
 	default:
 		pam_syslog(ctx->pamh, LOG_ERR, "phones: %s", err);
-		ctx->result = "phones file refused";
+		ctx->result = "number lookup failed";
 		return PAM_SERVICE_ERR;
 	}
 }
@@ -345,6 +366,25 @@ sshd_stand_in(struct smsotp_ctx *ctx)
 
 	return pam_get_item(ctx->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS &&
 	       tok != NULL && ((const char *)tok)[0] == '\b';
+}
+
+static int
+blank(const char *s)
+{
+	while (s != NULL && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++;
+	return s == NULL || *s == '\0';
+}
+
+/* The notice for an empty answer when no new code can go out yet. */
+static void
+resend_notice(struct smsotp_ctx *ctx, long wait)
+{
+	if (wait <= 0)
+		util_strlcpy(ctx->notice, "A new code was sent.", sizeof(ctx->notice));
+	else
+		snprintf(ctx->notice, sizeof(ctx->notice), "A new code can be sent in "
+			 "%ld s; enter the last code, or press Enter then.", wait);
 }
 
 /*
@@ -362,8 +402,14 @@ ask_without_code(struct smsotp_ctx *ctx, int result)
 	if (rc == PAM_SUCCESS)
 		rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
-		rc = converse(ctx, PAM_TEXT_INFO, i > 0 ? MSG_WRONG : NULL, prompt,
-			      &answer);
+		const char *notice = i > 0 ? ctx->notice : NULL;
+
+		rc = converse(ctx, PAM_TEXT_INFO, notice, prompt, &answer);
+		/* An empty answer asks for a resend, as on a real login. */
+		if (rc == PAM_SUCCESS && blank(answer))
+			resend_notice(ctx, ctx->cfg->resend_after);
+		else
+			util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
 		util_free_secret(answer);
 		answer = NULL;
 	}
@@ -371,6 +417,56 @@ ask_without_code(struct smsotp_ctx *ctx, int result)
 		rc = converse(ctx, PAM_TEXT_INFO, MSG_TOO_MANY, NULL, NULL);
 	free(prompt);
 	return rc == PAM_SUCCESS ? result : rc;
+}
+
+/* A state error fails closed: the counts that guard against SMS floods and
+ * guessing cannot be kept, so no code goes out and none is accepted. */
+static int
+state_failed(struct smsotp_ctx *ctx, int rc, const char *err)
+{
+	if (rc == STATE_ENOMEM)
+		return PAM_BUF_ERR;
+	pam_syslog(ctx->pamh, LOG_ERR, "state: %s", err);
+	converse(ctx, PAM_ERROR_MSG, MSG_STATE, NULL, NULL);
+	ctx->result = "state refused";
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+/* Brings the send window and an ended lock up to date. */
+static void
+state_refresh(struct smsotp_ctx *ctx, struct state_user *u, long long now)
+{
+	if (u->window_start > now || now - u->window_start >= ctx->cfg->send_window) {
+		u->window_start = now;
+		u->sends = 0;
+	}
+	if (u->locked_until != 0 && u->locked_until <= now) {
+		u->locked_until = 0;
+		u->wrong = 0;
+	}
+}
+
+static int
+locked_out(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
+{
+	if (u->locked_until <= now)
+		return 0;
+	snprintf(ctx->notice, sizeof(ctx->notice), "Too many wrong codes: SMS login "
+		 "is locked for %lld more minute(s).", (u->locked_until - now + 59) / 60);
+	converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
+	ctx->result = "locked";
+	return 1;
+}
+
+/* Seconds before another SMS may go to this user; 0 when one may now. */
+static long
+resend_wait(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
+{
+	long long wait = u->last_send + ctx->cfg->resend_after - now;
+
+	if (u->last_send == 0 || u->last_send > now || wait <= 0)
+		return 0;
+	return (long)wait;
 }
 
 static void
@@ -385,7 +481,64 @@ warn_segments(struct smsotp_ctx *ctx, const char *text)
 			   info.units, info.gsm7 ? "GSM-7" : "UCS-2", info.segments);
 }
 
-/* Step: draw a code and send it.  PAM_SUCCESS only when a provider took it. */
+/*
+ * Draw a code, keep its hash and count the SMS under the user's lock, then
+ * send it outside the lock.  The count is taken before the send, so that
+ * concurrent logins can never send more than max_sends; a send that fails
+ * gives its count and its code back.
+ */
+static int
+new_code(struct smsotp_ctx *ctx, struct state_handle *h, struct state_user *u,
+	 long long now)
+{
+	char err[512];
+	int rc;
+
+	if (otp_generate(ctx->code, sizeof(ctx->code), (size_t)ctx->cfg->length,
+			 ctx->cfg->alphabet) != 0 ||
+	    state_set_code(u, ctx->code, now) != STATE_OK) {
+		state_unlock(h);
+		util_wipe(ctx->code, sizeof(ctx->code));
+		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
+		ctx->result = "rng failure";
+		return PAM_SERVICE_ERR;
+	}
+	u->sends++;
+	u->last_send = now;
+	rc = state_save(h, u, err, sizeof(err));
+	state_unlock(h);
+	if (rc != STATE_OK) {
+		util_wipe(ctx->code, sizeof(ctx->code));
+		return state_failed(ctx, rc, err);
+	}
+	return PAM_SUCCESS;
+}
+
+/* Gives back the count and the code of a send that failed. */
+static void
+give_back(struct smsotp_ctx *ctx)
+{
+	struct state_handle *h = NULL;
+	struct state_user u;
+	char err[512];
+
+	if (state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err,
+		       sizeof(err)) != STATE_OK)
+		return;
+	if (state_code_matches(&u, ctx->code)) {
+		u.has_code = 0;
+		if (u.sends > 0)
+			u.sends--;
+		u.last_send = 0;
+		if (state_save(h, &u, err, sizeof(err)) != STATE_OK)
+			pam_syslog(ctx->pamh, LOG_ERR, "state: %s", err);
+	}
+	util_wipe(&u, sizeof(u));
+	state_unlock(h);
+}
+
+/* Step: send the code drawn by new_code().  PAM_SUCCESS when a provider
+ * took it; the code is wiped either way (only its hash is kept). */
 static int
 send_code(struct smsotp_ctx *ctx)
 {
@@ -393,27 +546,23 @@ send_code(struct smsotp_ctx *ctx)
 	char *text = NULL;
 	int rc;
 
-	if (otp_generate(ctx->code, sizeof(ctx->code), (size_t)ctx->cfg->length,
-			 ctx->cfg->alphabet) != 0) {
-		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
-		ctx->result = "rng failure";
-		return PAM_SERVICE_ERR;
-	}
 	rc = expand(ctx, ctx->cfg->template, 1, &text);
-	if (rc != PAM_SUCCESS)
-		return rc;
-	warn_segments(ctx, text);
-	m.phone = ctx->phone;
-	m.text = text;
-	m.secret = ctx->code;
-	rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m, &ctx->log, &ctx->sent);
+	if (rc == PAM_SUCCESS) {
+		warn_segments(ctx, text);
+		m.phone = ctx->phone;
+		m.text = text;
+		m.secret = ctx->code;
+		rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m, &ctx->log,
+			      &ctx->sent);
+		rc = rc == SMS_OK ? PAM_SUCCESS : rc == SMS_ENOMEM ? PAM_BUF_ERR :
+			PAM_AUTHINFO_UNAVAIL;
+	}
 	util_free_secret(text);
-	ctx->issued = time(NULL);
-	if (rc == SMS_ENOMEM)
-		return PAM_BUF_ERR;
-	if (rc == SMS_OK)
-		return PAM_SUCCESS;
+	if (rc != PAM_SUCCESS)
+		give_back(ctx);
 	util_wipe(ctx->code, sizeof(ctx->code));
+	if (rc != PAM_AUTHINFO_UNAVAIL)
+		return rc;
 	if (ctx->cfg->failmode_open) {
 		/* failmode=open lets the stack go on without this factor: say
 		 * so at every use, it is a hole an administrator chose. */
@@ -428,49 +577,201 @@ send_code(struct smsotp_ctx *ctx)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-/* Step: prompt and verify, up to max_tries. */
+/*
+ * Step: a locked user gets nothing; a code sent within resend_after is
+ * asked again instead of a new one; otherwise a new code goes out, within
+ * max_sends per send_window.
+ */
+static int
+issue_code(struct smsotp_ctx *ctx)
+{
+	struct state_handle *h = NULL;
+	struct state_user u;
+	long long now = (long long)time(NULL);
+	char err[512];
+	long wait;
+	int rc;
+
+	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
+	if (rc != STATE_OK)
+		return state_failed(ctx, rc, err);
+	state_refresh(ctx, &u, now);
+	if (locked_out(ctx, &u, now)) {
+		state_unlock(h);
+		return PAM_MAXTRIES;
+	}
+	wait = resend_wait(ctx, &u, now);
+	if (u.has_code && wait > 0 &&
+	    !otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
+		state_unlock(h);
+		ctx->reused = 1;
+		snprintf(ctx->notice, sizeof(ctx->notice), "Enter the code sent "
+			 "%lld s ago (a new one can be sent in %ld s).",
+			 now - u.last_send, wait);
+		return PAM_SUCCESS;
+	}
+	if (u.sends >= ctx->cfg->max_sends) {
+		state_unlock(h);
+		converse(ctx, PAM_ERROR_MSG, "No more SMS codes can be sent for now. "
+			 "Please try again later.", NULL, NULL);
+		ctx->result = "max_sends reached, not sent";
+		return PAM_MAXTRIES;
+	}
+	rc = new_code(ctx, h, &u, now);
+	util_wipe(&u, sizeof(u));
+	return rc == PAM_SUCCESS ? send_code(ctx) : rc;
+}
+
+/* An empty answer: a new code when resend_after and max_sends allow it,
+ * else a notice saying when. */
+static int
+resend(struct smsotp_ctx *ctx)
+{
+	struct state_handle *h = NULL;
+	struct state_user u;
+	long long now = (long long)time(NULL);
+	char err[512];
+	long wait;
+	int rc;
+
+	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
+	if (rc != STATE_OK)
+		return state_failed(ctx, rc, err);
+	state_refresh(ctx, &u, now);
+	wait = resend_wait(ctx, &u, now);
+	if (wait > 0 || u.sends >= ctx->cfg->max_sends) {
+		state_unlock(h);
+		if (wait > 0)
+			resend_notice(ctx, wait);
+		else
+			util_strlcpy(ctx->notice, "No more SMS codes can be sent for now; "
+				     "enter the last code.", sizeof(ctx->notice));
+		return PAM_SUCCESS;
+	}
+	rc = new_code(ctx, h, &u, now);
+	util_wipe(&u, sizeof(u));
+	if (rc == PAM_SUCCESS)
+		rc = send_code(ctx);
+	if (rc == PAM_SUCCESS)
+		resend_notice(ctx, 0);
+	return rc;
+}
+
+enum verdict { V_RIGHT, V_WRONG, V_EXPIRED, V_SPENT, V_LOCKED };
+
+/*
+ * Checks an answer against the kept hash, under the lock: a right code is
+ * spent and resets the wrong-code count; a wrong one counts, across logins,
+ * up to lockout_after.
+ */
+static int
+check_answer(struct smsotp_ctx *ctx, const char *answer, enum verdict *v)
+{
+	struct state_handle *h = NULL;
+	struct state_user u;
+	long long now = (long long)time(NULL);
+	char err[512];
+	int rc;
+
+	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
+	if (rc != STATE_OK)
+		return state_failed(ctx, rc, err);
+	state_refresh(ctx, &u, now);
+	if (u.locked_until > now) {
+		*v = V_LOCKED;
+	} else if (!u.has_code) {
+		*v = V_SPENT;
+	} else if (otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
+		*v = V_EXPIRED;
+	} else if (state_code_matches(&u, answer)) {
+		*v = V_RIGHT;
+		u.has_code = 0;
+		u.wrong = 0;
+	} else {
+		*v = V_WRONG;
+		u.wrong++;
+		if (ctx->cfg->lockout_after > 0 && u.wrong >= ctx->cfg->lockout_after) {
+			u.locked_until = now + ctx->cfg->lockout_time;
+			*v = V_LOCKED;
+			pam_syslog(ctx->pamh, LOG_WARNING, "%s locked for %ld s after %ld "
+				   "wrong codes", ctx->user_safe, ctx->cfg->lockout_time,
+				   u.wrong);
+		}
+	}
+	if (*v == V_LOCKED)
+		snprintf(ctx->notice, sizeof(ctx->notice), "Too many wrong codes: SMS "
+			 "login is locked for %lld more minute(s).",
+			 (u.locked_until - now + 59) / 60);
+	if (*v == V_RIGHT || *v == V_WRONG || *v == V_LOCKED) {
+		if (*v == V_RIGHT)
+			util_wipe(u.hash, sizeof(u.hash));
+		rc = state_save(h, &u, err, sizeof(err));
+	}
+	util_wipe(&u, sizeof(u));
+	state_unlock(h);
+	return rc == STATE_OK ? PAM_SUCCESS : state_failed(ctx, rc, err);
+}
+
+/* Step: prompt and verify, up to max_tries wrong answers; empty answers
+ * (up to max_tries of them) ask for a resend. */
 static int
 ask_and_verify(struct smsotp_ctx *ctx)
 {
 	char *prompt = NULL, *answer = NULL;
-	const char *notice = NULL;
-	long i;
+	const char *notice = ctx->reused ? ctx->notice : NULL;
+	long wrong = 0, empty = 0;
+	enum verdict v = V_WRONG;
 	int rc;
 
 	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
-	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
-		int ok;
-
+	while (rc == PAM_SUCCESS) {
 		rc = converse(ctx, PAM_TEXT_INFO, notice, prompt, &answer);
 		if (rc != PAM_SUCCESS)
 			break;
-		ok = otp_verify(ctx->code, answer);
+		notice = ctx->notice;
+		if (blank(answer) && ++empty <= ctx->cfg->max_tries) {
+			util_free_secret(answer);
+			answer = NULL;
+			rc = resend(ctx);
+			continue;
+		}
+		rc = check_answer(ctx, answer, &v);
 		util_free_secret(answer);
 		answer = NULL;
-		if (otp_expired(ctx->issued, ctx->cfg->ttl, time(NULL))) {
-			/* Told apart from a wrong code: the user needs a new
-			 * login, not another try. */
-			converse(ctx, PAM_TEXT_INFO, MSG_EXPIRED, NULL, NULL);
-			ctx->result = ok ? "expired" : "wrong code, expired";
-			rc = PAM_AUTH_ERR;
+		if (rc != PAM_SUCCESS || v != V_WRONG)
 			break;
-		}
-		if (ok) {
-			ctx->result = "success";
+		if (++wrong >= ctx->cfg->max_tries)
 			break;
-		}
-		notice = MSG_WRONG;
+		util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
 	}
 	free(prompt);
-	util_wipe(ctx->code, sizeof(ctx->code));
-	if (rc == PAM_SUCCESS && ctx->result == NULL) {
+	if (rc != PAM_SUCCESS) {
+		if (rc == PAM_CONV_ERR)
+			ctx->result = "conversation failed";
+		return rc;
+	}
+	switch (v) {
+	case V_RIGHT:
+		ctx->result = ctx->reused ? "success, code reused" : "success";
+		return PAM_SUCCESS;
+	case V_EXPIRED:
+	case V_SPENT:
+		/* Told apart from a wrong code: the user needs a new login,
+		 * not another try. */
+		converse(ctx, PAM_TEXT_INFO, v == V_EXPIRED ? MSG_EXPIRED : MSG_SPENT,
+			 NULL, NULL);
+		ctx->result = v == V_EXPIRED ? "expired" : "code spent";
+		return PAM_AUTH_ERR;
+	case V_LOCKED:
+		converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
+		ctx->result = "wrong code, locked";
+		return PAM_MAXTRIES;
+	case V_WRONG:
+	default:
 		converse(ctx, PAM_TEXT_INFO, MSG_TOO_MANY, NULL, NULL);
 		ctx->result = "too many wrong codes";
 		return PAM_MAXTRIES;
 	}
-	if (rc == PAM_CONV_ERR)
-		ctx->result = "conversation failed";
-	return rc;
 }
 
 /* One line per outcome: never the code, a secret or the full number. */
@@ -511,7 +812,7 @@ authenticate(struct smsotp_ctx *ctx)
 		ctx->result = "refused by sshd, not sent";
 		return ask_without_code(ctx, PAM_AUTH_ERR);
 	}
-	rc = send_code(ctx);
+	rc = issue_code(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	return ask_and_verify(ctx);

@@ -37,8 +37,7 @@ const size_t config_n_message_placeholders =
 enum ftype {
 	F_INT, F_BOOL, F_STR, F_PATH, F_STRLIST, F_INTLIST,
 	F_ENUM,		/* one of words (max of them), stored as its index */
-	F_WORD,		/* one of words, stored as a string */
-	F_LATER
+	F_WORD		/* one of words, stored as a string */
 };
 
 /* Provider types a field applies to. */
@@ -66,7 +65,6 @@ static const char *const formats[] = { "json", "form", "text" };	/* sms_format *
 static const char *const methods[] = { "POST", "PUT", "GET" };
 
 #define TOP(n, t, lo, hi, m) { n, t, lo, hi, offsetof(struct smsotp_config, m), 0, 0, NULL }
-#define LATER(n) { n, F_LATER, 0, 0, 0, 0, T_ALL, NULL }
 #define WORDS(a) (long)(sizeof(a) / sizeof((a)[0]))
 
 static const struct field top_fields[] = {
@@ -88,14 +86,21 @@ static const struct field top_fields[] = {
 
 static const struct field phones_fields[] = {
 	TOP("file", F_PATH, 0, 0, phones_file),
-	LATER("command"), LATER("gecos"), LATER("default_country"),
-	LATER("allowed_countries"),
+	TOP("command", F_PATH, 0, 0, phones_command),
+	TOP("gecos", F_BOOL, 0, 0, phones_gecos),
+	TOP("default_country", F_STR, 0, 0, default_country),
+	{ "allowed_countries", F_STRLIST, 0, 0,
+	  offsetof(struct smsotp_config, allowed_countries),
+	  offsetof(struct smsotp_config, n_allowed_countries), 0, NULL },
 };
 
 static const struct field limits_fields[] = {
 	TOP("state_dir", F_PATH, 0, 0, state_dir),
-	LATER("resend_after"), LATER("max_sends"), LATER("send_window"),
-	LATER("lockout_after"), LATER("lockout_time"),
+	TOP("resend_after", F_INT, 0, 3600, resend_after),
+	TOP("max_sends", F_INT, 1, 10000, max_sends),
+	TOP("send_window", F_INT, 60, 604800, send_window),
+	TOP("lockout_after", F_INT, 0, 1000, lockout_after),
+	TOP("lockout_time", F_INT, 1, 604800, lockout_time),
 };
 
 #define PRV(n, t, lo, hi, m, ty) { n, t, lo, hi, offsetof(struct sms_provider, m), 0, ty, NULL }
@@ -382,9 +387,6 @@ set_field(void *base, const struct field *f, const struct value *v,
 
 	why[0] = '\0';
 	switch (f->type) {
-	case F_LATER:
-		snprintf(why, whylen, "not supported yet by this version");
-		return SET_EINVAL;
 	case F_INT:
 		rc = get_long(v, &l, why, whylen);
 		if (rc != SET_OK)
@@ -826,10 +828,35 @@ resolve_chain(struct smsotp_config *cfg, char *err, size_t errlen)
 	return CONFIG_OK;
 }
 
+/* A calling code: 1..3 digits, not starting with 0. */
+static int
+calling_code_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return s[n] == '\0' && n >= 1 && n <= 3 && s[0] != '0';
+}
+
 static int
 validate(struct smsotp_config *cfg, char *err, size_t errlen)
 {
 	char why[256];
+	size_t i;
+
+	if (cfg->default_country != NULL && !calling_code_ok(cfg->default_country)) {
+		snprintf(err, errlen, "%s: phones.default_country: '%.20s' is not a "
+			 "calling code (1..3 digits, e.g. \"44\")", cfg->conf_path,
+			 cfg->default_country);
+		return CONFIG_EINVAL;
+	}
+	for (i = 0; i < cfg->n_allowed_countries; i++) {
+		if (!calling_code_ok(cfg->allowed_countries[i])) {
+			snprintf(err, errlen, "%s: phones.allowed_countries: '%.20s' is not "
+				 "a calling code (1..3 digits, e.g. \"44\")", cfg->conf_path,
+				 cfg->allowed_countries[i]);
+			return CONFIG_EINVAL;
+		}
+	}
 
 	if (check_alphabet(cfg->alphabet, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: alphabet: %s", cfg->conf_path, why);
@@ -879,6 +906,11 @@ config_new(void)
 	cfg->template = strdup(DEFAULT_TEMPLATE);
 	cfg->prompt = strdup(DEFAULT_PROMPT);
 	cfg->phones_file = strdup(CONFIG_DEFAULT_PHONES);
+	cfg->resend_after = 60;
+	cfg->max_sends = 10;
+	cfg->send_window = 86400;
+	cfg->lockout_after = 10;
+	cfg->lockout_time = 900;
 	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
 	if (cfg->alphabet == NULL || cfg->template == NULL || cfg->prompt == NULL ||
 	    cfg->phones_file == NULL || cfg->state_dir == NULL) {
@@ -954,6 +986,9 @@ config_free(struct smsotp_config *cfg)
 	util_free_secret(cfg->template);
 	free(cfg->prompt);
 	free(cfg->phones_file);
+	free(cfg->phones_command);
+	free(cfg->default_country);
+	free_strlist(cfg->allowed_countries, cfg->n_allowed_countries);
 	free(cfg->state_dir);
 	for (i = 0; i < cfg->n_providers; i++)
 		sms_provider_free(cfg->providers[i]);

@@ -33,7 +33,18 @@ struct smsotp_config {
 	int debug;
 
 	char *phones_file;
+	char *phones_command;		/* NULL: not used */
+	int phones_gecos;
+	char *default_country;		/* calling code, digits; NULL */
+	char **allowed_countries;	/* calling codes; none: any */
+	size_t n_allowed_countries;
+
 	char *state_dir;
+	long resend_after;
+	long max_sends;
+	long send_window;
+	long lockout_after;
+	long lockout_time;
 
 	struct sms_provider **providers;	/* file order */
 	size_t n_providers;

@@ -31,6 +31,34 @@
 # (mock gateways, pamtester runs, all listed in $T/pids), removes the
 # /tmp/pam.X folders that pam_wrapper left behind for them (new since the
 # start, and whose owner process is gone) and the temp folder $T.
+#
+# Memory checks (opt-in; every pam_run of every script):
+#
+#	PAM_VALGRIND=1 sh tests/pam/login_flow.sh
+#	PAM_VALGRIND=1 TEST_TIMEOUT=1800 sh tests/run-all.sh
+#
+# runs pamtester under valgrind's memcheck (full leak check; errors and
+# definite or indirect leaks count; tests/valgrind.supp suppresses what
+# pamtester, libpam and pam_wrapper leak by themselves).  The preload is
+# given to the dynamic linker (ld.so --preload) rather than LD_PRELOAD: the
+# valgrind launcher would load pam_wrapper too and leave a /tmp/pam.X.
+# Each process has its report, $C/runN.valgrind.PID (pamtester's and one
+# per child the module forks); a run with a memcheck error or leak in any
+# of them fails its case with the report.  PAM_VALGRIND_OPTS adds options
+# (--gen-suppressions=all to write a suppression).  The defaults of
+# PAM_TIMEOUT and WAIT_TIMEOUT become 180 and 30 s.
+#
+#	cp -a . /tmp/asan-tree && make -C /tmp/asan-tree clean &&
+#	make -C /tmp/asan-tree CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all'
+#	PAM_ASAN=1 MODULE=/tmp/asan-tree/pam_smsotp.so sh tests/run-all.sh
+#
+# runs pamtester with libasan first in LD_PRELOAD, so that a module built
+# with AddressSanitizer (never into this tree: a copy) loads; ASAN_OPTIONS
+# detect_leaks=1:abort_on_error=0; the reports of ASan and LeakSanitizer go
+# to $C/runN.asan.PID, UBSan's to pamtester's output; a run with a report
+# fails its case.  Outside pam_run (the dlopen test) the module loads with
+# verify_asan_link_order=0.  Both need PAM_WRAPPER_DISABLE_DEEPBIND=1 (set).
+# KEEP_TEST_DIR=1 keeps the reports.
 
 set -u
 
@@ -41,7 +69,18 @@ PYTHON=${PYTHON:-python3}
 GATEWAY=$TESTS/mock_gateway.py
 TEST_NAME=$(basename "$0" .sh)
 
+PAM_VALGRIND=${PAM_VALGRIND:-0}
+PAM_ASAN=${PAM_ASAN:-0}
+if [ "$PAM_VALGRIND" = 1 ] && [ "$PAM_ASAN" = 1 ]; then
+	echo "lib.sh: PAM_VALGRIND=1 and PAM_ASAN=1 do not go together" >&2
+	exit 2
+fi
+
 # Seconds: a pamtester run, a wait for the gateway or a prompt.
+if [ "$PAM_VALGRIND" = 1 ]; then
+	PAM_TIMEOUT=${PAM_TIMEOUT:-180}
+	WAIT_TIMEOUT=${WAIT_TIMEOUT:-30}
+fi
 PAM_TIMEOUT=${PAM_TIMEOUT:-60}
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-10}
 
@@ -68,6 +107,127 @@ SECDIR=$(_find_secdir) || SECDIR=/lib/security
 PAM_PERMIT=$SECDIR/pam_permit.so
 PAM_DENY=$SECDIR/pam_deny.so
 PAM_ECHO=$SECDIR/pam_echo.so
+
+# ---------------------------------------------------------------- memory checks
+
+# PAM_VALGRIND: valgrind, and the dynamic linker that runs pamtester with
+# the wrappers preloaded (glibc 2.30 and later take --preload).
+VALGRIND=
+LDSO=
+if [ "$PAM_VALGRIND" = 1 ]; then
+	VALGRIND=$(command -v valgrind) || {
+		echo "lib.sh: PAM_VALGRIND=1 but valgrind is not installed" >&2
+		exit 1
+	}
+	_pt=$(command -v pamtester || echo /usr/bin/pamtester)
+	[ -f "$_pt" ] && LDSO=$(readelf -lW "$_pt" 2>/dev/null |
+	    sed -n 's/.*Requesting program interpreter: \(.*\)\]$/\1/p')
+	[ -n "$LDSO" ] || for LDSO in /lib64/ld-linux-*.so.* /lib/ld-linux*.so.* ""; do
+		[ -f "$LDSO" ] && break
+	done
+	if [ -z "$LDSO" ] || ! "$LDSO" --help 2>/dev/null | grep -q -- --preload; then
+		echo "lib.sh: PAM_VALGRIND=1 needs a dynamic linker that takes --preload (glibc 2.30+); found '$LDSO'" >&2
+		exit 1
+	fi
+	VALGRIND_SUPP=$TESTS/valgrind.supp
+fi
+
+# PAM_ASAN: the ASan runtime, first in pamtester's LD_PRELOAD.  Processes
+# other than pamtester that load the module (a dlopen test in Python) do it
+# without the runtime first and without leak checks.
+LIBASAN=
+_ASAN_USER=
+if [ "$PAM_ASAN" = 1 ]; then
+	LIBASAN=$(cc -print-file-name=libasan.so 2>/dev/null)
+	case $LIBASAN in
+	/*) ;;
+	*) for LIBASAN in /usr/lib/*-linux-gnu/libasan.so.* /usr/lib64/libasan.so.* ""; do
+		[ -f "$LIBASAN" ] && break
+	done ;;
+	esac
+	[ -f "$LIBASAN" ] || {
+		echo "lib.sh: PAM_ASAN=1 but libasan.so was not found (cc -print-file-name=libasan.so)" >&2
+		exit 1
+	}
+	_ASAN_USER=${ASAN_OPTIONS:-}
+	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0
+	export ASAN_OPTIONS
+fi
+
+# _memcheck_env: lines of pam_run's script that set up the checker (before
+# the wrappers' variables).  $1: the report path without extension.
+_memcheck_env() {
+	echo 'export PAM_WRAPPER_DISABLE_DEEPBIND=1'
+	if [ "$PAM_ASAN" = 1 ]; then
+		echo "export LD_PRELOAD=$(_q "$LIBASAN libpam_wrapper.so libnss_wrapper.so")"
+		echo "export ASAN_OPTIONS=$(_q "detect_leaks=1:abort_on_error=0:log_path=$1.asan${_ASAN_USER:+:$_ASAN_USER}")"
+		echo "export UBSAN_OPTIONS=$(_q "print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}")"
+	fi
+}
+
+# _memcheck_cmd: what pam_run's script runs instead of plain pamtester
+# (valgrind: ld.so --preload, the wrappers are not in LD_PRELOAD).  $1: the
+# report path without extension.
+_memcheck_cmd() {
+	_mc_supp=
+	[ -f "$VALGRIND_SUPP" ] && _mc_supp="--suppressions=$VALGRIND_SUPP"
+	# shellcheck disable=SC2086
+	for _o in "$VALGRIND" --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	    --track-origins=yes --num-callers=40 --keep-debuginfo=yes \
+	    $_mc_supp "--log-file=$1.valgrind.%p" \
+	    ${PAM_VALGRIND_OPTS:-} \
+	    "$LDSO" --preload "libpam_wrapper.so libnss_wrapper.so" "$(command -v pamtester)"; do
+		printf '%s ' "$(_q "$_o")"
+	done
+}
+
+# _memcheck_verdict: after a run, fail the case if the checker reported an
+# error or a leak.  $1: the report path without extension.
+_memcheck_verdict() {
+	if [ "$PAM_VALGRIND" = 1 ]; then
+		# one report per process: pamtester's, and one for each child
+		# the module forks (whose parent has a report of its own)
+		_mc_main=
+		_mc_bad=
+		for _f in "$1".valgrind.*; do
+			[ -f "$_f" ] || continue
+			_pp=$(sed -n 's/^==[0-9]*== Parent PID: \([0-9]*\)$/\1/p' "$_f")
+			[ -f "$1.valgrind.$_pp" ] || _mc_main=$_f
+			grep -q 'ERROR SUMMARY: [1-9]' "$_f" && _mc_bad="$_mc_bad $_f"
+		done
+		if [ -z "$_mc_main" ] || ! grep -q 'ERROR SUMMARY:' "$_mc_main"; then
+			fail "valgrind: no report from pamtester in run $RUN_N (exit $RC; killed?)"
+		fi
+		if [ "$RC" = 99 ] && [ -z "$_mc_bad" ]; then
+			_mc_bad=$_mc_main
+		fi
+		if [ -n "$_mc_bad" ]; then
+			fail "valgrind reported errors (run $RUN_N):$(for _f in $_mc_bad; do
+				echo
+				echo "--- $_f"
+				sed -n '/^==[0-9]*== Parent PID/,$p' "$_f" | sed 1,2d | grep -v \
+				    -e '^==[0-9]*== Reachable blocks' -e '^==[0-9]*== To see them'
+			done | head -n 400)"
+		fi
+	elif [ "$PAM_ASAN" = 1 ]; then
+		_mc_rep=
+		for _f in "$1".asan.*; do
+			[ -s "$_f" ] && _mc_rep="$_mc_rep $_f"
+		done
+		if [ -n "$_mc_rep" ]; then
+			# shellcheck disable=SC2086
+			fail "sanitizer report (run $RUN_N, exit $RC):$_mc_rep
+$(cat $_mc_rep | head -n 400)"
+		fi
+		# UBSan (and ASan before log_path applies) write to stderr
+		if grep -qE -e ': runtime error: ' -e '^==[0-9]+==ERROR: [A-Za-z]+Sanitizer' "$OUT"; then
+			fail "sanitizer report in pamtester's output (run $RUN_N, exit $RC):
+$(grep -E -A 40 -e ': runtime error: ' -e '^==[0-9]+==ERROR: [A-Za-z]+Sanitizer' "$OUT" | head -n 200)"
+		fi
+	fi
+	return 0
+}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/smsotp-$TEST_NAME.XXXXXX") || exit 1
 : > "$T/pids"
@@ -211,6 +371,11 @@ require_module() {
 	if [ ! -f "$MODULE" ]; then
 		echo "SKIP: $MODULE is not built (run make)"
 		exit 77
+	fi
+	if [ "$PAM_ASAN" = 1 ] && command -v nm >/dev/null 2>&1 &&
+	    ! nm -D "$MODULE" 2>/dev/null | grep -q __asan_init; then
+		echo "FAIL: PAM_ASAN=1 but $MODULE is not built with -fsanitize=address (see tests/lib.sh)"
+		exit 1
 	fi
 }
 
@@ -431,7 +596,8 @@ std_provider() {
 # (top-level settings) are appended.  Variables change the parts:
 #	TEMPLATE   the template (default CODE={code}; empty: no template line)
 #	PROVIDERS  the providers list body (default: std_provider)
-#	PHONES_GROUP / LIMITS_GROUP  the body of those groups
+#	PHONES_GROUP / LIMITS_GROUP  the body of those groups (limits default:
+#	           resend_after = 0, so that each login sends its own code)
 std_conf() {
 	if [ "${TEMPLATE+set}" = set ]; then
 		_tpl=$TEMPLATE
@@ -441,7 +607,7 @@ std_conf() {
 	{
 		[ -n "$_tpl" ] && printf 'template = "%s";\n' "$_tpl"
 		printf 'phones = { %s };\n' "${PHONES_GROUP:-file = \"$C/phones\";}"
-		printf 'limits = { %s };\n' "${LIMITS_GROUP:-state_dir = \"$C/state\";}"
+		printf 'limits = { %s };\n' "${LIMITS_GROUP:-state_dir = \"$C/state\"; resend_after = 0;}"
 		printf 'providers = ( %s );\n' "${PROVIDERS:-$(std_provider)}"
 		for l in "$@"; do
 			printf '%s\n' "$l"
@@ -652,17 +818,27 @@ pam_run() {
 	_cmd=$C/run$RUN_N.sh
 	rm -f "$_fifo"
 	mkfifo "$_fifo" || fail "mkfifo $_fifo"
+	_mcb=$C/run$RUN_N
+	rm -f "$_mcb".valgrind.* "$_mcb".asan.*
 	# The preload is exported only for pamtester: a wrapped shell or env
 	# would set up pam_wrapper once more and leave a /tmp/pam.X behind.
 	{
-		echo 'export LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so"'
+		if [ "$PAM_VALGRIND" = 1 ] || [ "$PAM_ASAN" = 1 ]; then
+			_memcheck_env "$_mcb"
+		else
+			echo 'export LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so"'
+		fi
 		echo "export PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$(_q "$C/svc")"
 		echo 'export PAM_WRAPPER_DEBUGLEVEL=2'
 		echo "export NSS_WRAPPER_PASSWD=$(_q "$C/passwd") NSS_WRAPPER_GROUP=$(_q "$C/group")"
 		for _e in ${PAM_ENV:-}; do
 			echo "export $(_q "$_e")"
 		done
-		printf 'exec pamtester -v'
+		if [ "$PAM_VALGRIND" = 1 ]; then
+			printf 'exec %s-v' "$(_memcheck_cmd "$_mcb")"
+		else
+			printf 'exec pamtester -v'
+		fi
 		for _o in ${PAMTESTER_OPTS:-} "$_svc" "$_user" "${PAM_OP:-authenticate}"; do
 			printf ' %s' "$(_q "$_o")"
 		done
@@ -694,6 +870,7 @@ pam_run() {
 	sed -n 's/^.*\(PWRAP_[A-Z]*\[[^]]*\] - SYSLOG(\)/\1/p' "$OUT" > "$SYSLOG"
 	cat "$SYSLOG" >> "$C/syslog.all"
 	rm -f "$_fifo"
+	_memcheck_verdict "$_mcb"
 	return 0
 }
 

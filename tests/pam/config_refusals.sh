@@ -357,37 +357,39 @@ t_file_common_keys() {
 }
 run_case "file provider with timeout, connect_timeout, retries, sender: accepted" t_file_common_keys
 
-# ---------------------------------------------------------------- not yet
+# ---------------------------------------------------------------- limits, phones
 
-t_notyet_limits() {
+t_bad_limits() {
 	std_setup
 	LIMITS_GROUP="state_dir = \"$C/state\"; $1;" std_conf
-	expect_refused "not supported yet"
+	expect_refused "$2"
 }
-t_ny_resend() { t_notyet_limits 'resend_after = 60'; }
-t_ny_max_sends() { t_notyet_limits 'max_sends = 10'; }
-t_ny_window() { t_notyet_limits 'send_window = 86400'; }
-t_ny_lockout_after() { t_notyet_limits 'lockout_after = 10'; }
-t_ny_lockout_time() { t_notyet_limits 'lockout_time = 900'; }
-run_case "limits.resend_after: not supported yet" t_ny_resend
-run_case "limits.max_sends: not supported yet" t_ny_max_sends
-run_case "limits.send_window: not supported yet" t_ny_window
-run_case "limits.lockout_after: not supported yet" t_ny_lockout_after
-run_case "limits.lockout_time: not supported yet" t_ny_lockout_time
+t_bad_resend() { t_bad_limits 'resend_after = -1' 'resend_after'; }
+t_bad_max_sends() { t_bad_limits 'max_sends = 0' 'max_sends'; }
+t_bad_window() { t_bad_limits 'send_window = 30' 'send_window'; }
+t_bad_lockout_after() { t_bad_limits 'lockout_after = 5000' 'lockout_after'; }
+t_bad_lockout_time() { t_bad_limits 'lockout_time = "15m"' 'lockout_time'; }
+t_bad_limit_key() { t_bad_limits 'lockout = 3' 'limits.lockout'; }
+run_case "limits.resend_after = -1: refused" t_bad_resend
+run_case "limits.max_sends = 0: refused" t_bad_max_sends
+run_case "limits.send_window = 30: refused" t_bad_window
+run_case "limits.lockout_after = 5000: refused" t_bad_lockout_after
+run_case "limits.lockout_time as a string: refused" t_bad_lockout_time
+run_case "limits: unknown key: refused" t_bad_limit_key
 
-t_notyet_phones() {
+t_bad_phones() {
 	std_setup
 	PHONES_GROUP="file = \"$C/phones\"; $1;" std_conf
-	expect_refused "not supported yet"
+	expect_refused "$2"
 }
-t_ny_command() { t_notyet_phones 'command = "/bin/echo"'; }
-t_ny_gecos() { t_notyet_phones 'gecos = true'; }
-t_ny_country() { t_notyet_phones 'default_country = "44"'; }
-t_ny_allowed() { t_notyet_phones 'allowed_countries = ["44"]'; }
-run_case "phones.command: not supported yet" t_ny_command
-run_case "phones.gecos: not supported yet" t_ny_gecos
-run_case "phones.default_country: not supported yet" t_ny_country
-run_case "phones.allowed_countries: not supported yet" t_ny_allowed
+t_bad_command() { t_bad_phones 'command = "echo"' 'phones.command'; }
+t_bad_gecos() { t_bad_phones 'gecos = "yes"' 'phones.gecos'; }
+t_bad_country() { t_bad_phones 'default_country = "+44"' 'default_country'; }
+t_bad_allowed() { t_bad_phones 'allowed_countries = ["44", "0"]' 'allowed_countries'; }
+run_case "phones.command relative: refused" t_bad_command
+run_case "phones.gecos as a string: refused" t_bad_gecos
+run_case "phones.default_country = \"+44\": refused" t_bad_country
+run_case "phones.allowed_countries with \"0\": refused" t_bad_allowed
 
 # ---------------------------------------------------------------- vendor presets
 

@@ -67,6 +67,15 @@ test_defaults(void **state)
 	assert_false(cfg->debug);
 	assert_string_equal(cfg->phones_file, "/etc/security/pam_smsotp.phones");
 	assert_string_equal(cfg->state_dir, "/var/lib/pam_smsotp");
+	assert_int_equal(cfg->resend_after, 60);
+	assert_int_equal(cfg->max_sends, 10);
+	assert_int_equal(cfg->send_window, 86400);
+	assert_int_equal(cfg->lockout_after, 10);
+	assert_int_equal(cfg->lockout_time, 900);
+	assert_null(cfg->phones_command);
+	assert_false(cfg->phones_gecos);
+	assert_null(cfg->default_country);
+	assert_int_equal(cfg->n_allowed_countries, 0);
 	assert_int_equal(cfg->n_chain, 1);
 	assert_int_equal(cfg->chain[0]->timeout, 10);
 	assert_int_equal(cfg->chain[0]->connect_timeout, 5);
@@ -88,8 +97,10 @@ test_full_file_and_arguments(void **state)
 		"template = \"Code %1$s valid %2$d min\";\nprompt = \"Code: \";\n"
 		"provider = [\"b\", \"a\"];\nfailmode = \"open\";\nnullok = true;\n"
 		"echo = true;\ndebug = true;\n"
-		"phones = { file = \"/etc/phones\"; };\n"
-		"limits = { state_dir = \"/run/smsotp\"; };\n"
+		"phones = { file = \"/etc/phones\"; command = \"/usr/local/bin/lookup\";\n"
+		"  gecos = true; default_country = \"44\"; allowed_countries = [\"44\", \"1\"]; };\n"
+		"limits = { state_dir = \"/run/smsotp\"; resend_after = 0; max_sends = 3;\n"
+		"  send_window = 600; lockout_after = 0; lockout_time = 60; };\n"
 		"providers = (\n"
 		" { name = \"a\"; type = \"http\"; url = \"https://a.example/{phone}\";\n"
 		"   method = \"PUT\"; format = \"form\"; body = \"to={phone}&m={message}\";\n"
@@ -112,6 +123,16 @@ test_full_file_and_arguments(void **state)
 	assert_true(cfg->failmode_open && cfg->nullok && cfg->echo && cfg->debug);
 	assert_string_equal(cfg->phones_file, "/etc/phones");
 	assert_string_equal(cfg->state_dir, "/run/smsotp");
+	assert_string_equal(cfg->phones_command, "/usr/local/bin/lookup");
+	assert_true(cfg->phones_gecos);
+	assert_string_equal(cfg->default_country, "44");
+	assert_int_equal(cfg->n_allowed_countries, 2);
+	assert_string_equal(cfg->allowed_countries[1], "1");
+	assert_int_equal(cfg->resend_after, 0);
+	assert_int_equal(cfg->max_sends, 3);
+	assert_int_equal(cfg->send_window, 600);
+	assert_int_equal(cfg->lockout_after, 0);
+	assert_int_equal(cfg->lockout_time, 60);
 	assert_int_equal(cfg->n_chain, 2);
 	assert_string_equal(cfg->chain[0]->name, "b");
 	assert_string_equal(cfg->chain[1]->name, "a");
@@ -185,16 +206,17 @@ static const struct {
 	{ "colour = \"blue\";\n", NULL, ":1:", "unknown key" },
 	{ "phones = { file = \"/x\"; fax = \"/y\"; };\n", NULL, "phones.fax", "unknown key" },
 	{ "phones = { file = \"relative\"; };\n", NULL, "phones.file", "absolute" },
-	{ "phones = { command = \"/bin/true\"; };\n", NULL, "phones.command", "not supported yet" },
-	{ "phones = { gecos = true; };\n", NULL, "phones.gecos", "not supported yet" },
-	{ "phones = { default_country = \"44\"; };\n", NULL, "default_country", "not supported yet" },
-	{ "phones = { allowed_countries = [\"44\"]; };\n", NULL, "allowed_countries", "not supported yet" },
-	{ "phones = \"/etc/phones\";\n", NULL, "phones", "group" },
-	{ "limits = { resend_after = 60; };\n", NULL, "limits.resend_after", "not supported yet" },
-	{ "limits = { max_sends = 5; };\n", NULL, "limits.max_sends", "not supported yet" },
-	{ "limits = { send_window = 600; };\n", NULL, "send_window", "not supported yet" },
-	{ "limits = { lockout_after = 5; };\n", NULL, "lockout_after", "not supported yet" },
-	{ "limits = { lockout_time = 5; };\n", NULL, "lockout_time", "not supported yet" },
+	{ "phones = { command = \"bin/lookup\"; };\n", NULL, "phones.command", "absolute" },
+	{ "phones = { gecos = \"yes\"; };\n", NULL, "phones.gecos", "true or false" },
+	{ "phones = { default_country = \"044\"; };\n", NULL, "default_country", "calling code" },
+	{ "phones = { default_country = \"+44\"; };\n", NULL, "default_country", "calling code" },
+	{ "phones = { allowed_countries = [\"44\", \"1234\"]; };\n", NULL, "allowed_countries", "1234" },
+	{ "limits = { resend_after = 3601; };\n", NULL, "limits.resend_after", "0..3600" },
+	{ "limits = { max_sends = 0; };\n", NULL, "limits.max_sends", "1..10000" },
+	{ "limits = { send_window = 59; };\n", NULL, "send_window", "60..604800" },
+	{ "limits = { lockout_after = 1001; };\n", NULL, "lockout_after", "0..1000" },
+	{ "limits = { lockout_time = 0; };\n", NULL, "lockout_time", "1..604800" },
+	{ "limits = { lockout_time = \"15m\"; };\n", NULL, "lockout_time", "integer" },
 	{ "limits = { state_dir = \"var\"; };\n", NULL, "limits.state_dir", "absolute" },
 	{ "limits = { speed = 1; };\n", NULL, "limits.speed", "unknown key" },
 	{ "length = 6;\nttl = = 300;\n", NULL, "parse error", ":2:" },
