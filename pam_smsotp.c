@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -818,6 +819,36 @@ authenticate(struct smsotp_ctx *ctx)
 	return ask_and_verify(ctx);
 }
 
+/*
+ * What this handle already proved, kept with pam_set_data: a passed SMS
+ * check (in authenticate or in the password stack's first pass), or a
+ * check that let the user go on without one (nullok, failmode=open).
+ */
+#define DATA_NAME "pam_smsotp_outcome"
+static const int outcome_passed = PAM_SUCCESS;
+static const int outcome_ignored = PAM_IGNORE;
+
+static void
+remember(pam_handle_t *pamh, int rc)
+{
+	const int *v = rc == PAM_SUCCESS ? &outcome_passed :
+		rc == PAM_IGNORE ? &outcome_ignored : NULL;
+
+	/* Constant data, no cleanup: nothing to free when the handle ends.
+	 * A failure clears what an earlier call proved. */
+	pam_set_data(pamh, DATA_NAME, (void *)(uintptr_t)v, NULL);
+}
+
+static int
+remembered(pam_handle_t *pamh)
+{
+	const void *v = NULL;
+
+	if (pam_get_data(pamh, DATA_NAME, &v) != PAM_SUCCESS || v == NULL)
+		return -1;
+	return *(const int *)v;
+}
+
 SMSOTP_EXPORT PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -830,6 +861,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		log_outcome(&ctx, rc);
 	}
 	ctx_free(&ctx);
+	remember(pamh, rc);
 	return rc;
 }
 
@@ -843,16 +875,38 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
+/*
+ * The password stack: the SMS check runs in the first pass
+ * (PAM_PRELIM_CHECK), before any module asks for a new password, and the
+ * second pass (PAM_UPDATE_AUTHTOK) succeeds only if that check passed on
+ * this handle.  A handle that passed the check in authenticate is not sent
+ * a second code.
+ */
 SMSOTP_EXPORT PAM_EXTERN int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)argc;
-	(void)argv;
-	/* Refuse rather than succeed: a password stack that counts on this
-	 * module must not pass without the SMS check it expects. */
-	pam_syslog(pamh, LOG_ERR, "SMS-gated password change is not supported yet "
-		   "by this version; refusing");
-	if (!(flags & PAM_SILENT))
-		pam_error(pamh, "SMS verification for password changes is not available.");
-	return PAM_SERVICE_ERR;
+	struct smsotp_ctx ctx;
+	int rc, before = remembered(pamh);
+
+	if (flags & PAM_UPDATE_AUTHTOK) {
+		if (before == PAM_SUCCESS || before == PAM_IGNORE)
+			return before;
+		/* Refuse rather than succeed: the first pass did not run or
+		 * did not pass on this handle. */
+		pam_syslog(pamh, LOG_ERR, "password change without a passed SMS check "
+			   "on this handle: refused");
+		return PAM_AUTHTOK_ERR;
+	}
+	if (!(flags & PAM_PRELIM_CHECK))
+		return PAM_SERVICE_ERR;
+	if (before == PAM_SUCCESS)
+		return PAM_SUCCESS;
+	rc = ctx_init(&ctx, pamh, flags, argc, argv);
+	if (rc == PAM_SUCCESS) {
+		rc = authenticate(&ctx);
+		log_outcome(&ctx, rc);
+	}
+	ctx_free(&ctx);
+	remember(pamh, rc);
+	return rc;
 }

@@ -799,6 +799,7 @@ _q() {
 }
 
 # pam_run SERVICE USER [ANSWER_CMD]: run pamtester -v SERVICE USER $PAM_OP
+# (one or more operations, e.g. "authenticate chauthtok": one handle)
 # (default authenticate) under pam_wrapper + nss_wrapper.  ANSWER_CMD is
 # shell code whose output is pamtester's stdin (default: none, EOF).
 #	PAMTESTER_OPTS  extra pamtester options ("-I rhost=203.0.113.9")
@@ -839,7 +840,7 @@ pam_run() {
 		else
 			printf 'exec pamtester -v'
 		fi
-		for _o in ${PAMTESTER_OPTS:-} "$_svc" "$_user" "${PAM_OP:-authenticate}"; do
+		for _o in ${PAMTESTER_OPTS:-} "$_svc" "$_user" ${PAM_OP:-authenticate}; do
 			printf ' %s' "$(_q "$_o")"
 		done
 		echo
