@@ -84,10 +84,15 @@ install: all
 		install -m 0600 examples/pam_smsotp.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_smsotp.conf; \
 	fi
 	install -d -m 0700 $(DESTDIR)/var/lib/pam_smsotp
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 man/pam_smsotp.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_smsotp.8
+	install -m 0644 man/pam_smsotp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/pam_smsotp.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_smsotp.so
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/pam_smsotp.8
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man5/pam_smsotp.conf.5
 
 clean:
 	rm -rf build pam_smsotp.so

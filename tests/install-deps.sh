@@ -7,7 +7,7 @@ set -u
 
 PACKAGES="build-essential pkg-config libpam0g-dev libcurl4-openssl-dev
 libssl-dev libconfig-dev libjson-c-dev libcmocka-dev pamtester libpam-wrapper
-libpamtest0-dev libnss-wrapper python3 openssl"
+libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps.sh: not a Debian system (no dpkg-query); install by hand:" >&2
