@@ -13,6 +13,7 @@ PAMDIR ?= $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/lib/$(M
 SYSCONFDIR ?= /etc
 PYTHON ?= python3
 
+comma := ,
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wmissing-prototypes -Wwrite-strings -Wcast-qual -Wundef
@@ -24,37 +25,58 @@ DEFS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden
 PKGS := libconfig libcurl json-c openssl
 DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEPLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(CFLAGS)
 LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -Wl,-z,defs
+
+# SANITIZE=1: the same build with AddressSanitizer and UndefinedBehavior-
+# Sanitizer, into build/asan/ (the module is build/asan/pam_smsotp.so), so
+# that it never mixes with the normal objects; `make check SANITIZE=1` runs
+# the whole suite on it.
+ifeq ($(SANITIZE),1)
+B := build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+MODULE_SO := $(B)/pam_smsotp.so
+CHECK_ENV := PAM_ASAN=1 MODULE=$(CURDIR)/$(MODULE_SO) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# -z defs cannot see the sanitizer runtime the host preloads
+LINK_HARDEN := $(filter-out -Wl$(comma)-z$(comma)defs,$(LINK_HARDEN))
+else
+B := build
+SANFLAGS :=
+MODULE_SO := pam_smsotp.so
+CHECK_ENV :=
+endif
+ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 
 LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
 	sms/presets.c sms/isolate.c state/state.c
-LIB_OBJS := $(LIB_SRCS:%.c=build/%.o)
-MOD_OBJS := build/pam_smsotp.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+MOD_OBJS := $(B)/pam_smsotp.o
 
-UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all demo check unit-check pam-check install uninstall clean deps
+.PHONY: all demo check unit-check install uninstall clean deps lint fuzz
 
-all: pam_smsotp.so
+all: $(MODULE_SO)
 
-build/%.o: %.c
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/libsmsotp.a: $(LIB_OBJS)
+$(B)/libsmsotp.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-pam_smsotp.so: $(MOD_OBJS) build/libsmsotp.a pam_smsotp.map
-	$(CC) $(ALL_CFLAGS) -shared -o $@ $(MOD_OBJS) build/libsmsotp.a \
+$(MODULE_SO): $(MOD_OBJS) $(B)/libsmsotp.a pam_smsotp.map
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(MOD_OBJS) $(B)/libsmsotp.a \
 		-Wl,--version-script=pam_smsotp.map $(LINK_HARDEN) $(LDFLAGS) \
 		$(DEPLIBS) -lpam
 
-build/tests/%: tests/unit/%.c build/libsmsotp.a
+$(B)/tests/%: tests/unit/%.c $(B)/libsmsotp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fvisibility=default -DSRCDIR='"$(CURDIR)"' -o $@ $< build/libsmsotp.a \
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -DSRCDIR='"$(CURDIR)"' -o $@ $< $(B)/libsmsotp.a \
 		$(LDFLAGS) $(DEPLIBS) -lcmocka
 
 deps:
@@ -64,14 +86,22 @@ demo: deps all
 	@sh tests/demo.sh
 
 check: deps all $(UNIT_TESTS)
-	@sh tests/run-all.sh $(UNIT_TESTS)
+	@$(CHECK_ENV) sh tests/run-all.sh $(UNIT_TESTS)
 
 unit-check: all $(UNIT_TESTS)
-	@sh tests/run-all.sh --unit-only $(UNIT_TESTS)
+	@$(CHECK_ENV) sh tests/run-all.sh --unit-only $(UNIT_TESTS)
+
+# Static analysis (cppcheck, clang-tidy) and the checks of the built module.
+lint: deps all
+	@sh tests/lint.sh
+
+# libFuzzer harnesses, FUZZ_SECONDS each (default 60).
+fuzz: deps
+	@sh tests/fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR)
-	install -m 0644 pam_smsotp.so $(DESTDIR)$(PAMDIR)/pam_smsotp.so
+	install -m 0644 $(MODULE_SO) $(DESTDIR)$(PAMDIR)/pam_smsotp.so
 	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/providers
 	install -m 0644 $(filter-out examples/providers,$(wildcard examples/*)) \
 		$(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/
