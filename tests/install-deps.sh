@@ -7,7 +7,8 @@ set -u
 
 PACKAGES="build-essential pkg-config libpam0g-dev libcurl4-openssl-dev
 libssl-dev libconfig-dev libjson-c-dev libcmocka-dev pamtester libpam-wrapper
-libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db"
+libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db
+openssh-server openssh-client sudo passwd"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps.sh: not a Debian system (no dpkg-query); install by hand:" >&2
