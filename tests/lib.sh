@@ -879,3 +879,24 @@ pam_run() {
 short_host() {
 	uname -n | cut -d. -f1
 }
+
+# sys_useradd ARGS / sys_userdel NAME: useradd and userdel with a bounded
+# retry: tests run in parallel and both lock /etc/passwd for a moment
+# ("cannot lock /etc/passwd; try again later", exit 10).
+sys_useradd() {
+	_i=0
+	while ! _e=$(useradd "$@" 2>&1); do
+		_i=$((_i + 1))
+		case $_e in *lock*) [ $_i -lt 50 ] || { echo "$_e" >&2; return 1; } ;;
+		*) echo "$_e" >&2; return 1 ;; esac
+		sleep 0.2
+	done
+}
+sys_userdel() {
+	_i=0
+	while ! _e=$(userdel "$@" 2>&1); do
+		_i=$((_i + 1))
+		case $_e in *lock*) [ $_i -lt 50 ] || return 1 ;; *) return 1 ;; esac
+		sleep 0.2
+	done
+}

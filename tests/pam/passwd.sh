@@ -32,7 +32,7 @@ USER_ADDED=
 _passwd_cleanup() {
 	_kill_listed "$T/pids"
 	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$RSVC"
-	[ -n "$USER_ADDED" ] && userdel "$TUSER" 2>/dev/null
+	[ -n "$USER_ADDED" ] && sys_userdel "$TUSER" 2>/dev/null
 	_cleanup
 }
 trap _passwd_cleanup EXIT
@@ -41,7 +41,7 @@ for f in "/etc/pam.d/$SVC" "/etc/pam.d/$RSVC"; do
 	[ -e "$f" ] && { echo "FAIL: $f exists already"; exit 1; }
 done
 getent passwd "$TUSER" >/dev/null && { echo "FAIL: user $TUSER exists already"; exit 1; }
-useradd -M -d /nonexistent -s /bin/sh -c 'pam_smsotp passwd test' "$TUSER" || {
+sys_useradd -M -d /nonexistent -s /bin/sh -c 'pam_smsotp passwd test' "$TUSER" || {
 	echo "FAIL: useradd $TUSER"
 	exit 1
 }

@@ -38,7 +38,7 @@ ls -d /tmp/pam.? > "$T/pam-before-sshd" 2>/dev/null || :
 USER_ADDED=
 _sshd_cleanup() {
 	_kill_listed "$T/pids"
-	[ -n "$USER_ADDED" ] && userdel "$TUSER" 2>/dev/null
+	[ -n "$USER_ADDED" ] && sys_userdel "$TUSER" 2>/dev/null
 	# the sshd processes we killed leave pam_wrapper's /tmp/pam.X: remove
 	# only new ones holding our own service file, whose process is gone
 	for d in /tmp/pam.?; do
@@ -55,7 +55,7 @@ trap _sshd_cleanup EXIT
 
 getent passwd "$TUSER" >/dev/null && { echo "FAIL: user $TUSER exists already"; exit 1; }
 getent passwd "$NOUSER" >/dev/null && { echo "FAIL: user $NOUSER exists"; exit 1; }
-useradd -M -d /nonexistent -s /bin/sh -c 'pam_smsotp sshd test' "$TUSER" || {
+sys_useradd -M -d /nonexistent -s /bin/sh -c 'pam_smsotp sshd test' "$TUSER" || {
 	echo "FAIL: useradd $TUSER"
 	exit 1
 }

@@ -39,7 +39,7 @@ _sudo_cleanup() {
 	_kill_listed "$T/pids"
 	rm -f "$DROPIN" "$PAMFILE"
 	if [ -n "$USER_ADDED" ]; then
-		userdel "$TUSER" 2>/dev/null
+		sys_userdel "$TUSER" 2>/dev/null
 		rm -rf "/run/sudo/ts/$TUSER" "/var/lib/sudo/lectured/$TUSER"
 	fi
 	_cleanup
@@ -50,7 +50,7 @@ for f in "$PAMFILE" "$DROPIN"; do
 	[ -e "$f" ] && { echo "FAIL: $f exists already"; exit 1; }
 done
 getent passwd "$TUSER" >/dev/null && { echo "FAIL: user $TUSER exists already"; exit 1; }
-useradd -M -d /nonexistent -s /bin/sh -c 'pam_smsotp sudo test' "$TUSER" || {
+sys_useradd -M -d /nonexistent -s /bin/sh -c 'pam_smsotp sudo test' "$TUSER" || {
 	echo "FAIL: useradd $TUSER"
 	exit 1
 }
