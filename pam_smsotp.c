@@ -65,6 +65,7 @@ struct smsotp_ctx {
 	char code[OTP_MAX_LENGTH + 1];	/* only between drawing and sending */
 	int reused;		/* the code sent by an earlier login is asked */
 	char notice[256];	/* the notice for the next prompt */
+	int notice_style;	/* PAM_ERROR_MSG or PAM_TEXT_INFO */
 
 	struct sms_result sent;
 	const char *result;	/* for the outcome line */
@@ -135,9 +136,11 @@ ctx_init(struct smsotp_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 /*
  * One conversation call: an optional notice and an optional prompt together,
  * because sshd shows only the last message before a prompt.  Notices about
- * the answer (wrong, expired, too many) are PAM_TEXT_INFO and PAM_SILENT
- * drops them; PAM_ERROR_MSG is kept for the one failure that ends a login
- * without any prompt (the code could not be sent), so it is never silent.
+ * how to get a code (sent again, when a resend is possible) are
+ * PAM_TEXT_INFO, which PAM_SILENT drops; what went wrong with the answer
+ * (wrong, expired, too many, locked) and a code that could not be sent are
+ * PAM_ERROR_MSG and always shown: sudo sets PAM_SILENT by default, and a
+ * user must still learn that the code was wrong.
  */
 static int
 converse(struct smsotp_ctx *ctx, int style, const char *notice,
@@ -381,11 +384,19 @@ blank(const char *s)
 static void
 resend_notice(struct smsotp_ctx *ctx, long wait)
 {
+	ctx->notice_style = PAM_TEXT_INFO;
 	if (wait <= 0)
 		util_strlcpy(ctx->notice, "A new code was sent.", sizeof(ctx->notice));
 	else
 		snprintf(ctx->notice, sizeof(ctx->notice), "A new code can be sent in "
 			 "%ld s; enter the last code, or press Enter then.", wait);
+}
+
+static void
+wrong_notice(struct smsotp_ctx *ctx)
+{
+	ctx->notice_style = PAM_ERROR_MSG;
+	util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
 }
 
 /*
@@ -405,17 +416,17 @@ ask_without_code(struct smsotp_ctx *ctx, int result)
 	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
 		const char *notice = i > 0 ? ctx->notice : NULL;
 
-		rc = converse(ctx, PAM_TEXT_INFO, notice, prompt, &answer);
+		rc = converse(ctx, ctx->notice_style, notice, prompt, &answer);
 		/* An empty answer asks for a resend, as on a real login. */
 		if (rc == PAM_SUCCESS && blank(answer))
 			resend_notice(ctx, ctx->cfg->resend_after);
 		else
-			util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
+			wrong_notice(ctx);
 		util_free_secret(answer);
 		answer = NULL;
 	}
 	if (rc == PAM_SUCCESS)
-		rc = converse(ctx, PAM_TEXT_INFO, MSG_TOO_MANY, NULL, NULL);
+		rc = converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
 	free(prompt);
 	return rc == PAM_SUCCESS ? result : rc;
 }
@@ -606,6 +617,7 @@ issue_code(struct smsotp_ctx *ctx)
 	    !otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
 		state_unlock(h);
 		ctx->reused = 1;
+		ctx->notice_style = PAM_TEXT_INFO;
 		snprintf(ctx->notice, sizeof(ctx->notice), "Enter the code sent "
 			 "%lld s ago (a new one can be sent in %ld s).",
 			 now - u.last_send, wait);
@@ -647,6 +659,7 @@ resend(struct smsotp_ctx *ctx)
 		else
 			util_strlcpy(ctx->notice, "No more SMS codes can be sent for now; "
 				     "enter the last code.", sizeof(ctx->notice));
+		ctx->notice_style = PAM_ERROR_MSG;
 		return PAM_SUCCESS;
 	}
 	rc = new_code(ctx, h, &u, now);
@@ -726,7 +739,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 
 	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	while (rc == PAM_SUCCESS) {
-		rc = converse(ctx, PAM_TEXT_INFO, notice, prompt, &answer);
+		rc = converse(ctx, ctx->notice_style, notice, prompt, &answer);
 		if (rc != PAM_SUCCESS)
 			break;
 		notice = ctx->notice;
@@ -743,7 +756,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 			break;
 		if (++wrong >= ctx->cfg->max_tries)
 			break;
-		util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
+		wrong_notice(ctx);
 	}
 	free(prompt);
 	if (rc != PAM_SUCCESS) {
@@ -759,7 +772,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 	case V_SPENT:
 		/* Told apart from a wrong code: the user needs a new login,
 		 * not another try. */
-		converse(ctx, PAM_TEXT_INFO, v == V_EXPIRED ? MSG_EXPIRED : MSG_SPENT,
+		converse(ctx, PAM_ERROR_MSG, v == V_EXPIRED ? MSG_EXPIRED : MSG_SPENT,
 			 NULL, NULL);
 		ctx->result = v == V_EXPIRED ? "expired" : "code spent";
 		return PAM_AUTH_ERR;
@@ -769,7 +782,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 		return PAM_MAXTRIES;
 	case V_WRONG:
 	default:
-		converse(ctx, PAM_TEXT_INFO, MSG_TOO_MANY, NULL, NULL);
+		converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
 		ctx->result = "too many wrong codes";
 		return PAM_MAXTRIES;
 	}

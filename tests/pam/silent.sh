@@ -1,25 +1,40 @@
 #!/bin/sh
 # PAM_SILENT: the application asks for no informational messages.  The
-# prompt still comes; "wrong code" and "too many tries" do not; the one
-# error that ends a login without a prompt (code not sent) is still told.
+# prompt still comes; the informational notices (a new code was sent, when
+# a resend is possible) do not; errors (wrong code, too many tries, code
+# not sent) are still told: sudo sets PAM_SILENT by default.
 . "$(dirname "$0")/../lib.sh"
 require_module
 
 t_silent_wrong() {
+	# sudo sets PAM_SILENT by default: a wrong code must still be told
 	require_pam_wrapper
 	std_setup
 	PAM_OP='authenticate(PAM_SILENT)'
 	pam_run smsotp alice 'answer 000000 1; answer_code 2'
 	assert_rc 0 "wrong code, then the right one, under PAM_SILENT"
 	assert_eq 2 "$(prompt_count)" "prompted twice"
-	assert_not_contains "$OUT" "Wrong code" "no informational message under PAM_SILENT"
-	PAM_OP=authenticate
-	pam_run smsotp alice 'answer 000000 1; answer_code 2'
-	assert_rc 0 "the same without PAM_SILENT"
-	assert_contains "$OUT" "Wrong code" "the message is there without PAM_SILENT"
+	assert_contains "$OUT" "Wrong code" "an error about the answer is shown under PAM_SILENT"
 	pass
 }
-run_case "PAM_SILENT drops 'wrong code', keeps the prompt" t_silent_wrong
+run_case "PAM_SILENT keeps 'wrong code' (an error), and the prompt" t_silent_wrong
+
+t_silent_info() {
+	# the informational notice of a resend is dropped under PAM_SILENT
+	require_pam_wrapper
+	std_setup
+	PAM_OP='authenticate(PAM_SILENT)'
+	pam_run smsotp alice 'answer "" 1; wait_sms 2; answer_code 2'
+	assert_rc 0 "empty answer, a new code, then the right one"
+	assert_sms_count 2
+	assert_not_contains "$OUT" "A new code was sent" "no informational notice under PAM_SILENT"
+	PAM_OP=authenticate
+	pam_run smsotp alice 'answer "" 1; wait_sms 4; answer_code 2'
+	assert_rc 0 "the same without PAM_SILENT"
+	assert_contains "$OUT" "A new code was sent" "the notice is there without PAM_SILENT"
+	pass
+}
+run_case "PAM_SILENT drops 'a new code was sent' (information)" t_silent_info
 
 t_silent_too_many() {
 	require_pam_wrapper
@@ -27,10 +42,10 @@ t_silent_too_many() {
 	PAM_OP='authenticate(PAM_SILENT)'
 	pam_run smsotp alice 'answer 1 1; answer 2 2; answer 3 3'
 	assert_result MAXTRIES
-	assert_not_contains "$OUT" "Too many" "no 'too many tries' under PAM_SILENT"
+	assert_contains "$OUT" "Too many" "'too many tries' is an error: shown under PAM_SILENT"
 	pass
 }
-run_case "PAM_SILENT: three wrong codes end silently with PAM_MAXTRIES" t_silent_too_many
+run_case "PAM_SILENT: three wrong codes end with PAM_MAXTRIES and say so" t_silent_too_many
 
 t_silent_not_sent() {
 	require_pam_wrapper

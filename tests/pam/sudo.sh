@@ -133,6 +133,8 @@ t_wrong() {
 	assert_sms_count 1
 	assert_eq "$PHONE" "$(log_get 'to(r)')" "the SMS went to the user's number"
 	assert_prompted
+	# sudo passes PAM_SILENT: errors about the answer must still show
+	assert_contains "$OUT" "Wrong code" "sudo shows that the code was wrong"
 }
 run_case "sudo, wrong code: refused, one SMS" t_wrong
 
