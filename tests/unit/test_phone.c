@@ -639,7 +639,15 @@ test_command_clean(void **state)
 	assert_string_equal(slurp("fds"), "0\n1\n2\n3\n");
 	s = slurp("status");
 	assert_non_null(strstr(s, "SigBlk:\t0000000000000000"));
-	assert_non_null(strstr(s, "SigIgn:\t0000000000000000"));
+	{
+		/* glibc keeps its internal signals 32 and 33 as they are; the
+		 * sanitizer runtime may ignore them in the test process */
+		const char *ign = strstr(s, "SigIgn:\t");
+
+		assert_non_null(ign);
+		assert_int_equal(strtoull(ign + 8, NULL, 16) &
+				 ~((1ULL << 31) | (1ULL << 32)), 0);
+	}
 	assert_string_equal(slurp("pwd"), "/\n");
 	unlink(in_dir("env"));
 	unlink(in_dir("fds"));
