@@ -59,7 +59,14 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 
 .PHONY: all demo check unit-check install uninstall clean deps lint fuzz
 
-all: $(MODULE_SO)
+all: $(MODULE_SO) $(B)/smsotp
+
+# The admin tool, on the module's own code (same configuration reader,
+# providers and state store).
+$(B)/smsotp: tool/smsotp.c $(B)/libsmsotp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libsmsotp.a \
+		-Wl,-z,relro -Wl,-z,now $(LDFLAGS) $(DEPLIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
