@@ -1,11 +1,684 @@
 /*
- * smsotp: the admin tool (being written).
+ * smsotp: the admin tool of pam_smsotp, on the module's own code: the same
+ * configuration reader and validator, the same providers and the same state
+ * store (and its locks), so that what it says is what a login would find.
+ *
+ *	smsotp [-c CONF] check
+ *	smsotp [-c CONF] send USER
+ *	smsotp [-c CONF] status [--json] [USER]
+ *	smsotp [-c CONF] reset USER
+ *
+ * Exit status 0 on success, 1 on a failure it explains (on stderr), 2 on a
+ * usage error.  Nothing it prints holds a code, a code hash or a credential.
  */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "../config/config.h"
+#include "../phone/phone.h"
+#include "../sms/sms.h"
+#include "../state/state.h"
+#include "../util/util.h"
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+#define PHONES_CHECK_MAX (16u * 1024 * 1024)
+
+static const char *progname = "smsotp";
+
+static const char usage_main[] =
+	"usage: smsotp [-c CONF] COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  check          read the configuration as the module would and say\n"
+	"                 what is wrong with it, or that it is fine\n"
+	"  send USER      send a test message (not a login code) to USER's number\n"
+	"  status [USER]  SMS sent, wrong codes and lock, for USER or everyone\n"
+	"  reset USER     clear USER's lock and counts\n"
+	"\n"
+	"options:\n"
+	"  -c CONF        the configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	"  -h, --help     this help; `smsotp COMMAND --help` for one command\n";
+
+static const char usage_check[] =
+	"usage: smsotp [-c CONF] check\n"
+	"\n"
+	"Reads CONF with the module's own reader and validator, then checks the\n"
+	"state folder and the phones file as a login would.  Prints a summary and\n"
+	"exits 0, or prints what is wrong (file, line, key, reason) and exits 1.\n";
+
+static const char usage_send[] =
+	"usage: smsotp [-c CONF] send USER\n"
+	"\n"
+	"Finds USER's number from the sources the module uses and sends a test\n"
+	"message (never a login code) through the configured providers, in\n"
+	"failover order.  Says which provider took it, or why each one failed.\n"
+	"The message does not count against USER's max_sends.\n";
+
+static const char usage_status[] =
+	"usage: smsotp [-c CONF] status [--json] [USER]\n"
+	"\n"
+	"Shows, for USER or every user with a state: SMS sent in the current\n"
+	"window and when the window ends, consecutive wrong codes, the lock and\n"
+	"its end, and whether a code is pending.  --json prints a JSON array.\n";
+
+static const char usage_reset[] =
+	"usage: smsotp [-c CONF] reset USER\n"
+	"\n"
+	"Clears USER's SMS count, wrong-code count and lock, and drops the code\n"
+	"kept for reuse, under the lock the module takes (safe during logins).\n";
+
+static int
+usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+static int
+failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	return EXIT_FAIL;
+}
+
+/* The logging sink of the library: warnings and errors to stderr. */
+static void
+log_to_stderr(void *ud, int priority, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	(void)ud;
+	(void)priority;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	util_sanitize(line);
+	fprintf(stderr, "%s: %s\n", progname, line);
+}
+
+static int
+load(const char *path, struct smsotp_config **cfg)
+{
+	char err[1024];
+	int rc;
+
+	rc = config_load_file(path, cfg, err, sizeof(err));
+	if (rc == CONFIG_ENOMEM)
+		return failf("out of memory");
+	if (rc != CONFIG_OK)
+		return failf("%s", err);
+	return EXIT_OK;
+}
+
+/*
+ * The account, as the module finds it: getpwnam_r, its own name and GECOS.
+ * Returns EXIT_OK with *name (and *gecos) set, EXIT_FAIL with a message
+ * when the user does not exist or the lookup failed.
+ */
+static int
+find_account(const char *user, char **name, char **gecos)
+{
+	struct passwd pw, *found = NULL;
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = hint > 0 ? (size_t)hint : 4096;
+	char *buf = NULL, safe[64];
+	int e;
+
+	*name = NULL;
+	if (gecos != NULL)
+		*gecos = NULL;
+	util_strlcpy(safe, user, sizeof(safe));
+	util_sanitize(safe);
+	for (;;) {
+		char *nb = realloc(buf, size);
+
+		if (nb == NULL) {
+			free(buf);
+			return failf("out of memory");
+		}
+		buf = nb;
+		e = getpwnam_r(user, &pw, buf, size, &found);
+		if (e != ERANGE || size >= 1024 * 1024)
+			break;
+		size *= 2;
+	}
+	if (found == NULL) {
+		free(buf);
+		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+			return failf("%s: no such user", safe);
+		return failf("cannot look up user %s: %s", safe, strerror(e));
+	}
+	*name = strdup(pw.pw_name);
+	if (gecos != NULL)
+		*gecos = strdup(pw.pw_gecos != NULL ? pw.pw_gecos : "");
+	free(buf);
+	if (*name == NULL || (gecos != NULL && *gecos == NULL)) {
+		free(*name);
+		if (gecos != NULL)
+			free(*gecos);
+		return failf("out of memory");
+	}
+	return EXIT_OK;
+}
+
+/* The name the state is kept under: the account's own name when the user
+ * exists (as the module does), else the name as given (a removed user). */
+static int
+state_name(const char *user, char *out, size_t outlen)
+{
+	struct passwd pw, *found = NULL;
+	char buf[16384];
+
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found != NULL)
+		user = pw.pw_name;
+	if (util_strlcpy(out, user, outlen) >= outlen)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ check */
+
+static void
+describe_phones(const struct smsotp_config *cfg, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (cfg->phones_file != NULL)
+		n += (size_t)snprintf(out + n, outlen - n, "file %s", cfg->phones_file);
+	if (cfg->phones_command != NULL && n < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, "%scommand %s",
+				      n > 0 ? ", then " : "", cfg->phones_command);
+	if (cfg->phones_gecos && n < outlen)
+		snprintf(out + n, outlen - n, "%sGECOS", n > 0 ? ", then " : "");
+}
+
+static int
+cmd_check(const char *path)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[1024], phones[1024];
+	char *buf = NULL;
+	size_t i, len;
+	int rc, bad = 0;
+
+	rc = load(path, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, path, err);
+		bad = 1;
+	}
+	if (cfg->phones_file != NULL) {
+		if (util_read_trusted(cfg->phones_file, UTIL_TRUST_READABLE,
+				      PHONES_CHECK_MAX, &buf, &len, err,
+				      sizeof(err)) == 0) {
+			util_free_secret(buf);
+		} else if (errno == ENOENT &&
+			   (cfg->phones_command != NULL || cfg->phones_gecos)) {
+			/* the module skips it then, as here */
+		} else {
+			fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		config_free(cfg);
+		return EXIT_FAIL;
+	}
+	describe_phones(cfg, phones, sizeof(phones));
+	printf("%s: OK (%zu provider%s: ", path, cfg->n_chain,
+	       cfg->n_chain == 1 ? "" : "s");
+	for (i = 0; i < cfg->n_chain; i++)
+		printf("%s%s (%s)", i > 0 ? ", " : "", cfg->chain[i]->name,
+		       sms_type_name(cfg->chain[i]->type));
+	printf("; phones from %s; state in %s)\n", phones, cfg->state_dir);
+	config_free(cfg);
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------- send */
+
+static int
+cmd_send(const char *path, const char *user)
+{
+	struct smsotp_config *cfg = NULL;
+	struct phone_sources src;
+	struct smsotp_log log = { log_to_stderr, NULL, 0 };
+	struct sms_message m;
+	struct sms_result res;
+	char *account = NULL, *gecos = NULL;
+	char err[1024], phone[PHONE_MAX], masked[PHONE_MAX];
+	char host[HOST_NAME_MAX + 1], text[512], safe[64];
+	int rc, source = 0;
+
+	rc = load(path, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = find_account(user, &account, &gecos);
+	if (rc != EXIT_OK)
+		goto out;
+	util_strlcpy(safe, account, sizeof(safe));
+	util_sanitize(safe);
+	src.file = cfg->phones_file;
+	src.command = cfg->phones_command;
+	src.gecos = cfg->phones_gecos;
+	src.default_country = cfg->default_country;
+	src.allowed_countries = cfg->allowed_countries;
+	src.n_allowed_countries = cfg->n_allowed_countries;
+	err[0] = '\0';
+	rc = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
+	switch (rc) {
+	case PHONE_OK:
+		break;
+	case PHONE_NOTFOUND:
+		if (err[0] != '\0')
+			rc = failf("%s: no number found (%s)", safe, err);
+		else
+			rc = failf("%s: no number found", safe);
+		goto out;
+	case PHONE_ENOMEM:
+		rc = failf("out of memory");
+		goto out;
+	default:
+		rc = failf("%s: phones: %s", safe, err);
+		goto out;
+	}
+	phone_mask(phone, masked);
+	if (source == PHONE_SRC_GECOS)
+		fprintf(stderr, "%s: note: the number of %s comes from GECOS, "
+			"which the user can change with chfn\n", progname, safe);
+	if (gethostname(host, sizeof(host)) != 0)
+		util_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	util_sanitize(host);
+	snprintf(text, sizeof(text), "pam_smsotp test message from %s: this is "
+		 "not a login code.", host);
+	m.phone = phone;
+	m.text = text;
+	m.secret = NULL;
+	memset(&res, 0, sizeof(res));
+	rc = sms_send(cfg->chain, cfg->n_chain, &m, &log, &res);
+	if (rc == SMS_OK) {
+		printf("sent to %s by provider '%s'\n", masked,
+		       res.provider != NULL ? res.provider : "?");
+		rc = EXIT_OK;
+	} else if (rc == SMS_ENOMEM) {
+		rc = failf("out of memory");
+	} else {
+		rc = failf("not sent to %s: no provider accepted the message%s%s%s",
+			   masked, res.provider != NULL ? " (last tried: '" : "",
+			   res.provider != NULL ? res.provider : "",
+			   res.provider != NULL ? "')" : "");
+	}
+out:
+	util_wipe(phone, sizeof(phone));
+	free(account);
+	free(gecos);
+	config_free(cfg);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- status */
+
+struct row {
+	char user[256];
+	long sent;
+	long long window_ends;	/* 0: no window running */
+	long wrong;
+	long long locked_until;	/* 0: not locked */
+	int pending;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+	const struct smsotp_config *cfg;
+	long long now;
+};
+
+/* What a login would see now: the state_refresh of the module. */
+static void
+row_from_state(const struct smsotp_config *cfg, long long now,
+	       const struct state_user *u, struct row *r)
+{
+	memset(r, 0, sizeof(*r));
+	util_strlcpy(r->user, u->user, sizeof(r->user));
+	util_sanitize(r->user);
+	if (u->window_start > 0 && u->window_start <= now &&
+	    now - u->window_start < cfg->send_window) {
+		r->sent = u->sends;
+		r->window_ends = r->sent > 0 ? u->window_start + cfg->send_window : 0;
+	}
+	r->wrong = u->wrong;
+	if (u->locked_until != 0 && u->locked_until <= now)
+		r->wrong = 0;	/* the lock ended: the next login starts over */
+	else if (u->locked_until > now)
+		r->locked_until = u->locked_until;
+	r->pending = u->has_code && u->code_issued <= now &&
+		     now - u->code_issued < cfg->ttl;
+}
+
+static int
+collect(const struct state_user *u, void *ud)
+{
+	struct rows *rows = ud;
+
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap > 0 ? rows->cap * 2 : 16;
+		struct row *v = realloc(rows->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return STATE_ENOMEM;
+		rows->v = v;
+		rows->cap = cap;
+	}
+	row_from_state(rows->cfg, rows->now, u, &rows->v[rows->n++]);
+	return 0;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->user, ((const struct row *)b)->user);
+}
+
+static void
+fmt_time(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL ||
+	    strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		util_strlcpy(out, "-", outlen);
+}
+
+static int
+print_table(const struct rows *rows)
+{
+	char ends[32], locked[32];
+	int w = 4;
+	size_t i;
+
+	for (i = 0; i < rows->n; i++) {
+		int len = (int)strlen(rows->v[i].user);
+
+		if (len > w)
+			w = len;
+	}
+	printf("%-*s  %5s  %-19s  %5s  %-19s  %s\n", w, "USER", "SENT",
+	       "WINDOW ENDS", "WRONG", "LOCKED UNTIL", "CODE");
+	for (i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+
+		fmt_time(r->window_ends, ends, sizeof(ends));
+		fmt_time(r->locked_until, locked, sizeof(locked));
+		printf("%-*s  %5ld  %-19s  %5ld  %-19s  %s\n", w, r->user, r->sent,
+		       ends, r->wrong, locked, r->pending ? "pending" : "none");
+	}
+	return ferror(stdout) ? failf("cannot write the table") : EXIT_OK;
+}
+
+static int
+print_json(const struct rows *rows)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+	int rc = EXIT_OK;
+
+	if (arr == NULL)
+		return failf("out of memory");
+	for (i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+		struct json_object *o = json_object_new_object();
+
+		if (o == NULL) {
+			rc = failf("out of memory");
+			goto out;
+		}
+		json_object_object_add(o, "user", json_object_new_string(r->user));
+		json_object_object_add(o, "sent", json_object_new_int64(r->sent));
+		json_object_object_add(o, "window_ends", r->window_ends != 0 ?
+				       json_object_new_int64(r->window_ends) : NULL);
+		json_object_object_add(o, "wrong", json_object_new_int64(r->wrong));
+		json_object_object_add(o, "locked",
+				       json_object_new_boolean(r->locked_until != 0));
+		json_object_object_add(o, "locked_until", r->locked_until != 0 ?
+				       json_object_new_int64(r->locked_until) : NULL);
+		json_object_object_add(o, "code", json_object_new_string(r->pending ?
+				       "pending" : "none"));
+		json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_SPACED));
+	if (ferror(stdout))
+		rc = failf("cannot write the output");
+out:
+	json_object_put(arr);
+	return rc;
+}
+
+static int
+cmd_status(const char *path, const char *user, int json)
+{
+	struct smsotp_config *cfg = NULL;
+	struct rows rows;
+	struct state_handle *h = NULL;
+	struct state_user u;
+	char err[1024], name[256];
+	int rc;
+
+	memset(&rows, 0, sizeof(rows));
+	rc = load(path, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	rows.cfg = cfg;
+	rows.now = (long long)time(NULL);
+	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
+		rc = failf("%s", err);
+		goto out;
+	}
+	if (user != NULL) {
+		if (state_name(user, name, sizeof(name)) != 0) {
+			rc = failf("user name too long");
+			goto out;
+		}
+		rc = state_lock(cfg->state_dir, name, &h, &u, err, sizeof(err));
+		if (rc != STATE_OK) {
+			rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
+			goto out;
+		}
+		state_unlock(h);
+		rc = collect(&u, &rows);
+		util_wipe(&u, sizeof(u));
+		if (rc != 0) {
+			rc = failf("out of memory");
+			goto out;
+		}
+	} else {
+		rc = state_foreach(cfg->state_dir, collect, &rows, err, sizeof(err));
+		if (rc != STATE_OK) {
+			rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
+			goto out;
+		}
+		if (rows.n > 1)
+			qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
+	}
+	rc = json ? print_json(&rows) : print_table(&rows);
+out:
+	free(rows.v);
+	config_free(cfg);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ reset */
+
+static int
+cmd_reset(const char *path, const char *user)
+{
+	struct smsotp_config *cfg = NULL;
+	struct state_handle *h = NULL;
+	struct state_user u;
+	char err[1024], name[256], safe[64];
+	int rc;
+
+	rc = load(path, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
+		rc = failf("%s", err);
+		goto out;
+	}
+	if (state_name(user, name, sizeof(name)) != 0) {
+		rc = failf("user name too long");
+		goto out;
+	}
+	util_strlcpy(safe, name, sizeof(safe));
+	util_sanitize(safe);
+	rc = state_lock(cfg->state_dir, name, &h, &u, err, sizeof(err));
+	if (rc != STATE_OK) {
+		rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
+		goto out;
+	}
+	u.window_start = 0;
+	u.sends = 0;
+	u.last_send = 0;
+	u.wrong = 0;
+	u.locked_until = 0;
+	u.has_code = 0;
+	u.code_issued = 0;
+	util_wipe(u.salt, sizeof(u.salt));
+	util_wipe(u.hash, sizeof(u.hash));
+	rc = state_save(h, &u, err, sizeof(err));
+	state_unlock(h);
+	util_wipe(&u, sizeof(u));
+	if (rc != STATE_OK) {
+		rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
+		goto out;
+	}
+	printf("%s: counts and lock cleared\n", safe);
+	rc = EXIT_OK;
+out:
+	config_free(cfg);
+	return rc;
+}
+
+/* ------------------------------------------------------------------- main */
+
+static int
+is_help(const char *a)
+{
+	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fputs("smsotp: not built yet\n", stderr);
-	return 1;
+	const char *conf = CONFIG_DEFAULT_PATH, *cmd, *usage, *user = NULL;
+	int i, json = 0, nargs = 0, dashdash = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (is_help(a)) {
+			fputs(usage_main, stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "-c") == 0) {
+			if (++i >= argc)
+				return usage_error(usage_main, "-c needs a path");
+			conf = argv[i];
+		} else if (strncmp(a, "-c", 2) == 0) {
+			conf = a + 2;
+		} else if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (a[0] == '-') {
+			return usage_error(usage_main, "unknown option %s", a);
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		return usage_error(usage_main, "no command given");
+	if (conf[0] == '\0')
+		return usage_error(usage_main, "-c needs a path");
+	cmd = argv[i++];
+	if (strcmp(cmd, "check") == 0)
+		usage = usage_check;
+	else if (strcmp(cmd, "send") == 0)
+		usage = usage_send;
+	else if (strcmp(cmd, "status") == 0)
+		usage = usage_status;
+	else if (strcmp(cmd, "reset") == 0)
+		usage = usage_reset;
+	else
+		return usage_error(usage_main, "unknown command %s", cmd);
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!dashdash && is_help(a)) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+		} else if (!dashdash && usage == usage_status &&
+			   strcmp(a, "--json") == 0) {
+			json = 1;
+		} else if (!dashdash && a[0] == '-') {
+			return usage_error(usage, "unknown option %s", a);
+		} else {
+			if (nargs++ > 0)
+				return usage_error(usage, "too many arguments");
+			user = a;
+		}
+	}
+	if (user != NULL && user[0] == '\0')
+		return usage_error(usage, "empty user name");
+	if (usage == usage_check) {
+		if (nargs > 0)
+			return usage_error(usage, "too many arguments");
+		return cmd_check(conf);
+	}
+	if (usage == usage_status)
+		return cmd_status(conf, user, json);
+	if (user == NULL)
+		return usage_error(usage, "a user name is needed");
+	if (usage == usage_send)
+		return cmd_send(conf, user);
+	return cmd_reset(conf, user);
 }
