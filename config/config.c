@@ -558,6 +558,7 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 	p->connect_timeout = SMS_DEFAULT_CONNECT_TIMEOUT;
 	p->retries = SMS_DEFAULT_RETRIES;
 	p->format = SMS_FORMAT_JSON;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	np = realloc(cfg->providers, (cfg->n_providers + 1) * sizeof(*np));
 	if (np == NULL || (p->name = strdup(name)) == NULL) {
 		if (np != NULL)
@@ -794,6 +795,7 @@ resolve_chain(struct smsotp_config *cfg, char *err, size_t errlen)
 		return CONFIG_EINVAL;
 	}
 	if (cfg->n_provider_names == 0) {
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 		cfg->chain = calloc(cfg->n_providers, sizeof(*cfg->chain));
 		if (cfg->chain == NULL)
 			return CONFIG_ENOMEM;
@@ -802,6 +804,7 @@ resolve_chain(struct smsotp_config *cfg, char *err, size_t errlen)
 		cfg->n_chain = cfg->n_providers;
 		return CONFIG_OK;
 	}
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	cfg->chain = calloc(cfg->n_provider_names, sizeof(*cfg->chain));
 	if (cfg->chain == NULL)
 		return CONFIG_ENOMEM;

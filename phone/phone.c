@@ -183,6 +183,7 @@ phone_mask(const char *e164, char out[PHONE_MAX])
 	/* "+44*******123": the country hint and the last three digits, so a
 	 * user recognises the number and a bystander learns nothing more. */
 	for (i = 0; i < len; i++)
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): both arms are chars */
 		out[i] = (i < 3 || i >= len - 3) ? e164[i] : '*';
 	out[len] = '\0';
 }

@@ -162,6 +162,7 @@ sms_excerpt(const char *text, size_t len, const char *const *secrets,
 			i += slen;
 			continue;
 		}
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): both arms are chars */
 		out[o++] = text[i] == '\0' ? '?' : text[i];
 		i++;
 	}

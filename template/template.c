@@ -184,6 +184,7 @@ tpl_put_json(struct tpl_buf *b, unsigned char c)
 	/* DEL is legal in JSON, but escaping it keeps the body printable. */
 	if (c >= 0x20 && c != 0x7f)
 		return tpl_buf_putc(b, (char)c);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): not a string */
 	memcpy(s, "\\u00", 4);
 	s[4] = hex[c >> 4];
 	s[5] = hex[c & 0xf];
