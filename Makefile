@@ -109,6 +109,8 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 $(MODULE_SO) $(DESTDIR)$(PAMDIR)/pam_smsotp.so
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(B)/smsotp $(DESTDIR)$(PREFIX)/sbin/smsotp
 	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/providers
 	install -m 0644 $(filter-out examples/providers,$(wildcard examples/*)) \
 		$(DESTDIR)$(PREFIX)/share/doc/pam_smsotp/examples/
@@ -123,12 +125,15 @@ install: all
 	install -d -m 0700 $(DESTDIR)/var/lib/pam_smsotp
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 man/pam_smsotp.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_smsotp.8
+	install -m 0644 man/smsotp.8 $(DESTDIR)$(PREFIX)/share/man/man8/smsotp.8
 	install -m 0644 man/pam_smsotp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/pam_smsotp.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_smsotp.so
+	rm -f $(DESTDIR)$(PREFIX)/sbin/smsotp
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_smsotp
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/pam_smsotp.8
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/smsotp.8
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man5/pam_smsotp.conf.5
 
 clean:
