@@ -36,7 +36,7 @@ B := build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 MODULE_SO := $(B)/pam_smsotp.so
-CHECK_ENV := PAM_ASAN=1 MODULE=$(CURDIR)/$(MODULE_SO) \
+CHECK_ENV := PAM_ASAN=1 MODULE=$(CURDIR)/$(MODULE_SO) SMSOTP_TOOL=$(CURDIR)/$(B)/smsotp \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -z defs cannot see the sanitizer runtime the host preloads

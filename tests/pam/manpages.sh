@@ -31,7 +31,7 @@ top_keys() {
 
 t_render() {
 	command -v groff >/dev/null 2>&1 || skip "groff not installed (tests/install-deps.sh)"
-	for page in "$PAGE8" "$PAGE5"; do
+	for page in "$PAGE8" "$PAGE5" "$ROOT/man/smsotp.8"; do
 		[ -f "$page" ] || fail "$page is missing"
 		for width in 60 80 120; do
 			render "$page" $width > "$C/out" 2> "$C/err" || fail "groff failed on $page"
