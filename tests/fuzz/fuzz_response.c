@@ -1,0 +1,178 @@
+/*
+ * fuzz_response: the judges of a provider's answer (sms/provider.h).
+ * The input is an HTTP answer body.  It goes through sms_json_match with
+ * several rules (messages.*.status=0 among them), sms_json_present,
+ * sms_xml_element, sms_excerpt, and sms_http_judge for every provider type
+ * (the http type with and without success_json, every vendor preset), both
+ * with the status that type accepts and with a status taken from the
+ * first input byte.  Providers are filled by hand with the credentials each
+ * preset names, so the judges' secret blanking runs too.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sms/provider.h"
+#include "sms/sms.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static struct sms_provider providers[SMS_TYPE_COUNT + 2];
+static size_t n_providers;
+static long ok_200_201[] = { 200, 201 };
+
+static const struct sms_message msg = {
+	.phone = "+447700900123",
+	.text = "Your code is 123456",
+	.secret = "123456",
+};
+
+static void
+add(enum sms_type type)
+{
+	struct sms_provider *p = &providers[n_providers++];
+
+	memset(p, 0, sizeof(*p));
+	p->name = (char *)sms_type_name(type);
+	p->type = type;
+	p->sender = (char *)"Acme";
+	p->account_sid = (char *)"ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	p->auth_token = (char *)"secret-auth-token";
+	p->api_key = (char *)"secret-api-key";
+	p->api_secret = (char *)"secret-api-secret";
+	p->access_key = (char *)"secret-access-key";
+	p->auth_id = (char *)"MAxxxxxxxxxxxxxxxxxx";
+	p->service_plan_id = (char *)"plan-id";
+	p->api_token = (char *)"secret-api-token";
+	p->region = type == SMS_TYPE_AWS_SNS ? (char *)"eu-west-1" : NULL;
+	p->access_key_id = (char *)"AKIAxxxxxxxxxxxxxxxx";
+	p->secret_access_key = (char *)"secret-secret-access-key";
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int t;
+
+	(void)argc;
+	(void)argv;
+	/* http: any 2xx, no rule */
+	add(SMS_TYPE_HTTP);
+	/* http: listed statuses and a rule, Basic and Bearer secrets */
+	add(SMS_TYPE_HTTP);
+	providers[1].success_status = ok_200_201;
+	providers[1].n_success_status = 2;
+	providers[1].success_json = (char *)"messages.*.status=0";
+	providers[1].username = (char *)"user";
+	providers[1].password = (char *)"secret-password";
+	providers[1].bearer = (char *)"secret-bearer";
+	for (t = SMS_TYPE_TWILIO; t < SMS_TYPE_COUNT; t++) {
+		if (sms_preset_get((enum sms_type)t) == NULL)
+			abort();
+		add((enum sms_type)t);
+	}
+	return 0;
+}
+
+static void
+check_verdict(const struct sms_provider *p, int v, const char *err,
+	      size_t errlen)
+{
+	const char *never[] = { "123456", "447700900123",
+		"secret-auth-token", "secret-api-key", "secret-api-secret",
+		"secret-access-key", "secret-api-token",
+		"secret-secret-access-key", NULL, NULL };
+	size_t i;
+
+	/* Basic and Bearer credentials are secrets of the one provider
+	 * that has them. */
+	never[8] = p->password;
+	never[9] = p->bearer;
+
+	if (v != SMS_HTTP_ACCEPT && v != SMS_HTTP_RETRY && v != SMS_HTTP_REFUSE &&
+	    v != SMS_ENOMEM)
+		abort();
+	if (memchr(err, '\0', errlen) == NULL)
+		abort();
+	/* the code, the number and the credentials never reach a log line */
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		if (never[i] != NULL && strstr(err, never[i]) != NULL) {
+			fprintf(stderr, "fuzz_response: \"%s\" in \"%s\"\n",
+				never[i], err);
+			abort();
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const rules[] = {
+		"messages.*.status=0",
+		"messages.*.status.groupName=PENDING",
+		"messages.*.accepted=true",
+		"status=ok",
+		"0.id=null",
+		"data.items.2.ok=true",
+		"*=1",
+	};
+	static const char *const paths[] = {
+		"message_uuid", "id", "messages.0.id", "0", "a.b.c",
+	};
+	static const char *const xml[] = { "MessageId", "a", "Error" };
+	static const char *const secrets[] = { "123456", "+447700900123",
+		"447700900123", "secret-api-key", NULL };
+	/* A copy of exactly size bytes: the judges must never read past len. */
+	char *body = malloc(size > 0 ? size : 1);
+	char err[256], ex[SMS_EXCERPT_MAX + 1];
+	long status;
+	size_t i;
+	int rc;
+
+	if (body == NULL)
+		abort();
+	memcpy(body, data, size);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (sms_json_rule_check(rules[i], err, sizeof(err)) != 0)
+			continue;
+		rc = sms_json_match(body, size, rules[i], err, sizeof(err));
+		if (rc != SMS_OK && rc != SMS_FAILED && rc != SMS_ENOMEM)
+			abort();
+	}
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		rc = sms_json_present(body, size, paths[i], err, sizeof(err));
+		if (rc != SMS_OK && rc != SMS_FAILED && rc != SMS_ENOMEM)
+			abort();
+	}
+	for (i = 0; i < sizeof(xml) / sizeof(xml[0]); i++) {
+		rc = sms_xml_element(body, size, xml[i], err, sizeof(err));
+		if (rc != SMS_OK && rc != SMS_FAILED)
+			abort();
+	}
+	sms_excerpt(body, size, secrets, ex, sizeof(ex));
+	if (memchr(ex, '\0', sizeof(ex)) == NULL || strlen(ex) > SMS_EXCERPT_MAX)
+		abort();
+	status = size > 0 ? 100 + (long)data[0] * 2 : 200;
+	for (i = 0; i < n_providers; i++) {
+		const struct sms_preset *ps = sms_preset_get(providers[i].type);
+		long good = ps != NULL ? ps->status : 200;
+
+		err[0] = '\0';
+		rc = sms_http_judge(&providers[i], &msg, good, body, size, err,
+				    sizeof(err));
+		check_verdict(&providers[i], rc, err, sizeof(err));
+		err[0] = '\0';
+		rc = sms_http_judge(&providers[i], &msg, status, body, size, err,
+				    sizeof(err));
+		check_verdict(&providers[i], rc, err, sizeof(err));
+		err[0] = '\0';
+		rc = sms_http_judge(&providers[i], NULL, status, NULL, 0, err,
+				    sizeof(err));
+		check_verdict(&providers[i], rc, err, sizeof(err));
+	}
+	free(body);
+	return 0;
+}
