@@ -267,41 +267,20 @@ fake_number(struct smsotp_ctx *ctx)
 static int
 find_account(struct smsotp_ctx *ctx)
 {
-	struct passwd pw, *found = NULL;
-	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t size = hint > 0 ? (size_t)hint : 4096;
-	char *buf = NULL;
-	int e;
+	int r = util_getpw(ctx->user, &ctx->account, &ctx->gecos);
 
-	for (;;) {
-		char *nb = realloc(buf, size);
-
-		if (nb == NULL) {
-			free(buf);
-			return PAM_BUF_ERR;
-		}
-		buf = nb;
-		e = getpwnam_r(ctx->user, &pw, buf, size, &found);
-		if (e != ERANGE || size >= 1024 * 1024)
-			break;
-		size *= 2;
-	}
-	if (found != NULL) {
-		ctx->account = strdup(pw.pw_name);
-		ctx->gecos = strdup(pw.pw_gecos != NULL ? pw.pw_gecos : "");
-		free(buf);
-		if (ctx->account == NULL || ctx->gecos == NULL)
-			return PAM_BUF_ERR;
+	if (r > 0) {
 		ctx->have_account = 1;
 		return PAM_SUCCESS;
 	}
-	free(buf);
-	if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+	if (r == 0)
 		return PAM_SUCCESS;
+	if (errno == ENOMEM)
+		return PAM_BUF_ERR;
 	pam_syslog(ctx->pamh, LOG_ERR, "cannot look up user %s: %s", ctx->user_safe,
-		   strerror(e));
+		   strerror(errno));
 	ctx->result = "user lookup failed";
-	return e == ENOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
+	return PAM_AUTHINFO_UNAVAIL;
 }
 
 /* Step: whose number, if any.  Returns PAM_SUCCESS even without one. */

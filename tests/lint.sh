@@ -34,11 +34,11 @@ PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 MODULE=${MODULE:-pam_smsotp.so}
 LINT_JOBS=${LINT_JOBS:-2}
 
-# The sources of the module: the same list as the Makefile's LIB_SRCS plus
-# pam_smsotp.c.  Tests and fuzz harnesses are not part of the module.
+# The sources of the module (the Makefile's LIB_SRCS plus pam_smsotp.c)
+# and of the admin tool.  Tests and fuzz harnesses are not linted.
 SRCS="pam_smsotp.c util/util.c config/config.c otp/otp.c phone/phone.c
 template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c
-sms/presets.c sms/isolate.c state/state.c"
+sms/presets.c sms/isolate.c state/state.c tool/smsotp.c"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lint.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -88,12 +88,12 @@ usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
+	(void)fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
-	fputs(usage, stderr);
+	(void)fputs("\n", stderr);
+	(void)fputs(usage, stderr);
 	return EXIT_USAGE;
 }
 
@@ -105,11 +105,11 @@ failf(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
+	(void)fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
+	(void)fputs("\n", stderr);
 	return EXIT_FAIL;
 }
 
@@ -123,7 +123,7 @@ log_to_stderr(void *ud, int priority, const char *fmt, va_list ap)
 	(void)priority;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	util_sanitize(line);
-	fprintf(stderr, "%s: %s\n", progname, line);
+	(void)fprintf(stderr, "%s: %s\n", progname, line);
 }
 
 static int
@@ -148,47 +148,22 @@ load(const char *path, struct smsotp_config **cfg)
 static int
 find_account(const char *user, char **name, char **gecos)
 {
-	struct passwd pw, *found = NULL;
-	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t size = hint > 0 ? (size_t)hint : 4096;
-	char *buf = NULL, safe[64];
-	int e;
+	char *g = NULL, safe[64];
+	int r = util_getpw(user, name, &g);
 
-	*name = NULL;
-	if (gecos != NULL)
-		*gecos = NULL;
 	util_strlcpy(safe, user, sizeof(safe));
 	util_sanitize(safe);
-	for (;;) {
-		char *nb = realloc(buf, size);
-
-		if (nb == NULL) {
-			free(buf);
-			return failf("out of memory");
-		}
-		buf = nb;
-		e = getpwnam_r(user, &pw, buf, size, &found);
-		if (e != ERANGE || size >= 1024 * 1024)
-			break;
-		size *= 2;
-	}
-	if (found == NULL) {
-		free(buf);
-		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
-			return failf("%s: no such user", safe);
-		return failf("cannot look up user %s: %s", safe, strerror(e));
-	}
-	*name = strdup(pw.pw_name);
 	if (gecos != NULL)
-		*gecos = strdup(pw.pw_gecos != NULL ? pw.pw_gecos : "");
-	free(buf);
-	if (*name == NULL || (gecos != NULL && *gecos == NULL)) {
-		free(*name);
-		if (gecos != NULL)
-			free(*gecos);
+		*gecos = g;
+	else
+		free(g);
+	if (r > 0)
+		return EXIT_OK;
+	if (r == 0)
+		return failf("%s: no such user", safe);
+	if (errno == ENOMEM)
 		return failf("out of memory");
-	}
-	return EXIT_OK;
+	return failf("cannot look up user %s: %s", safe, strerror(errno));
 }
 
 /* The name the state is kept under: the account's own name when the user
@@ -196,14 +171,15 @@ find_account(const char *user, char **name, char **gecos)
 static int
 state_name(const char *user, char *out, size_t outlen)
 {
-	struct passwd pw, *found = NULL;
-	char buf[16384];
+	char *name = NULL, *gecos = NULL;
+	int r;
 
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found != NULL)
-		user = pw.pw_name;
-	if (util_strlcpy(out, user, outlen) >= outlen)
-		return -1;
-	return 0;
+	if (util_getpw(user, &name, &gecos) > 0)
+		user = name;
+	r = util_strlcpy(out, user, outlen) >= outlen ? -1 : 0;
+	free(name);
+	free(gecos);
+	return r;
 }
 
 /* ------------------------------------------------------------------ check */
@@ -236,7 +212,7 @@ cmd_check(const char *path)
 	if (rc != EXIT_OK)
 		return rc;
 	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, path, err);
+		(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
 		bad = 1;
 	}
 	if (cfg->phones_file != NULL) {
@@ -248,7 +224,7 @@ cmd_check(const char *path)
 			   (cfg->phones_command != NULL || cfg->phones_gecos)) {
 			/* the module skips it then, as here */
 		} else {
-			fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
+			(void)fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
 			bad = 1;
 		}
 	}
@@ -316,7 +292,7 @@ cmd_send(const char *path, const char *user)
 	}
 	phone_mask(phone, masked);
 	if (source == PHONE_SRC_GECOS)
-		fprintf(stderr, "%s: note: the number of %s comes from GECOS, "
+		(void)fprintf(stderr, "%s: note: the number of %s comes from GECOS, "
 			"which the user can change with chfn\n", progname, safe);
 	if (gethostname(host, sizeof(host)) != 0)
 		util_strlcpy(host, "localhost", sizeof(host));
@@ -607,13 +583,13 @@ int
 main(int argc, char **argv)
 {
 	const char *conf = CONFIG_DEFAULT_PATH, *cmd, *usage, *user = NULL;
-	int i, json = 0, nargs = 0, dashdash = 0;
+	int i, json = 0, nargs = 0, dashdash = 0, rc;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (is_help(a)) {
-			fputs(usage_main, stdout);
+			(void)fputs(usage_main, stdout);
 			return EXIT_OK;
 		}
 		if (strcmp(a, "-c") == 0) {
@@ -651,7 +627,7 @@ main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!dashdash && is_help(a)) {
-			fputs(usage, stdout);
+			(void)fputs(usage, stdout);
 			return EXIT_OK;
 		}
 		if (!dashdash && strcmp(a, "--") == 0) {
@@ -669,16 +645,23 @@ main(int argc, char **argv)
 	}
 	if (user != NULL && user[0] == '\0')
 		return usage_error(usage, "empty user name");
-	if (usage == usage_check) {
-		if (nargs > 0)
-			return usage_error(usage, "too many arguments");
-		return cmd_check(conf);
-	}
-	if (usage == usage_status)
-		return cmd_status(conf, user, json);
-	if (user == NULL)
+	if (usage == usage_check && nargs > 0)
+		return usage_error(usage, "too many arguments");
+	if (usage != usage_check && usage != usage_status && user == NULL)
 		return usage_error(usage, "a user name is needed");
-	if (usage == usage_send)
-		return cmd_send(conf, user);
-	return cmd_reset(conf, user);
+	if (usage == usage_check)
+		rc = cmd_check(conf);
+	else if (usage == usage_status)
+		rc = cmd_status(conf, user, json);
+	else if (usage == usage_send)
+		rc = cmd_send(conf, user);
+	else
+		rc = cmd_reset(conf, user);
+	/* Output that did not reach its reader is a failure (a full disk,
+	 * a closed pipe): scripts rely on the exit status. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		(void)fprintf(stderr, "%s: cannot write the output\n", progname);
+		return EXIT_FAIL;
+	}
+	return rc;
 }

@@ -2,6 +2,7 @@
  * util: logging sink, trusted file reading, wiping.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,4 +196,51 @@ fail:
 	close(fd);
 	errno = EACCES;
 	return -1;
+}
+
+int
+util_getpw(const char *user, char **name, char **gecos)
+{
+	struct passwd pw, *found = NULL;
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = hint > 0 ? (size_t)hint : 4096;
+	char *buf = NULL;
+	int e;
+
+	*name = NULL;
+	*gecos = NULL;
+	for (;;) {
+		char *nb = realloc(buf, size);
+
+		if (nb == NULL) {
+			free(buf);
+			errno = ENOMEM;
+			return -1;
+		}
+		buf = nb;
+		e = getpwnam_r(user, &pw, buf, size, &found);
+		if (e != ERANGE || size >= 1024 * 1024)
+			break;
+		size *= 2;
+	}
+	if (found == NULL) {
+		free(buf);
+		/* getpwnam_r(3): these mean "not found" on some services */
+		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+			return 0;
+		errno = e;
+		return -1;
+	}
+	*name = strdup(pw.pw_name);
+	*gecos = strdup(pw.pw_gecos != NULL ? pw.pw_gecos : "");
+	free(buf);
+	if (*name == NULL || *gecos == NULL) {
+		free(*name);
+		free(*gecos);
+		*name = NULL;
+		*gecos = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	return 1;
 }

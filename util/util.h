@@ -50,6 +50,13 @@ void util_free_secret(char *s);
  * value from the network or a user cannot forge log lines or messages. */
 void util_sanitize(char *s);
 
+/* Look user up in the system's accounts (getpwnam_r).  Returns 1 with
+ * *name (the account's own name) and *gecos (its GECOS field, maybe ""),
+ * heap copies the caller frees; 0 when there is no such user; -1 when the
+ * lookup itself failed (errno: ENOMEM, or the name service's error), which
+ * callers must not take for "no such user". */
+int util_getpw(const char *user, char **name, char **gecos);
+
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
  * length of src, so truncation shows as a result >= dstsize. */
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
