@@ -7,7 +7,7 @@ set -u
 
 PACKAGES="build-essential pkg-config libpam0g-dev libcurl4-openssl-dev
 libssl-dev libconfig-dev libjson-c-dev libcmocka-dev pamtester libpam-wrapper
-cppcheck clang-tidy
+cppcheck clang-tidy clang libclang-rt-14-dev
 libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db
 openssh-server openssh-client sudo passwd"
 
