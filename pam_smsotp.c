@@ -633,6 +633,11 @@ resend(struct smsotp_ctx *ctx)
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
 	state_refresh(ctx, &u, now);
+	/* Locked by another login meanwhile: no SMS to a locked user. */
+	if (locked_out(ctx, &u, now)) {
+		state_unlock(h);
+		return PAM_MAXTRIES;
+	}
 	wait = resend_wait(ctx, &u, now);
 	if (wait > 0 || u.sends >= ctx->cfg->max_sends) {
 		state_unlock(h);
