@@ -104,6 +104,9 @@ class Gateway:
                 item = item.strip()
                 if item:
                     self.responses.append(int(item))
+        if opts.body_file:
+            with open(opts.body_file, encoding="utf-8") as f:
+                opts.body = f.read()
         self.bodies = []
         if opts.bodies:
             self.bodies = json.loads(opts.bodies)
@@ -210,6 +213,9 @@ class Handler(BaseHTTPRequestHandler):
         status = gw.status_for(n)
         answer = echo_answer(entry) if gw.opts.echo_body else gw.body_for(n)
         out = answer.encode("utf-8")
+        if gw.opts.drip > 0:
+            self.drip(status, out)
+            return
         self.send_response(status)
         if gw.opts.content_type:
             self.send_header("Content-Type", gw.opts.content_type)
@@ -226,6 +232,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(out)
+        self.close_connection = True
+
+    def drip(self, status, out):
+        """--drip: the whole answer (status line, headers, body), one byte
+        every --drip seconds, until it is sent or the client goes away."""
+        head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                "Content-Length: %d\r\nConnection: close\r\n\r\n"
+                % (status, self.responses.get(status, ("",))[0], len(out)))
+        data = head.encode("latin-1") + out
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(self.server.gateway.opts.drip)
+        except OSError:
+            pass
         self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
@@ -286,6 +308,10 @@ def parse_args(argv):
     p.add_argument("--responses", default=None,
                    help="comma-separated statuses, one per request; the last repeats")
     p.add_argument("--hang", type=float, default=0, help="sleep this many seconds before answering")
+    p.add_argument("--drip", type=float, default=0,
+                   help="send the answer (status line, headers and body) one byte every this many seconds")
+    p.add_argument("--body-file", default=None,
+                   help="read the response body from this file (instead of --body; for bodies too big for an argument)")
     p.add_argument("--garbage", action="store_true", help="answer with non-HTTP bytes and close")
     p.add_argument("--retry-after", default=None,
                    help="Retry-After header on 429 and 503 answers: seconds or an HTTP date")
