@@ -2,6 +2,7 @@
 #   make            build pam_smsotp.so
 #   make demo       a real PAM login against a local simulated SMS gateway
 #   make check      every test (unit + PAM through real clients)
+#   make bench      timing, concurrency and memory against curl (root)
 #   make install    DESTDIR=, PREFIX=, PAMDIR=
 
 CC ?= cc
@@ -57,7 +58,7 @@ MOD_OBJS := $(B)/pam_smsotp.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all demo check unit-check install uninstall clean deps lint fuzz
+.PHONY: all demo check unit-check install uninstall clean deps lint fuzz bench
 
 all: $(MODULE_SO) $(B)/smsotp
 
@@ -105,6 +106,11 @@ lint: deps all
 # libFuzzer harnesses, FUZZ_SECONDS each (default 60).
 fuzz: deps
 	@sh tests/fuzz/run.sh
+
+# The module against curl and the PAM floor, on a local nginx TLS gateway
+# (issue #7; root; figures in build/bench/).
+bench: all
+	@sh tests/bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR)
