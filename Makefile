@@ -48,6 +48,11 @@ SANFLAGS :=
 MODULE_SO := pam_smsotp.so
 CHECK_ENV :=
 endif
+# VALGRIND=1: every pamtester run of the PAM tests under valgrind's
+# memcheck (errors and definite/indirect leaks fail the case).
+ifeq ($(VALGRIND),1)
+CHECK_ENV += PAM_VALGRIND=1 TEST_TIMEOUT=1800
+endif
 ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 
 LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \

@@ -87,15 +87,15 @@ reap(pid_t pid)
 {
 	int status, i;
 
-	for (i = 0; i < 100; i++) {
+	/* The child exits right after its answer: poll in short steps (up
+	 * to 1 s) so that a login does not wait longer than it takes. */
+	for (i = 0; i < 2000; i++) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
 		if (r == pid || (r < 0 && errno != EINTR))
 			return;
-		if (r == 0 && i == 0)
-			continue;
 		if (r == 0) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			struct timespec ts = { 0, 500 * 1000 };
 
 			nanosleep(&ts, NULL);
 		}
