@@ -571,6 +571,27 @@ send_code(struct smsotp_ctx *ctx)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* Locks the user's state and brings it up to date; a locked user is told
+ * and gets PAM_MAXTRIES (no SMS to a locked user), with no lock held. */
+static int
+open_state(struct smsotp_ctx *ctx, struct state_handle **h, struct state_user *u,
+	   long long now)
+{
+	char err[512];
+	int rc;
+
+	rc = state_lock(ctx->cfg->state_dir, ctx->account, h, u, err, sizeof(err));
+	if (rc != STATE_OK)
+		return state_failed(ctx, rc, err);
+	state_refresh(ctx, u, now);
+	if (locked_out(ctx, u, now)) {
+		state_unlock(*h);
+		*h = NULL;
+		return PAM_MAXTRIES;
+	}
+	return PAM_SUCCESS;
+}
+
 /*
  * Step: a locked user gets nothing; a code sent within resend_after is
  * asked again instead of a new one; otherwise a new code goes out, within
@@ -582,18 +603,12 @@ issue_code(struct smsotp_ctx *ctx)
 	struct state_handle *h = NULL;
 	struct state_user u;
 	long long now = (long long)time(NULL);
-	char err[512];
 	long wait;
 	int rc;
 
-	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
-	if (rc != STATE_OK)
-		return state_failed(ctx, rc, err);
-	state_refresh(ctx, &u, now);
-	if (locked_out(ctx, &u, now)) {
-		state_unlock(h);
-		return PAM_MAXTRIES;
-	}
+	rc = open_state(ctx, &h, &u, now);
+	if (rc != PAM_SUCCESS)
+		return rc;
 	wait = resend_wait(ctx, &u, now);
 	if (u.has_code && wait > 0 &&
 	    !otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
@@ -625,27 +640,23 @@ resend(struct smsotp_ctx *ctx)
 	struct state_handle *h = NULL;
 	struct state_user u;
 	long long now = (long long)time(NULL);
-	char err[512];
 	long wait;
 	int rc;
 
-	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
-	if (rc != STATE_OK)
-		return state_failed(ctx, rc, err);
-	state_refresh(ctx, &u, now);
-	/* Locked by another login meanwhile: no SMS to a locked user. */
-	if (locked_out(ctx, &u, now)) {
-		state_unlock(h);
-		return PAM_MAXTRIES;
-	}
+	/* also when another login locked the user meanwhile */
+	rc = open_state(ctx, &h, &u, now);
+	if (rc != PAM_SUCCESS)
+		return rc;
 	wait = resend_wait(ctx, &u, now);
-	if (wait > 0 || u.sends >= ctx->cfg->max_sends) {
+	if (wait > 0) {
 		state_unlock(h);
-		if (wait > 0)
-			resend_notice(ctx, wait);
-		else
-			util_strlcpy(ctx->notice, "No more SMS codes can be sent for now; "
-				     "enter the last code.", sizeof(ctx->notice));
+		resend_notice(ctx, wait);
+		return PAM_SUCCESS;
+	}
+	if (u.sends >= ctx->cfg->max_sends) {
+		state_unlock(h);
+		util_strlcpy(ctx->notice, "No more SMS codes can be sent for now; "
+			     "enter the last code.", sizeof(ctx->notice));
 		ctx->notice_style = PAM_ERROR_MSG;
 		return PAM_SUCCESS;
 	}
