@@ -571,6 +571,15 @@ send_code(struct smsotp_ctx *ctx)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* Minutes, rounded up, until the send window ends and max_sends renews. */
+static long long
+window_left_min(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
+{
+	long long left = u->window_start + ctx->cfg->send_window - now;
+
+	return left > 0 ? (left + 59) / 60 : 1;
+}
+
 /* Locks the user's state and brings it up to date; a locked user is told
  * and gets PAM_MAXTRIES (no SMS to a locked user), with no lock held. */
 static int
@@ -622,8 +631,10 @@ issue_code(struct smsotp_ctx *ctx)
 	}
 	if (u.sends >= ctx->cfg->max_sends) {
 		state_unlock(h);
-		converse(ctx, PAM_ERROR_MSG, "No more SMS codes can be sent for now. "
-			 "Please try again later.", NULL, NULL);
+		snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be "
+			 "sent for now. The next one can be sent in %lld minute(s).",
+			 window_left_min(ctx, &u, now));
+		converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
 		ctx->result = "max_sends reached, not sent";
 		return PAM_MAXTRIES;
 	}
@@ -655,8 +666,9 @@ resend(struct smsotp_ctx *ctx)
 	}
 	if (u.sends >= ctx->cfg->max_sends) {
 		state_unlock(h);
-		util_strlcpy(ctx->notice, "No more SMS codes can be sent for now; "
-			     "enter the last code.", sizeof(ctx->notice));
+		snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be "
+			 "sent for now (the next in %lld minute(s)); enter the last code.",
+			 window_left_min(ctx, &u, now));
 		ctx->notice_style = PAM_ERROR_MSG;
 		return PAM_SUCCESS;
 	}

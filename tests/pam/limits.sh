@@ -36,8 +36,8 @@ count_in() {
 MSG_REUSE_RE='Enter the code sent [0-9]+ s ago \(a new one can be sent in [0-9]+ s\)\.'
 MSG_RESENT='A new code was sent.'
 MSG_RESEND_WAIT='A new code can be sent in '
-MSG_MAX_SENDS='No more SMS codes can be sent for now. Please try again later.'
-MSG_MAX_SENDS_RESEND='No more SMS codes can be sent for now; enter the last code.'
+MSG_MAX_SENDS='No more SMS codes can be sent for now. The next one can be sent in '
+MSG_MAX_SENDS_RESEND='No more SMS codes can be sent for now (the next in '
 MSG_LOCKED='Too many wrong codes: SMS login is locked for'
 MSG_STATE='The SMS code check is not available'
 MSG_SPENT='This code is no longer valid'
@@ -243,6 +243,7 @@ t_max_sends() {
 	assert_not_prompted
 	assert_sms_count 3
 	assert_contains "$OUT" "$MSG_MAX_SENDS"
+	assert_contains "$OUT" "can be sent in 10 minute(s)." "told when (send_window = 600)"
 	assert_contains "$SYSLOG" "max_sends reached, not sent" "the log line's result"
 	assert_eq 3 "$(state_get sends)" "sends in the state file"
 	# a window that has not ended yet still refuses ...
