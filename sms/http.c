@@ -1192,7 +1192,7 @@ http_preset_body(const struct sms_preset *ps, const struct sms_provider *p,
 		 const struct sms_message *m, char **out)
 {
 	struct tpl_sms_info info;
-	size_t i, n = 0;
+	size_t i, n = 0, used = 0;
 	char *t;
 
 	tpl_sms_info(m->text, &info);
@@ -1224,11 +1224,15 @@ http_preset_body(const struct sms_preset *ps, const struct sms_provider *p,
 			use = 1;
 			break;
 		}
-		if (use)
-			/* t has room for all parts: */
-			/* NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy) */
-			strcat(t, ps->body[i].tmpl);
+		if (use && ps->body[i].tmpl != NULL) {
+			/* t has room for all parts (n counted them) */
+			size_t len = strlen(ps->body[i].tmpl);
+
+			memcpy(t + used, ps->body[i].tmpl, len);
+			used += len;
+		}
 	}
+	t[used] = '\0';
 	*out = t;
 	return SMS_OK;
 }
