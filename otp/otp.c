@@ -1,10 +1,8 @@
 /*
  * otp: one-time codes from OpenSSL's RNG.
  */
-#include <ctype.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "otp.h"
@@ -53,35 +51,6 @@ otp_generate(char *out, size_t outsize, size_t length, const char *alphabet)
 	out[length] = '\0';
 	explicit_bzero(pool, sizeof(pool));
 	return 0;
-}
-
-int
-otp_verify(const char *expected, const char *answer)
-{
-	char buf[OTP_MAX_LENGTH + 1];
-	size_t elen, alen;
-	const char *end;
-	int diff;
-
-	if (expected == NULL || answer == NULL)
-		return 0;
-	elen = strlen(expected);
-	if (elen == 0 || elen > OTP_MAX_LENGTH)
-		return 0;
-	while (*answer != '\0' && isspace((unsigned char)*answer))
-		answer++;
-	end = answer + strlen(answer);
-	while (end > answer && isspace((unsigned char)end[-1]))
-		end--;
-	alen = (size_t)(end - answer);
-	/* Compare a fixed-size copy at the code's full length whatever the
-	 * answer's length, so timing reveals neither length nor position. */
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, answer, alen < elen ? alen : elen);
-	diff = CRYPTO_memcmp(buf, expected, elen) != 0;
-	diff |= alen != elen;
-	explicit_bzero(buf, sizeof(buf));
-	return !diff;
 }
 
 int

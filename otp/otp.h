@@ -1,6 +1,7 @@
 /*
  * otp: one-time codes.  Drawn from OpenSSL's RNG with rejection sampling (no
- * modulo bias), compared in constant time over their full length.
+ * modulo bias).  Answers are compared against the kept hash, in constant
+ * time, by state_code_matches() (state/state.h).
  */
 #ifndef SMSOTP_OTP_H
 #define SMSOTP_OTP_H
@@ -15,10 +16,6 @@
  * alphabet.  Returns 0, or -1 when the RNG fails or the arguments are out of
  * range (out is then wiped and empty). */
 int otp_generate(char *out, size_t outsize, size_t length, const char *alphabet);
-
-/* 1 when answer, trimmed of leading and trailing white space, equals
- * expected; 0 otherwise.  Time does not depend on where they differ. */
-int otp_verify(const char *expected, const char *answer);
 
 /* 1 when a code issued at `issued` with a lifetime of ttl seconds is no
  * longer valid at `now` (a clock that went backwards also expires it). */
