@@ -23,9 +23,14 @@ WARN += -Werror
 endif
 HARDEN := -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
 DEFS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden
-PKGS := libconfig libcurl json-c openssl
-DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# libcurl is not linked: sms/curl.c opens it at run time, by the soname
+# of the libcurl this is built against.
+PKGS := libconfig json-c openssl
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
 DEPLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CURL_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libcurl 2>/dev/null)
+CURL_SONAME := $(or $(shell objdump -p $(CURL_LIBDIR)/libcurl.so 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }'),libcurl.so.4)
 LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -Wl,-z,defs
 
 # SANITIZE=1: the same build with AddressSanitizer and UndefinedBehavior-
@@ -53,11 +58,12 @@ endif
 ifeq ($(VALGRIND),1)
 CHECK_ENV += PAM_VALGRIND=1 TEST_TIMEOUT=1800
 endif
-ALL_CFLAGS := $(DEFS) $(WARN) $(HARDEN) $(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' $(WARN) $(HARDEN) \
+	$(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 
 LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
-	sms/presets.c sms/isolate.c state/state.c
+	sms/presets.c sms/curl.c sms/isolate.c state/state.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 MOD_OBJS := $(B)/pam_smsotp.o
 

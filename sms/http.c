@@ -1,5 +1,6 @@
 /*
- * sms/http: any HTTP(S) SMS API described by templates, over libcurl.
+ * sms/http: any HTTP(S) SMS API described by templates, over libcurl
+ * (curl.c).
  *
  * One send of one provider: expand url, body and headers; then up to
  * 1 + retries exchanges on one easy handle, all inside the provider's
@@ -16,7 +17,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 #include <json-c/json_object_iterator.h>
 #include <openssl/evp.h>
@@ -1514,7 +1514,7 @@ sms_http_judge(const struct sms_provider *p, const struct sms_message *m,
 }
 
 /* ---------------------------------------------------------------------
- * The transport: libcurl
+ * The transport: libcurl (curl.c), or the unit tests' stand-in
  */
 
 static sms_http_exchange_fn http_exchange_hook;
@@ -1525,303 +1525,6 @@ sms_http_set_exchange(sms_http_exchange_fn fn, void *ud)
 {
 	http_exchange_hook = fn;
 	http_exchange_hook_ud = ud;
-}
-
-/* One easy handle per send of one provider, reused by its retries. */
-struct http_curl {
-	CURL *curl;
-	struct curl_slist *headers;
-	char *buf;		/* the answer, SMS_HTTP_MAX_RESPONSE + 1 */
-	size_t len;
-	int too_large;
-	int nomem;
-	int no_sigv4;		/* this libcurl cannot sign for AWS */
-	char errbuf[CURL_ERROR_SIZE];
-};
-
-static int http_curl_ready;
-
-/*
- * curl_global_init() would run anyway in the first curl_easy_init(); it is
- * called here to see it fail.  The send runs in a child with an empty
- * environment (isolate.c), so the caller's SSLKEYLOGFILE, proxies and CA
- * variables never reach libcurl or OpenSSL, and the host's environment is
- * left as it is.  curl_global_cleanup() is never called: the child ends
- * with _exit, and in a process that uses libcurl itself cleanup under its
- * feet would be unsafe.
- */
-static int
-http_global_init(void)
-{
-	if (http_curl_ready)
-		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return -1;
-	http_curl_ready = 1;
-	return 0;
-}
-
-static size_t
-http_write(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct http_curl *hc = ud;
-	size_t n = size * nmemb;
-
-	if (n > SMS_HTTP_MAX_RESPONSE - hc->len) {
-		/* Returning less than n aborts the transfer. */
-		hc->too_large = 1;
-		return 0;
-	}
-	if (hc->buf == NULL) {
-		hc->buf = malloc(SMS_HTTP_MAX_RESPONSE + 1);
-		if (hc->buf == NULL) {
-			hc->nomem = 1;
-			return 0;
-		}
-	}
-	memcpy(hc->buf + hc->len, ptr, n);
-	hc->len += n;
-	return n;
-}
-
-static void
-http_wipe_slist(struct curl_slist *l)
-{
-	struct curl_slist *s;
-
-	for (s = l; s != NULL; s = s->next) {
-		if (s->data != NULL)
-			util_wipe(s->data, strlen(s->data));
-	}
-	curl_slist_free_all(l);
-}
-
-static void
-http_curl_free(struct http_curl *hc)
-{
-	if (hc->curl != NULL)
-		curl_easy_cleanup(hc->curl);
-	http_wipe_slist(hc->headers);
-	if (hc->buf != NULL) {
-		util_wipe(hc->buf, hc->len);
-		free(hc->buf);
-	}
-	memset(hc, 0, sizeof(*hc));
-}
-
-/* Network trouble that another try may overcome.  Everything else (TLS
- * verification, a bad CA file, a refused protocol...) fails at once. */
-static int
-http_curl_retryable(CURLcode c)
-{
-	switch (c) {
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_HTTP3:
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_PROXY:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* The options of every try.  The first error is returned. */
-static CURLcode
-http_curl_setup(struct http_curl *hc, const struct sms_provider *p,
-		const struct sms_http_request *req)
-{
-	CURL *h = hc->curl;
-	CURLcode c;
-	size_t i;
-
-	c = curl_easy_setopt(h, CURLOPT_URL, req->url);
-	if (c == CURLE_OK)	/* curl must not raise SIGALRM in our host */
-		c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	/* "" rather than unset: libcurl then ignores http_proxy, https_proxy,
-	 * ALL_PROXY and NO_PROXY, which the user of sudo controls. */
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_PROXY,
-				     p->proxy != NULL ? p->proxy : "");
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_NOPROXY, "");
-	if (c == CURLE_OK && p->ca_file != NULL)
-		c = curl_easy_setopt(h, CURLOPT_CAINFO, p->ca_file);
-	if (c == CURLE_OK && p->ca_path != NULL)
-		c = curl_easy_setopt(h, CURLOPT_CAPATH, p->ca_path);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_SSLVERSION,
-				     (long)CURL_SSLVERSION_TLSv1_2);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_USERAGENT, "pam_smsotp");
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_WRITEDATA, hc);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hc->errbuf);
-	/* Basic and every other Authorization are header lines of req;
-	 * only a signature needs libcurl's help. */
-	if (c == CURLE_OK && req->sigv4 != NULL) {
-#if LIBCURL_VERSION_NUM >= 0x074b00
-		c = curl_easy_setopt(h, CURLOPT_AWS_SIGV4, req->sigv4);
-#else
-		c = CURLE_NOT_BUILT_IN;
-#endif
-		if (c != CURLE_OK) {
-			hc->no_sigv4 = 1;
-			return c;
-		}
-		c = curl_easy_setopt(h, CURLOPT_USERNAME, req->sigv4_key_id);
-		if (c == CURLE_OK)
-			c = curl_easy_setopt(h, CURLOPT_PASSWORD, req->sigv4_secret);
-	}
-	if (c != CURLE_OK)
-		return c;
-
-	/* "Expect:" keeps curl from waiting for a 100 Continue that small
-	 * gateways never send.  Not on a signed request: libcurl would sign
-	 * the removed header as an empty one and AWS refuse the signature
-	 * (and it sends no Expect for a body as small as ours anyway). */
-	for (i = 0; i < req->n_headers + (req->sigv4 == NULL); i++) {
-		const char *line = i < req->n_headers ? req->headers[i] : "Expect:";
-		struct curl_slist *l = curl_slist_append(hc->headers, line);
-
-		if (l == NULL)
-			return CURLE_OUT_OF_MEMORY;
-		hc->headers = l;
-	}
-	c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hc->headers);
-	if (c != CURLE_OK)
-		return c;
-
-	if (strcmp(req->method, "GET") == 0)
-		return curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	/* POSTFIELDS, not COPYPOSTFIELDS: the body stays in our buffer,
-	 * which is wiped, instead of an unwiped copy inside libcurl. */
-	c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-	if (c == CURLE_OK && strcmp(req->method, "PUT") == 0)
-		c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-	return c;
-}
-
-/* The answer's Retry-After in seconds (libcurl reads both a delay and an
- * HTTP date), 0 when none; capped at a day. */
-static long
-http_curl_retry_after(CURL *h)
-{
-#if LIBCURL_VERSION_NUM >= 0x074200
-	curl_off_t ra = 0;
-
-	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK ||
-	    ra <= 0)
-		return 0;
-	return ra > 86400 ? 86400 : (long)ra;
-#else
-	(void)h;
-	return 0;
-#endif
-}
-
-static int
-http_curl_exchange(void *ud, const struct sms_provider *p,
-		   const struct sms_http_request *req, long timeout_ms,
-		   long connect_timeout_ms, struct sms_http_answer *ans,
-		   int *retryable, char *err, size_t errlen)
-{
-	struct http_curl *hc = ud;
-	long status = 0;
-	CURLcode c;
-
-	*retryable = 0;
-	if (hc->curl == NULL) {
-		if (http_global_init() != 0) {
-			snprintf(err, errlen, "libcurl cannot be initialised");
-			return SMS_FAILED;
-		}
-		hc->curl = curl_easy_init();
-		if (hc->curl == NULL)
-			return SMS_ENOMEM;
-		c = http_curl_setup(hc, p, req);
-		if (c == CURLE_OUT_OF_MEMORY)
-			return SMS_ENOMEM;
-		if (c != CURLE_OK && hc->no_sigv4) {
-			snprintf(err, errlen, "this libcurl cannot sign AWS "
-				 "requests (SigV4 needs libcurl 7.75 or later): %s",
-				 curl_easy_strerror(c));
-			return SMS_FAILED;
-		}
-		if (c != CURLE_OK) {
-			snprintf(err, errlen, "libcurl refused an option: %s",
-				 curl_easy_strerror(c));
-			return SMS_FAILED;
-		}
-	}
-	if (hc->buf != NULL)
-		util_wipe(hc->buf, hc->len);
-	hc->len = 0;
-	hc->too_large = 0;
-	hc->nomem = 0;
-	hc->errbuf[0] = '\0';
-	c = curl_easy_setopt(hc->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-	if (c == CURLE_OK)
-		c = curl_easy_setopt(hc->curl, CURLOPT_CONNECTTIMEOUT_MS,
-				     connect_timeout_ms);
-	if (c == CURLE_OK)
-		c = curl_easy_perform(hc->curl);
-	if (curl_easy_getinfo(hc->curl, CURLINFO_RESPONSE_CODE, &status) !=
-	    CURLE_OK)
-		status = 0;
-	ans->status = status;
-	ans->retry_after = http_curl_retry_after(hc->curl);
-	if (hc->nomem || c == CURLE_OUT_OF_MEMORY)
-		return SMS_ENOMEM;
-	if (hc->too_large) {
-		snprintf(err, errlen, "answer larger than %d KiB, refused",
-			 SMS_HTTP_MAX_RESPONSE / 1024);
-		return SMS_FAILED;
-	}
-	if (c != CURLE_OK) {
-		/* curl's messages name host and port, never the path or
-		 * query, which may hold a key. */
-		util_sanitize(hc->errbuf);
-		snprintf(err, errlen, "curl error %d: %s", (int)c,
-			 hc->errbuf[0] != '\0' ? hc->errbuf :
-			 curl_easy_strerror(c));
-		*retryable = http_curl_retryable(c);
-		return SMS_FAILED;
-	}
-	/* Hand the answer over; the next try gets a fresh buffer. */
-	if (hc->buf == NULL) {
-		hc->buf = malloc(1);
-		if (hc->buf == NULL)
-			return SMS_ENOMEM;
-	}
-	hc->buf[hc->len] = '\0';
-	ans->body = hc->buf;
-	ans->len = hc->len;
-	hc->buf = NULL;
-	hc->len = 0;
-	return SMS_OK;
 }
 
 /* ---------------------------------------------------------------------
@@ -1864,23 +1567,30 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 	      const struct smsotp_log *log, struct sms_result *res)
 {
 	struct sms_http_request req;
-	struct http_curl hc;
-	sms_http_exchange_fn exchange = http_curl_exchange;
-	void *ud = &hc;
+	struct sms_curl *hc = NULL;
+	sms_http_exchange_fn exchange = sms_curl_exchange;
+	void *ud;
 	long deadline, left, delay = HTTP_BACKOFF_MS, tries;
 	char why[sizeof(res->error)];
 	int rc;
 
-	memset(&hc, 0, sizeof(hc));
-	if (http_exchange_hook != NULL) {
-		exchange = http_exchange_hook;
-		ud = http_exchange_hook_ud;
-	}
 	why[0] = '\0';
 	rc = sms_http_build(p, m, &req, why, sizeof(why));
 	if (rc != SMS_OK) {
 		util_strlcpy(res->error, why, sizeof(res->error));
 		return rc;
+	}
+	if (http_exchange_hook != NULL) {
+		exchange = http_exchange_hook;
+		ud = http_exchange_hook_ud;
+	} else {
+		hc = sms_curl_new();
+		if (hc == NULL) {
+			sms_http_request_free(&req);
+			util_strlcpy(res->error, "out of memory", sizeof(res->error));
+			return SMS_ENOMEM;
+		}
+		ud = hc;
 	}
 	deadline = http_now_ms() + p->timeout * 1000;
 	rc = SMS_FAILED;
@@ -1960,7 +1670,7 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 		http_sleep_ms(pause);
 		delay *= 2;
 	}
-	http_curl_free(&hc);
+	sms_curl_free(hc);
 	sms_http_request_free(&req);
 	return rc;
 }

@@ -225,4 +225,21 @@ typedef int (*sms_http_exchange_fn)(void *ud, const struct sms_provider *p,
 /* Unit tests only: replace libcurl by fn (NULL puts libcurl back). */
 void sms_http_set_exchange(sms_http_exchange_fn fn, void *ud);
 
+/*
+ * sms/curl.c: the exchange over libcurl, which is loaded (dlopen) at the
+ * first use.  sms_curl_load() loads and initialises it: 0, or -1 with the
+ * reason in err.  A struct sms_curl is one easy handle, reused by the
+ * retries of one send; sms_curl_exchange() is an sms_http_exchange_fn
+ * whose ud is one.
+ */
+struct sms_curl;
+
+int sms_curl_load(char *err, size_t errlen);
+struct sms_curl *sms_curl_new(void);
+void sms_curl_free(struct sms_curl *hc);
+int sms_curl_exchange(void *ud, const struct sms_provider *p,
+		      const struct sms_http_request *req, long timeout_ms,
+		      long connect_timeout_ms, struct sms_http_answer *ans,
+		      int *retryable, char *err, size_t errlen);
+
 #endif
