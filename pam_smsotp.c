@@ -67,6 +67,7 @@ struct smsotp_ctx {
 	char notice[256];	/* the notice for the next prompt */
 	int notice_style;	/* PAM_ERROR_MSG or PAM_TEXT_INFO */
 
+	struct sms_sender *sender;	/* started before the code is drawn */
 	struct sms_result sent;
 	const char *result;	/* for the outcome line */
 };
@@ -92,6 +93,7 @@ copy_item(pam_handle_t *pamh, int item, char *dst, size_t dstsize)
 static void
 ctx_free(struct smsotp_ctx *ctx)
 {
+	sms_sender_end(ctx->sender);
 	config_free(ctx->cfg);
 	free(ctx->account);
 	free(ctx->gecos);
@@ -546,8 +548,8 @@ send_code(struct smsotp_ctx *ctx)
 		m.phone = ctx->phone;
 		m.text = text;
 		m.secret = ctx->code;
-		rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m, &ctx->log,
-			      &ctx->sent);
+		rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m,
+			      ctx->sender, &ctx->log, &ctx->sent);
 		rc = rc == SMS_OK ? PAM_SUCCESS : rc == SMS_ENOMEM ? PAM_BUF_ERR :
 			PAM_AUTHINFO_UNAVAIL;
 	}
@@ -836,6 +838,15 @@ authenticate(struct smsotp_ctx *ctx)
 		ctx->result = "refused by sshd, not sent";
 		return ask_without_code(ctx, PAM_AUTH_ERR);
 	}
+	/* The send process loads libcurl meanwhile (sms.h); it shares the
+	 * RNG's set-up, done first, as the TLS handshake needs one too. */
+	if (otp_ready() != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
+		ctx->result = "rng failure";
+		return PAM_SERVICE_ERR;
+	}
+	ctx->sender = sms_sender_start(ctx->cfg->chain, ctx->cfg->n_chain,
+				       &ctx->log);
 	rc = issue_code(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;

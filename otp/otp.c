@@ -9,6 +9,12 @@
 
 static int (*random_source)(unsigned char *, int) = RAND_bytes;
 
+int
+otp_ready(void)
+{
+	return RAND_status() == 1 ? 0 : -1;
+}
+
 void
 otp_set_random_source(int (*fn)(unsigned char *buf, int num))
 {

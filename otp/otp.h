@@ -17,6 +17,11 @@
  * range (out is then wiped and empty). */
 int otp_generate(char *out, size_t outsize, size_t length, const char *alphabet);
 
+/* Brings the RNG up (OpenSSL's configuration, provider and generator):
+ * 0 when it is ready, -1 when it cannot give codes.  A process forked
+ * afterwards shares that set-up instead of doing it again. */
+int otp_ready(void);
+
 /* 1 when a code issued at `issued` with a lifetime of ttl seconds is no
  * longer valid at `now` (a clock that went backwards also expires it). */
 int otp_expired(time_t issued, long ttl, time_t now);

@@ -43,6 +43,56 @@ static struct {
 #define CURL_SYM(h, field, name)					\
 	(*(void **)(&cu.field) = dlsym((h), (name)), cu.field != NULL)
 
+static const char *curl_soname = SMSOTP_CURL_SONAME;
+
+void
+sms_curl_set_library(const char *soname)
+{
+	curl_soname = soname != NULL ? soname : SMSOTP_CURL_SONAME;
+}
+
+/* Opens libcurl and finds its functions: 0, or -1 with err. */
+static int
+curl_open(char *err, size_t errlen)
+{
+	void *h;
+
+	if (cu.easy_init != NULL)
+		return 0;
+	/* Lazy: of the libraries that allow it (RTLD_NOW costs a
+	 * millisecond of symbol lookups), only what a send calls is bound;
+	 * local: a host's own libcurl users see none of it. */
+	h = dlopen(curl_soname, RTLD_LAZY | RTLD_LOCAL);
+	if (h == NULL) {
+		const char *why = dlerror();
+
+		snprintf(err, errlen, "cannot load %s: %s", curl_soname,
+			 why != NULL ? why : "unknown error");
+		util_sanitize(err);
+		return -1;
+	}
+	if (!CURL_SYM(h, global_init, "curl_global_init") ||
+	    !CURL_SYM(h, easy_setopt, "curl_easy_setopt") ||
+	    !CURL_SYM(h, easy_perform, "curl_easy_perform") ||
+	    !CURL_SYM(h, easy_getinfo, "curl_easy_getinfo") ||
+	    !CURL_SYM(h, easy_cleanup, "curl_easy_cleanup") ||
+	    !CURL_SYM(h, easy_strerror, "curl_easy_strerror") ||
+	    !CURL_SYM(h, slist_append, "curl_slist_append") ||
+	    !CURL_SYM(h, slist_free_all, "curl_slist_free_all") ||
+	    !CURL_SYM(h, easy_init, "curl_easy_init")) {
+		snprintf(err, errlen, "%s lacks a libcurl function", curl_soname);
+		memset(&cu, 0, sizeof(cu));
+		return -1;
+	}
+	return 0;
+}
+
+int
+sms_http_ready(char *err, size_t errlen)
+{
+	return curl_open(err, errlen);
+}
+
 /*
  * Loads libcurl and runs its global initialisation, once per process.
  * Never closed: a host that uses libcurl itself shares the one copy, and
@@ -52,39 +102,15 @@ static struct {
 int
 sms_curl_load(char *err, size_t errlen)
 {
-	void *h;
-
 	if (cu.ready)
 		return 0;
-	h = dlopen(SMSOTP_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (h == NULL) {
-		const char *why = dlerror();
-
-		snprintf(err, errlen, "cannot load %s: %s", SMSOTP_CURL_SONAME,
-			 why != NULL ? why : "unknown error");
-		util_sanitize(err);
+	if (curl_open(err, errlen) != 0)
 		return -1;
-	}
-	if (!CURL_SYM(h, global_init, "curl_global_init") ||
-	    !CURL_SYM(h, easy_init, "curl_easy_init") ||
-	    !CURL_SYM(h, easy_setopt, "curl_easy_setopt") ||
-	    !CURL_SYM(h, easy_perform, "curl_easy_perform") ||
-	    !CURL_SYM(h, easy_getinfo, "curl_easy_getinfo") ||
-	    !CURL_SYM(h, easy_cleanup, "curl_easy_cleanup") ||
-	    !CURL_SYM(h, easy_strerror, "curl_easy_strerror") ||
-	    !CURL_SYM(h, slist_append, "curl_slist_append") ||
-	    !CURL_SYM(h, slist_free_all, "curl_slist_free_all")) {
-		snprintf(err, errlen, "%s lacks a libcurl function",
-			 SMSOTP_CURL_SONAME);
-		memset(&cu, 0, sizeof(cu));
-		return -1;
-	}
 	/* In the send process the environment is already empty (isolate.c):
 	 * the caller's SSLKEYLOGFILE, proxies and CA variables never reach
 	 * libcurl or OpenSSL. */
 	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "libcurl cannot be initialised");
-		memset(&cu, 0, sizeof(cu));
 		return -1;
 	}
 	cu.ready = 1;
@@ -163,6 +189,8 @@ http_wipe_slist(struct curl_slist *l)
 {
 	struct curl_slist *s;
 
+	if (l == NULL)		/* also: libcurl never loaded */
+		return;
 	for (s = l; s != NULL; s = s->next) {
 		if (s->data != NULL)
 			util_wipe(s->data, strlen(s->data));

@@ -1084,7 +1084,7 @@ sms_xml_element(const char *body, size_t len, const char *name,
 	snprintf(close, sizeof(close), "</%s>", name);
 	lo = strlen(open);
 	lc = strlen(close);
-	a = len >= lo ? memmem(body, len, open, lo) : NULL;
+	a = body != NULL && len >= lo ? memmem(body, len, open, lo) : NULL;
 	if (a == NULL) {
 		snprintf(err, errlen, "the answer has no <%s>", name);
 		return SMS_FAILED;

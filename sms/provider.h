@@ -235,6 +235,9 @@ void sms_http_set_exchange(sms_http_exchange_fn fn, void *ud);
 struct sms_curl;
 
 int sms_curl_load(char *err, size_t errlen);
+/* Unit tests only: the soname to open instead of the built one (NULL puts
+ * it back); before the first load. */
+void sms_curl_set_library(const char *soname);
 struct sms_curl *sms_curl_new(void);
 void sms_curl_free(struct sms_curl *hc);
 int sms_curl_exchange(void *ud, const struct sms_provider *p,

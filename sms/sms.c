@@ -187,7 +187,8 @@ sms_excerpt(const char *text, size_t len, const char *const *secrets,
 
 static int
 sms_send_one(const struct sms_provider *p, const struct sms_message *m,
-	     const struct smsotp_log *log, struct sms_result *res)
+	     struct sms_sender *sender, const struct smsotp_log *log,
+	     struct sms_result *res)
 {
 	char why[sizeof(res->error) - 32];
 
@@ -210,17 +211,17 @@ sms_send_one(const struct sms_provider *p, const struct sms_message *m,
 		/* http and every vendor preset: one HTTP path, in a child of
 		 * its own (isolate.c says why), given the provider's whole
 		 * timeout and a little more to report before it is killed. */
-		return sms_isolated(sms_http_send, p, m, log, res,
+		return sms_isolated(sender, p, m, log, res,
 				    p->timeout * 1000 + 2000);
 	}
 	snprintf(res->error, sizeof(res->error), "unknown provider type");
 	return SMS_FAILED;
 }
 
-int
-sms_send(struct sms_provider *const *list, size_t n,
-	 const struct sms_message *m, const struct smsotp_log *log,
-	 struct sms_result *res)
+static int
+send_through(struct sms_provider *const *list, size_t n,
+	     const struct sms_message *m, struct sms_sender *sender,
+	     const struct smsotp_log *log, struct sms_result *res)
 {
 	size_t i;
 
@@ -249,7 +250,7 @@ sms_send(struct sms_provider *const *list, size_t n,
 		res->provider = name;
 		res->status = 0;
 		res->error[0] = '\0';
-		rc = sms_send_one(p, m, log, res);
+		rc = sms_send_one(p, m, sender, log, res);
 		if (rc == SMS_ENOMEM) {
 			snprintf(res->error, sizeof(res->error), "out of memory");
 			smsotp_logf(log, LOG_ERR, "sms: provider '%s': out of memory",
@@ -276,6 +277,17 @@ sms_send(struct sms_provider *const *list, size_t n,
 	if (res->provider == NULL)
 		snprintf(res->error, sizeof(res->error), "no provider configured");
 	return SMS_FAILED;
+}
+
+int
+sms_send(struct sms_provider *const *list, size_t n,
+	 const struct sms_message *m, struct sms_sender *sender,
+	 const struct smsotp_log *log, struct sms_result *res)
+{
+	int rc = send_through(list, n, m, sender, log, res);
+
+	sms_sender_done(sender);
+	return rc;
 }
 
 void

@@ -127,15 +127,35 @@ struct sms_result {
 	char error[256];	/* why the last try failed, sanitized; "" */
 };
 
+/* 0 when the HTTP library (libcurl, opened at run time) can be loaded in
+ * this process, else -1 with the reason in err: the admin tool's check. */
+int sms_http_ready(char *err, size_t errlen);
+
 /*
- * Send m through list[0], then list[1], ... until one accepts it.  Returns
+ * HTTP sends run in a child process of their own.  sms_sender_start()
+ * starts it ahead of the message: it loads libcurl while the caller does
+ * its other work (the user's state, the code), and the send starts at
+ * once when sms_send() gets the message.  NULL when no provider of list
+ * speaks HTTP or the child cannot be started: sms_send() then forks one
+ * itself.  The child serves one sms_send() (its failover included) and
+ * then ends; sms_sender_end() reaps it, or stops one never used.
+ */
+struct sms_sender;
+
+struct sms_sender *sms_sender_start(struct sms_provider *const *list, size_t n,
+				    const struct smsotp_log *log);
+void sms_sender_end(struct sms_sender *s);
+
+/*
+ * Send m through list[0], then list[1], ... until one accepts it; through
+ * sender when it is not NULL (started with the same list).  Returns
  * SMS_OK, SMS_FAILED or SMS_ENOMEM; res says which provider and how.  Each
  * failure is logged (warning) with the provider name, status and reason,
  * never with the text or a credential.
  */
 int sms_send(struct sms_provider *const *list, size_t n,
-	     const struct sms_message *m, const struct smsotp_log *log,
-	     struct sms_result *res);
+	     const struct sms_message *m, struct sms_sender *sender,
+	     const struct smsotp_log *log, struct sms_result *res);
 
 void sms_provider_free(struct sms_provider *p);
 

@@ -228,6 +228,21 @@ cmd_check(const char *path)
 			bad = 1;
 		}
 	}
+	/* libcurl is opened when a send needs it: a host without it would
+	 * learn that only at the first login. */
+	for (i = 0; i < cfg->n_chain; i++) {
+		enum sms_type t = cfg->chain[i]->type;
+
+		if (t == SMS_TYPE_FILE || t == SMS_TYPE_COMMAND)
+			continue;
+		if (sms_http_ready(err, sizeof(err)) != 0) {
+			(void)fprintf(stderr, "%s: %s: provider '%s' (%s): %s\n",
+				      progname, path, cfg->chain[i]->name,
+				      sms_type_name(t), err);
+			bad = 1;
+		}
+		break;
+	}
 	if (bad) {
 		config_free(cfg);
 		return EXIT_FAIL;
@@ -305,7 +320,7 @@ cmd_send(const char *path, const char *user)
 	m.text = text;
 	m.secret = NULL;
 	memset(&res, 0, sizeof(res));
-	rc = sms_send(cfg->chain, cfg->n_chain, &m, &log, &res);
+	rc = sms_send(cfg->chain, cfg->n_chain, &m, NULL, &log, &res);
 	if (rc == SMS_OK) {
 		printf("sent to %s by provider '%s'\n", masked,
 		       res.provider != NULL ? res.provider : "?");

@@ -6,7 +6,9 @@
 (C) pamtester + pam_permit: what the PAM application costs by itself
 run alternately (A B C A B C ...) BENCH_N times each, then BENCH_CONC logins
 at once (different users; then one user against max_sends) against as many
-curls at once, and the peak RSS of a login against the floor.
+curls at once, and the peak RSS of a login against the floor.  The logins at
+once run without pam_wrapper (it has a few dozen runtime folders, not 100),
+through services of their own in /etc/pam.d that cleanup removes.
 
 The gateway is nginx (Debian's) on 127.0.0.1 with a certificate from
 tests/make-ca.sh, answering 202 to /sms.  The code travels in the URL query
@@ -83,8 +85,8 @@ class Bench:
         self.lock = threading.Lock()
         self.codes = {}      # digits of a phone -> codes, in log order
         self.log_pos = 0
+        self.log_file = None  # the gateway's log, kept open: read after each prompt
         self.log_lines = 0
-        self.slot = 0
 
     # ------------------------------------------------------------ setup
     def setup(self):
@@ -190,12 +192,36 @@ http {
             "NSS_WRAPPER_PASSWD": os.path.join(t, "passwd"),
             "NSS_WRAPPER_GROUP": os.path.join(t, "group"),
         })
+        # 100 logins at once cannot run under pam_wrapper: it gives each
+        # process a folder /tmp/pam.X, from a few dozen names.  They run
+        # as a real PAM application does, with services of their own in
+        # /etc/pam.d for the time of the bench (removed by cleanup); the
+        # users still come from nss_wrapper.
+        self.plain_env = {k: v for k, v in self.env.items()
+                          if not k.startswith(("PAM_WRAPPER", "LD_PRELOAD"))}
+        self.plain_env["LD_PRELOAD"] = "libnss_wrapper.so"
+        self.pamd = {}
+        for name in ("bench", "capped"):
+            svc_name = "smsotp-bench-%d-%s" % (os.getpid(), name)
+            path = os.path.join("/etc/pam.d", svc_name)
+            with open(path, "x") as f:
+                f.write("auth required %s conf=%s/%s.conf\n" % (MODULE, t, name))
+                for stack in ("account", "password", "session"):
+                    f.write("%s required %s\n" % (stack, deny))
+            self.pamd[name] = svc_name
         # the same body the module sends, for curl
         self.curl_body = json.dumps({"to": phone(0), "text": "CODE=123456"}, separators=(", ", ": "))
         self.curl_url = "https://127.0.0.1:%d/sms?to=%s&c=%s" % (
             self.port, phone(0)[1:], urllib.parse.quote("CODE=123456", safe=""))
 
     def cleanup(self):
+        for svc_name in getattr(self, "pamd", {}).values():
+            try:
+                os.unlink(os.path.join("/etc/pam.d", svc_name))
+            except FileNotFoundError:
+                pass
+        if self.log_file is not None:
+            self.log_file.close()
         if self.nginx and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGQUIT)
             try:
@@ -209,9 +235,10 @@ http {
     # ------------------------------------------------------------ gateway log
     def _read_log(self):
         with self.lock:
-            with open(self.log, "rb") as f:
-                f.seek(self.log_pos)
-                data = f.read()
+            if self.log_file is None:
+                self.log_file = open(self.log, "rb")  # noqa: SIM115 (kept open)
+            self.log_file.seek(self.log_pos)
+            data = self.log_file.read()
             end = data.rfind(b"\n") + 1
             self.log_pos += end
             for line in data[:end].decode().splitlines():
@@ -247,23 +274,15 @@ http {
         return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
                 "rss_kib": ru.ru_maxrss, "rc": p.returncode}
 
-    def _env(self):
-        # pam_wrapper picks /tmp/pam.X from a few dozen names: give each
-        # concurrent login a runtime folder of its own
-        with self.lock:
-            self.slot += 1
-            d = os.path.join(self.t, "rt", str(self.slot))
-        os.makedirs(d)
-        e = dict(self.env)
-        e["PAM_WRAPPER_RUNTIME_DIR"] = d
-        e["TMPDIR"] = d
-        return e
+    def _env(self, wrapped=True):
+        return dict(self.env if wrapped else self.plain_env)
 
-    def login(self, service, user, digits, answer=True, wrap=None):
+    def login(self, service, user, digits, answer=True, wrap=None, wrapped=True):
         """One pamtester authenticate; answers the prompt with the code
         nginx logged for this number.  Returns the measures, plus whether
-        it prompted and succeeded."""
-        env = self._env()
+        it prompted and succeeded.  wrapped: under pam_wrapper (the
+        service from svc/), else a service of /etc/pam.d."""
+        env = self._env(wrapped)
         before = self.sms_count(digits) if digits else 0
         t0 = time.perf_counter()
         p = subprocess.Popen((wrap or []) + [self.pt, service, user, "authenticate"], env=env,
@@ -384,7 +403,11 @@ http {
         n0 = self.sms_count()
         base = [self.sms_count(phone(i)[1:]) for i in range(CONC)]
         total, logins = self._at_once(
-            self.login, [("bench", "u%04d" % i, phone(i)[1:]) for i in range(CONC)])
+            self.login, [(self.pamd["bench"], "u%04d" % i, phone(i)[1:], True, None, False)
+                         for i in range(CONC)])
+        for m in [m for m in logins if not m["ok"]][:3]:
+            print("bench: a login at once failed (rc %d): %s" % (m["rc"], m["out"].strip()),
+                  file=sys.stderr)
         sent = self.sms_count() - n0
         per_user = [self.sms_count(phone(i)[1:]) - base[i] for i in range(CONC)]
         lat = sorted(m["wall"] for m in logins)
@@ -402,7 +425,8 @@ http {
                         "p95": clat[min(int(0.95 * len(clat)), len(clat) - 1)]}
         # one user, CONC logins at once against max_sends = CAP
         d = phone(99999)[1:]
-        total_1, one = self._at_once(self.login, [("capped", "capped", d)] * CONC)
+        total_1, one = self._at_once(
+            self.login, [(self.pamd["capped"], "capped", d, True, None, False)] * CONC)
         res["one_user"] = {"n": CONC, "max_sends": CAP, "total": total_1,
                            "sms": self.sms_count(d),
                            "prompted": sum(m["prompted"] for m in one),

@@ -36,6 +36,22 @@ t_hardening() {
 }
 run_case "hardening: BIND_NOW, RELRO, non-executable stack" t_hardening
 
+# libcurl is opened in the send process only (sms/curl.c): the hosts
+# (sshd, sudo, login) never map it or its dependencies.
+t_no_libcurl() {
+	command -v readelf >/dev/null 2>&1 || skip "readelf (binutils) not installed"
+	readelf -d "$MODULE" > "$C/dyn"
+	assert_not_match "$C/dyn" 'NEEDED.*libcurl' "the module does not link libcurl"
+	assert_contains "$C/dyn" 'libcrypto' "the module links OpenSSL (codes, hashes)"
+	out=$("$PYTHON" -c '
+import ctypes, os, sys
+ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW | os.RTLD_LOCAL)
+print(sum("libcurl" in line for line in open("/proc/self/maps")))
+' "$MODULE" 2>&1)
+	assert_eq 0 "$out" "loading the module maps no libcurl"
+}
+run_case "the module does not load libcurl into its host" t_no_libcurl
+
 t_chauthtok() {
 	require_pam_wrapper
 	std_setup

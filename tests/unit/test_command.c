@@ -877,7 +877,7 @@ test_failover_and_log(void **state)
 	list[1]->name = xstrdup("cmd2");
 	logbuf[0] = '\0';
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(sms_send(list, 2, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(sms_send(list, 2, &msg, NULL, &test_log, &res), SMS_OK);
 	assert_string_equal(res.provider, "cmd2");
 	assert_non_null(strstr(logbuf, "provider 'cmd' failed: exited with "
 			       "status 1"));

@@ -1524,7 +1524,7 @@ run_script(struct sms_provider *p, const struct step *steps, size_t n,
 	s->n = n;
 	logbuf[0] = '\0';
 	sms_http_set_exchange(fake_exchange, s);
-	rc = sms_send(list, 1, &msg, &test_log, res);
+	rc = sms_send(list, 1, &msg, NULL, &test_log, res);
 	sms_http_set_exchange(NULL, NULL);
 	return rc;
 }
@@ -1669,7 +1669,7 @@ run_script_ra(struct sms_provider *p, const struct step *steps, size_t n,
 	s->retry_after[0] = ra;
 	logbuf[0] = '\0';
 	sms_http_set_exchange(fake_exchange, s);
-	rc = sms_send(list, 1, &msg, &test_log, res);
+	rc = sms_send(list, 1, &msg, NULL, &test_log, res);
 	sms_http_set_exchange(NULL, NULL);
 	return rc;
 }
@@ -1752,7 +1752,7 @@ test_preset_send(void **state)
 	s.n = 2;
 	logbuf[0] = '\0';
 	sms_http_set_exchange(fake_exchange, &s);
-	assert_int_equal(sms_send(list, 2, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(sms_send(list, 2, &msg, NULL, &test_log, &res), SMS_OK);
 	sms_http_set_exchange(NULL, NULL);
 	assert_int_equal(s.calls, 2);
 	assert_string_equal(s.first_url, "https://rest.nexmo.com/sms/json");
@@ -1788,7 +1788,7 @@ test_failover(void **state)
 	s.n = 1;
 	logbuf[0] = '\0';
 	sms_http_set_exchange(fake_exchange, &s);
-	rc = sms_send(list, 3, &msg, &test_log, &res);
+	rc = sms_send(list, 3, &msg, NULL, &test_log, &res);
 	sms_http_set_exchange(NULL, NULL);
 	assert_int_equal(rc, SMS_OK);
 	assert_int_equal(s.calls, 1);	/* "bad" never reached the wire */
@@ -1810,13 +1810,13 @@ test_failover(void **state)
 		s.steps = nomem;
 		s.n = 1;
 		sms_http_set_exchange(fake_exchange, &s);
-		rc = sms_send(list + 1, 2, &msg, &test_log, &res);
+		rc = sms_send(list + 1, 2, &msg, NULL, &test_log, &res);
 		sms_http_set_exchange(NULL, NULL);
 		assert_int_equal(rc, SMS_ENOMEM);
 		assert_string_equal(res.provider, "gw");
 	}
 	/* all fail: the last one is reported */
-	rc = sms_send(list, 1, &msg, &test_log, &res);
+	rc = sms_send(list, 1, &msg, NULL, &test_log, &res);
 	assert_int_equal(rc, SMS_FAILED);
 	assert_string_equal(res.provider, "bad");
 	assert_non_null(strstr(res.error, "https://"));
@@ -1835,22 +1835,22 @@ test_send_refusals(void **state)
 	struct sms_message bad = { "447700900123", TEXT, NULL };
 
 	(void)state;
-	assert_int_equal(sms_send(list, 0, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 0, &msg, NULL, &test_log, &res), SMS_FAILED);
 	assert_null(res.provider);
 	assert_non_null(strstr(res.error, "no provider"));
-	assert_int_equal(sms_send(NULL, 0, &msg, NULL, &res), SMS_FAILED);
-	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(NULL, 0, &msg, NULL, NULL, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &bad, NULL, &test_log, &res), SMS_FAILED);
 	assert_null(res.provider);
 	bad.phone = "+4477009001230000";	/* 16 digits */
-	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &bad, NULL, &test_log, &res), SMS_FAILED);
 	bad.phone = "+1234567";	/* 7 digits */
-	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &bad, NULL, &test_log, &res), SMS_FAILED);
 	bad.phone = "+44770090012\n";
-	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &bad, NULL, &test_log, &res), SMS_FAILED);
 	bad.phone = PHONE;
 	bad.text = NULL;
-	assert_int_equal(sms_send(list, 1, &bad, &test_log, &res), SMS_FAILED);
-	assert_int_equal(sms_send(list, 1, NULL, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &bad, NULL, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, NULL, NULL, &test_log, &res), SMS_FAILED);
 	sms_provider_free(p);
 }
 
@@ -1905,7 +1905,7 @@ test_file_provider(void **state)
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct sms_message m = { PHONE, texts[i], NULL };
 
-		assert_int_equal(sms_send(list, 1, &m, &test_log, &res), SMS_OK);
+		assert_int_equal(sms_send(list, 1, &m, NULL, &test_log, &res), SMS_OK);
 		assert_string_equal(res.provider, "sim");
 	}
 	assert_int_equal(stat(path, &st), 0);
@@ -1938,24 +1938,24 @@ test_file_provider(void **state)
 	assert_int_equal(symlink(path, link), 0);
 	free(p->path);
 	p->path = xstrdup(link);
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_FAILED);
 	assert_non_null(strstr(res.error, "symbolic link"));
 	unlink(link);
 	/* a directory, a missing directory */
 	free(p->path);
 	p->path = xstrdup(dir);
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_FAILED);
 	free(p->path);
 	snprintf(link, sizeof(link), "%s/nodir/sms.jsonl", dir);
 	p->path = xstrdup(link);
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_FAILED);
 	assert_non_null(strstr(res.error, "cannot open"));
 	/* a FIFO neither hangs nor takes the line */
 	snprintf(link, sizeof(link), "%s/fifo", dir);
 	assert_int_equal(mkfifo(link, 0600), 0);
 	free(p->path);
 	p->path = xstrdup(link);
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_FAILED);
 	unlink(link);
 	assert_log_clean();
 
@@ -2104,7 +2104,7 @@ test_curl_loopback(void **state)
 	list[0] = p;
 	logbuf[0] = '\0';
 	/* 500, then a dropped connection, then success: three tries */
-	rc = sms_send(list, 1, &msg, &test_log, &res);
+	rc = sms_send(list, 1, &msg, NULL, &test_log, &res);
 	assert_int_equal(rc, SMS_OK);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.provider, "local");
@@ -2115,11 +2115,11 @@ test_curl_loopback(void **state)
 	p->retries = 1;
 	free(p->success_json);
 	p->success_json = NULL;
-	rc = sms_send(list, 1, &msg, &test_log, &res);
+	rc = sms_send(list, 1, &msg, NULL, &test_log, &res);
 	assert_int_equal(rc, SMS_FAILED);
 	assert_non_null(strstr(res.error, "larger than 64 KiB"));
 	/* exactly 64 KiB is fine */
-	rc = sms_send(list, 1, &msg, &test_log, &res);
+	rc = sms_send(list, 1, &msg, NULL, &test_log, &res);
 	assert_int_equal(rc, SMS_OK);
 	assert_log_clean();
 
@@ -2188,10 +2188,10 @@ test_curl_isolated(void **state)
 	p = new_preset(SMS_TYPE_TWILIO, &twilio_c);
 	p->url = xstrdup(url);
 	list[0] = p;
-	assert_int_equal(sms_send(list, 1, &msg, NULL, &res), SMS_OK);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, NULL, &res), SMS_OK);
 	assert_int_equal(res.status, 201);
 	/* the child's verdict and reason come back */
-	assert_int_equal(sms_send(list, 1, &msg, NULL, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, NULL, &res), SMS_FAILED);
 	assert_int_equal(res.status, 400);
 	assert_non_null(strstr(res.error, "HTTP 400: {\"code\":#####"));
 
@@ -2204,6 +2204,206 @@ test_curl_isolated(void **state)
 	unsetenv("http_proxy");
 	unsetenv("ALL_PROXY");
 	sms_provider_free(p);
+}
+
+/* No child of this process is left, running or a zombie. */
+static void
+assert_no_children(void)
+{
+	int st;
+
+	errno = 0;
+	assert_int_equal(waitpid(-1, &st, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* A Twilio entry pointed at serve() on port. */
+static struct sms_provider *
+loopback_twilio(const char *name, int port)
+{
+	struct sms_provider *p = new_preset(SMS_TYPE_TWILIO, &twilio_c);
+	char url[160];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/2010-04-01/Accounts/"
+		 SID "/Messages.json", port);
+	free(p->name);
+	p->name = xstrdup(name);
+	p->url = xstrdup(url);
+	return p;
+}
+
+/* Waits for serve() and returns how many requests it wrote to rfd. */
+static size_t
+served(pid_t pid, int rfd)
+{
+	static char reqs[1 << 18];
+	size_t got = 0, n = 0, i;
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (;;) {
+		ssize_t r = read(rfd, reqs + got, sizeof(reqs) - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(rfd);
+	for (i = 0; i < got; i++)
+		n += reqs[i] == '\0';
+	return n;
+}
+
+/* serve() answering n times, and a Twilio entry named name pointed at it;
+ * sends isolated, as the module makes them. */
+static struct sms_provider *
+serve_twilio(const struct canned *answers, size_t n, const char *name,
+	     pid_t *srv, int *rfd, int *port)
+{
+	int pfd[2];
+
+	assert_int_equal(pipe(pfd), 0);
+	*srv = serve(answers, n, port, pfd[1]);
+	close(pfd[1]);
+	*rfd = pfd[0];
+	sms_set_isolation(1);
+	return loopback_twilio(name, *port);
+}
+
+/*
+ * The send process started ahead of the message (as the module does
+ * before it draws a code): it makes the send, the provider after it in a
+ * failover too, then ends and is reaped; a second send forks its own;
+ * nothing of either is left behind.
+ */
+static void
+test_sender_started(void **state)
+{
+	static const struct canned answers[] = {
+		{ 500, 0, "{\"message\":\"down\"}", NULL },
+		{ 500, 0, "{\"message\":\"down\"}", NULL },
+		{ 201, 0, "{\"sid\":\"SM1\",\"status\":\"queued\"}", NULL },
+		{ 201, 0, "{\"sid\":\"SM2\",\"status\":\"queued\"}", NULL },
+	};
+	struct sms_provider *list[2];
+	struct sms_sender *s;
+	struct sms_result res;
+	pid_t srv, child;
+	int port, rfd;
+
+	(void)state;
+	list[0] = serve_twilio(answers, 4, "first", &srv, &rfd, &port);
+	list[1] = loopback_twilio("second", port);
+	list[0]->retries = 1;
+
+	s = sms_sender_start(list, 2, NULL);
+	assert_non_null(s);
+	child = sms_sender_pid(s);
+	assert_true(child > 0);
+	assert_int_equal(sms_send(list, 2, &msg, s, NULL, &res), SMS_OK);
+	assert_string_equal(res.provider, "second");
+	assert_int_equal(res.status, 201);
+	/* served: it ends by itself while the user types */
+	assert_int_equal(kill(child, 0), 0);	/* not reaped yet: still ours */
+	assert_int_equal(sms_send(list + 1, 1, &msg, s, NULL, &res), SMS_OK);
+	sms_sender_end(s);
+	assert_int_equal(served(srv, rfd), 4);
+	assert_no_children();
+	sms_set_isolation(0);
+	sms_provider_free(list[0]);
+	sms_provider_free(list[1]);
+}
+
+/* One never used (the user was locked, a code was reused) is stopped at
+ * once and sends nothing; none is started for a list without HTTP. */
+static void
+test_sender_unused(void **state)
+{
+	static const struct canned answers[] = {
+		{ 201, 0, "{\"sid\":\"SM1\",\"status\":\"queued\"}", NULL },
+	};
+	struct sms_provider *list[1], *file;
+	struct sms_sender *s;
+	struct sms_result res;
+	pid_t srv;
+	int port, rfd;
+
+	(void)state;
+	list[0] = serve_twilio(answers, 1, "vendor", &srv, &rfd, &port);
+	s = sms_sender_start(list, 1, NULL);
+	assert_non_null(s);
+	sms_sender_end(s);
+	sms_sender_end(NULL);
+	/* the one request the server sees is this one */
+	assert_int_equal(sms_send(list, 1, &msg, NULL, NULL, &res), SMS_OK);
+	assert_int_equal(served(srv, rfd), 1);
+	assert_no_children();
+
+	file = calloc(1, sizeof(*file));
+	assert_non_null(file);
+	file->name = xstrdup("sim");
+	file->type = SMS_TYPE_FILE;
+	file->path = xstrdup("/nonexistent/sms.log");
+	assert_null(sms_sender_start(&file, 1, NULL));
+	assert_null(sms_sender_start(NULL, 0, NULL));
+	sms_set_isolation(0);
+	assert_null(sms_sender_start(list, 1, NULL));	/* in-process sends */
+	sms_provider_free(file);
+	sms_provider_free(list[0]);
+}
+
+/* A started child gone before the message (killed, and reaped by a host's
+ * SIGCHLD handler): the send forks another and goes out once. */
+static void
+test_sender_gone(void **state)
+{
+	static const struct canned answers[] = {
+		{ 201, 0, "{\"sid\":\"SM1\",\"status\":\"queued\"}", NULL },
+	};
+	struct sms_provider *list[1];
+	struct sms_sender *s;
+	struct sms_result res;
+	pid_t srv, child;
+	int port, rfd, st;
+
+	(void)state;
+	list[0] = serve_twilio(answers, 1, "vendor", &srv, &rfd, &port);
+	s = sms_sender_start(list, 1, NULL);
+	assert_non_null(s);
+	child = sms_sender_pid(s);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_int_equal(sms_send(list, 1, &msg, s, NULL, &res), SMS_OK);
+	assert_int_equal(res.status, 201);
+	sms_sender_end(s);
+	assert_int_equal(served(srv, rfd), 1);
+	assert_no_children();
+	sms_set_isolation(0);
+	sms_provider_free(list[0]);
+}
+
+/* Without libcurl on the host: a clear reason, and nothing sent. */
+static void
+test_curl_missing(void **state)
+{
+	struct sms_provider *list[1];
+	struct sms_result res;
+	char err[256];
+
+	(void)state;
+	list[0] = loopback_twilio("vendor", 9);
+	sms_curl_set_library("libsmsotp-missing.so.0");
+	assert_int_equal(sms_http_ready(err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot load libsmsotp-missing.so.0"));
+	sms_set_isolation(1);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res),
+			 SMS_FAILED);
+	assert_non_null(strstr(res.error, "cannot load libsmsotp-missing.so.0"));
+	sms_set_isolation(0);
+	sms_curl_set_library(NULL);
+	assert_no_children();
+	sms_provider_free(list[0]);
 }
 
 /* The request number i (0-based) of those serve() wrote, NUL-separated. */
@@ -2257,15 +2457,15 @@ test_curl_presets(void **state)
 	logbuf[0] = '\0';
 
 	list[0] = tw;
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_OK);
 	assert_int_equal(res.status, 201);
 	list[0] = sns;
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_OK);
 	assert_int_equal(res.status, 200);
 	/* 429 with Retry-After: 1 from the wire, then 201 */
 	list[0] = tw;
 	t0 = now_ms();
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_OK);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_OK);
 	dt = now_ms() - t0;
 	assert_true(dt >= 990);
 	assert_non_null(strstr(logbuf, "trying again in 1000 ms"));
@@ -2340,7 +2540,7 @@ test_curl_errors(void **state)
 	p = new_http("down", url);
 	list[0] = p;
 	logbuf[0] = '\0';
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_FAILED);
 	assert_non_null(strstr(res.error, "curl error 7"));
 	assert_non_null(strstr(logbuf, "try 1 failed"));
 	sms_provider_free(p);
@@ -2361,7 +2561,7 @@ test_curl_errors(void **state)
 	p->retries = 5;
 	list[0] = p;
 	logbuf[0] = '\0';
-	assert_int_equal(sms_send(list, 1, &msg, &test_log, &res), SMS_FAILED);
+	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_FAILED);
 	assert_non_null(strstr(res.error, "curl error 77"));
 	assert_null(strstr(logbuf, "try 1 failed"));
 	close(s);
@@ -2374,6 +2574,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		/* first: no libcurl in this process yet */
 		cmocka_unit_test(test_curl_isolated),
+		cmocka_unit_test(test_curl_missing),
+		cmocka_unit_test(test_sender_started),
+		cmocka_unit_test(test_sender_unused),
+		cmocka_unit_test(test_sender_gone),
 		cmocka_unit_test(test_check_table),
 		cmocka_unit_test(test_check_types),
 		cmocka_unit_test(test_placeholders),
