@@ -428,20 +428,6 @@ state_failed(struct smsotp_ctx *ctx, int rc, const char *err)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-/* Brings the send window and an ended lock up to date. */
-static void
-state_refresh(struct smsotp_ctx *ctx, struct state_user *u, long long now)
-{
-	if (u->window_start > now || now - u->window_start >= ctx->cfg->send_window) {
-		u->window_start = now;
-		u->sends = 0;
-	}
-	if (u->locked_until != 0 && u->locked_until <= now) {
-		u->locked_until = 0;
-		u->wrong = 0;
-	}
-}
-
 static int
 locked_out(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
 {
@@ -594,7 +580,7 @@ open_state(struct smsotp_ctx *ctx, struct state_handle **h, struct state_user *u
 	rc = state_lock(ctx->cfg->state_dir, ctx->account, h, u, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
-	state_refresh(ctx, u, now);
+	state_refresh(u, now, ctx->cfg->send_window);
 	if (locked_out(ctx, u, now)) {
 		state_unlock(*h);
 		*h = NULL;
@@ -702,7 +688,7 @@ check_answer(struct smsotp_ctx *ctx, const char *answer, enum verdict *v)
 	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
-	state_refresh(ctx, &u, now);
+	state_refresh(&u, now, ctx->cfg->send_window);
 	if (u.locked_until > now) {
 		*v = V_LOCKED;
 	} else if (!u.has_code) {

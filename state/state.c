@@ -957,3 +957,16 @@ state_foreach(const char *dir, int (*fn)(const struct state_user *u, void *ud),
 	close(dirfd);
 	return rc;
 }
+
+void
+state_refresh(struct state_user *u, long long now, long send_window)
+{
+	if (u->window_start > now || now - u->window_start >= send_window) {
+		u->window_start = now;
+		u->sends = 0;
+	}
+	if (u->locked_until != 0 && u->locked_until <= now) {
+		u->locked_until = 0;
+		u->wrong = 0;
+	}
+}

@@ -36,6 +36,14 @@ struct state_user {
 	unsigned char hash[STATE_HASH_LEN];	/* SHA-256(salt || code) */
 };
 
+/*
+ * Brings u's counters up to date at now, as every login does before it
+ * looks at them: a send window that ended (or starts in the future: the
+ * clock went back) starts anew at now with no sends; a lock that ended is
+ * lifted, and with it the count of wrong codes that led to it.
+ */
+void state_refresh(struct state_user *u, long long now, long send_window);
+
 struct state_handle;
 
 #define STATE_OK 0

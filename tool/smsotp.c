@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "../config/config.h"
+#include "../otp/otp.h"
 #include "../phone/phone.h"
 #include "../sms/sms.h"
 #include "../state/state.h"
@@ -359,26 +360,24 @@ struct rows {
 	long long now;
 };
 
-/* What a login would see now: the state_refresh of the module. */
+/* What a login would see now (state_refresh). */
 static void
 row_from_state(const struct smsotp_config *cfg, long long now,
 	       const struct state_user *u, struct row *r)
 {
+	struct state_user c = *u;
+
+	state_refresh(&c, now, cfg->send_window);
 	memset(r, 0, sizeof(*r));
-	util_strlcpy(r->user, u->user, sizeof(r->user));
+	util_strlcpy(r->user, c.user, sizeof(r->user));
 	util_sanitize(r->user);
-	if (u->window_start > 0 && u->window_start <= now &&
-	    now - u->window_start < cfg->send_window) {
-		r->sent = u->sends;
-		r->window_ends = r->sent > 0 ? u->window_start + cfg->send_window : 0;
-	}
-	r->wrong = u->wrong;
-	if (u->locked_until != 0 && u->locked_until <= now)
-		r->wrong = 0;	/* the lock ended: the next login starts over */
-	else if (u->locked_until > now)
-		r->locked_until = u->locked_until;
-	r->pending = u->has_code && u->code_issued <= now &&
-		     now - u->code_issued < cfg->ttl;
+	r->sent = c.sends;
+	r->window_ends = c.sends > 0 ? c.window_start + cfg->send_window : 0;
+	r->wrong = c.wrong;
+	r->locked_until = c.locked_until;
+	r->pending = c.has_code &&
+		!otp_expired((time_t)c.code_issued, cfg->ttl, (time_t)now);
+	util_wipe(&c, sizeof(c));
 }
 
 static int
