@@ -383,6 +383,23 @@ http {
                     out[k].append(int(fh.read().split()[0]))
         return out
 
+    def host_rss(self, hwm, n=10):
+        """Peak RSS of pamtester itself in a login (the host's share),
+        from hwm.c preloaded into it."""
+        f = os.path.join(self.t, "hwm")
+        saved = self.env
+        self.env = dict(saved)
+        self.env["LD_PRELOAD"] += " " + hwm
+        self.env["SMSOTP_BENCH_HWM"] = f
+        try:
+            for _ in range(n):
+                if not self.login("bench", "u0000", phone(0)[1:])["ok"]:
+                    raise SystemExit("host rss run failed")
+        finally:
+            self.env = saved
+        with open(f) as fh:
+            return [int(x) for x in fh.read().split()]
+
     def _at_once(self, fn, args_list):
         out = [None] * len(args_list)
         barrier = threading.Barrier(len(args_list) + 1)
@@ -536,6 +553,10 @@ def main():
         subprocess.run(["cc", "-O2", "-o", helper, os.path.join(ROOT, "tests", "bench", "rusage.c")],
                        check=True)
         rss = b.rss(helper)
+        hwm = os.path.join(OUTDIR, "hwm.so")
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", hwm,
+                        os.path.join(ROOT, "tests", "bench", "hwm.c")], check=True)
+        rss["host"] = b.host_rss(hwm)
         print("bench: %d logins at once, %d curls at once, %d logins of one user" %
               (CONC, CONC, CONC), flush=True)
         conc = b.concurrent()
@@ -554,6 +575,8 @@ def main():
         "cpu_overhead": (A["cpu"] - C["cpu"]) / B["cpu"],
         "concurrency_ratio": cl["total"] / cc["total"],
         "rss_delta_mib": (max(rss["A"]) - med(rss["C"])) / 1024.0,
+        "host_rss_kib": max(rss["host"]),
+        "host_rss_delta_mib": (max(rss["host"]) - med(rss["C"])) / 1024.0,
         "counts_exact": (cl["succeeded"] == CONC and cl["sms"] == CONC
                          and cl["users_with_one_sms"] == CONC and cc["ok"] == CONC
                          and one["sms"] == CAP and one["prompted"] == CAP),
@@ -590,6 +613,7 @@ def main():
                                         pf(verdict["concurrency"])))
     print("%-44s %10.2f %10.2f  %s" % ("peak RSS login - floor (MiB)", summary["rss_delta_mib"],
                                         TARGETS["rss_mib"], pf(verdict["rss"])))
+    print("%-44s %10.2f" % ("  of which the host process itself (MiB)", summary["host_rss_delta_mib"]))
     print()
     print("at once: %d logins %.0f ms total (p50 %.0f, p95 %.0f ms), %d/%d succeeded, %d SMS, "
           "%d users with exactly one" % (CONC, cl["total"] * 1000, cl["p50"] * 1000, cl["p95"] * 1000,
@@ -629,6 +653,8 @@ def main():
         pf(summary["counts_exact"])))
     print("| peak RSS, login − floor (curl by itself: %.1f MiB) | %.2f MiB | 8 MiB | %s |" % (
         B["rss_kib"] / 1024.0, summary["rss_delta_mib"], pf(verdict["rss"])))
+    print("| … of which the PAM application itself (the send process aside) | %.2f MiB | | |" % (
+        summary["host_rss_delta_mib"]))
     return 0 if all(verdict.values()) else 1
 
 
