@@ -171,6 +171,14 @@ read_string(int fd, uint32_t len, long deadline)
 	return s;
 }
 
+/* The http type and every vendor preset: what the child may send. */
+static int
+speaks_http(const struct sms_provider *p)
+{
+	return p != NULL && p->type != SMS_TYPE_NONE && p->type != SMS_TYPE_FILE &&
+		p->type != SMS_TYPE_COMMAND && p->type != SMS_TYPE_COUNT;
+}
+
 /* The child: requests until the socket closes; never returns. */
 static void
 serve(const struct sms_sender *s, int fd, int warm)
@@ -202,7 +210,8 @@ serve(const struct sms_sender *s, int fd, int warm)
 
 		if (read_all(fd, &rq, sizeof(rq), deadline, &got) != 0)
 			break;
-		ok = rq.index < s->n && rq.phone_len <= PHONE_MAX_LEN &&
+		ok = rq.index < s->n && speaks_http(s->list[rq.index]) &&
+			rq.phone_len <= PHONE_MAX_LEN &&
 			rq.text_len <= TEXT_MAX_LEN &&
 			(rq.secret_len <= SECRET_MAX_LEN || rq.secret_len == NO_SECRET);
 		if (ok)
@@ -383,13 +392,6 @@ ask(struct sms_sender *s, size_t index, const struct sms_message *m,
 	if (rc != SMS_OK && rc != SMS_ENOMEM)
 		return SMS_FAILED;
 	return rc;
-}
-
-static int
-speaks_http(const struct sms_provider *p)
-{
-	return p != NULL && p->type != SMS_TYPE_NONE && p->type != SMS_TYPE_FILE &&
-		p->type != SMS_TYPE_COMMAND && p->type != SMS_TYPE_COUNT;
 }
 
 struct sms_sender *
