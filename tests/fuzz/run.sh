@@ -25,12 +25,13 @@ SECONDS_EACH=${FUZZ_SECONDS:-60}
 TARGETS=${FUZZ_TARGETS:-template config phone response state}
 CC_FUZZ=${FUZZ_CC:-clang}
 OUT=$PWD/build/fuzz
-PKGS="libconfig libcurl json-c openssl"
-LIB_SRCS="util/util.c config/config.c otp/otp.c phone/phone.c
-	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c
-	sms/presets.c sms/isolate.c state/state.c"
+PKGS="libconfig json-c openssl"
+# The library's sources, as the Makefile lists them.
+LIB_SRCS=$(sed -n '/^LIB_SRCS :=/,/[^\\]$/p' Makefile | sed 's/^LIB_SRCS :=//; s/\\$//')
+[ -n "$LIB_SRCS" ] || { echo "fuzz: no LIB_SRCS in the Makefile" >&2; exit 1; }
 
-PKG_CFLAGS=$(pkg-config --cflags $PKGS)
+# libcurl: its headers only, the library is opened at run time (sms/curl.c)
+PKG_CFLAGS=$(pkg-config --cflags $PKGS libcurl)
 PKG_LIBS=$(pkg-config --libs $PKGS)
 CFLAGS_COMMON="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -I. $PKG_CFLAGS"
 
