@@ -36,9 +36,9 @@ LINT_JOBS=${LINT_JOBS:-2}
 
 # The sources of the module (the Makefile's LIB_SRCS plus pam_smsotp.c)
 # and of the admin tool.  Tests and fuzz harnesses are not linted.
-SRCS="pam_smsotp.c util/util.c config/config.c otp/otp.c phone/phone.c
-template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c
-sms/presets.c sms/isolate.c state/state.c tool/smsotp.c"
+LIB_SRCS=$(sed -n '/^LIB_SRCS :=/,/[^\\]$/p' Makefile | sed 's/^LIB_SRCS :=//; s/\\$//')
+[ -n "$LIB_SRCS" ] || { echo "lint.sh: no LIB_SRCS in the Makefile" >&2; exit 1; }
+SRCS="pam_smsotp.c $(echo $LIB_SRCS) tool/smsotp.c"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lint.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
