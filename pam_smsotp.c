@@ -559,6 +559,29 @@ send_code(struct smsotp_ctx *ctx)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/*
+ * Step: start the process that will send the code (sms.h), so that it
+ * loads libcurl while the user's state is locked and the code drawn and
+ * written down.  Started before the lock, never under it: a process forked
+ * then would hold the lock for as long as it lives.  The RNG is brought up
+ * first, so that the send process shares OpenSSL's set-up instead of doing
+ * it again for its TLS handshake.  One that ends up unused (a locked user,
+ * a code reused, max_sends reached) is stopped at the end of the login.
+ */
+static int
+start_sender(struct smsotp_ctx *ctx)
+{
+	if (otp_ready() != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
+		ctx->result = "rng failure";
+		return PAM_SERVICE_ERR;
+	}
+	sms_sender_end(ctx->sender);	/* the one of an earlier send */
+	ctx->sender = sms_sender_start(ctx->cfg->chain, ctx->cfg->n_chain,
+				       &ctx->log);
+	return PAM_SUCCESS;
+}
+
 /* Minutes, rounded up, until the send window ends and max_sends renews. */
 static long long
 window_left_min(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
@@ -642,8 +665,10 @@ resend(struct smsotp_ctx *ctx)
 	long wait;
 	int rc;
 
+	rc = start_sender(ctx);
 	/* also when another login locked the user meanwhile */
-	rc = open_state(ctx, &h, &u, now);
+	if (rc == PAM_SUCCESS)
+		rc = open_state(ctx, &h, &u, now);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	wait = resend_wait(ctx, &u, now);
@@ -824,16 +849,9 @@ authenticate(struct smsotp_ctx *ctx)
 		ctx->result = "refused by sshd, not sent";
 		return ask_without_code(ctx, PAM_AUTH_ERR);
 	}
-	/* The send process loads libcurl meanwhile (sms.h); it shares the
-	 * RNG's set-up, done first, as the TLS handshake needs one too. */
-	if (otp_ready() != 0) {
-		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
-		ctx->result = "rng failure";
-		return PAM_SERVICE_ERR;
-	}
-	ctx->sender = sms_sender_start(ctx->cfg->chain, ctx->cfg->n_chain,
-				       &ctx->log);
-	rc = issue_code(ctx);
+	rc = start_sender(ctx);
+	if (rc == PAM_SUCCESS)
+		rc = issue_code(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	return ask_and_verify(ctx);
