@@ -36,7 +36,7 @@ LINT_JOBS=${LINT_JOBS:-2}
 
 # The sources of the module (the Makefile's LIB_SRCS plus pam_smsotp.c)
 # and of the admin tool.  Tests and fuzz harnesses are not linted.
-SRCS="pam_smsotp.c util/util.c config/config.c otp/otp.c phone/phone.c
+SRCS="pam_smsotp.c util/util.c util/run.c config/config.c otp/otp.c phone/phone.c
 template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c
 sms/presets.c sms/isolate.c state/state.c tool/smsotp.c"
 

@@ -26,7 +26,7 @@ TARGETS=${FUZZ_TARGETS:-template config phone response state}
 CC_FUZZ=${FUZZ_CC:-clang}
 OUT=$PWD/build/fuzz
 PKGS="libconfig libcurl json-c openssl"
-LIB_SRCS="util/util.c config/config.c otp/otp.c phone/phone.c
+LIB_SRCS="util/util.c util/run.c config/config.c otp/otp.c phone/phone.c
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c
 	sms/presets.c sms/isolate.c state/state.c"
 
