@@ -61,7 +61,7 @@ endif
 ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' $(WARN) $(HARDEN) \
 	$(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 
-LIB_SRCS := util/util.c config/config.c otp/otp.c phone/phone.c \
+LIB_SRCS := util/util.c util/run.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
 	sms/presets.c sms/curl.c sms/isolate.c state/state.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)

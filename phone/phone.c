@@ -3,18 +3,12 @@
  * administrator's command, the GECOS field.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../util/util.h"
 #include "phone.h"
@@ -120,7 +114,9 @@ phone_normalize_national(const char *in, const char *default_country,
 		p++;
 	if (*p == '+' || (p[0] == '0' && p[1] == '0'))
 		return phone_normalize(p, out);
-	if (!phone_cc_ok(default_country) || phone_digits(p, d, sizeof(d)) != 0)
+	/* No default country (NULL): a national number is not valid. */
+	if (default_country == NULL || !phone_cc_ok(default_country) ||
+	    phone_digits(p, d, sizeof(d)) != 0)
 		return PHONE_EINVAL;
 	nat = d;
 	nanp = strcmp(default_country, "1") == 0;
@@ -301,257 +297,28 @@ phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 
 /* ---------------------------------------------------------------------
  * phones.command: an administrator's program (an LDAP or HR database
- * query) prints the number.  The module lives inside sshd, sudo or a
- * display manager: fork and execve with nothing but async-signal-safe
- * calls between them, the host's signal dispositions never changed, and
- * every fd and process accounted for before returning.
+ * query) prints the number.  util_run() runs it: no shell, a clean
+ * environment, stdin and stderr /dev/null, killed with its process group
+ * after CMD_TIMEOUT_S.
  */
 
 #define CMD_TIMEOUT_S 5
 /* A number is one short line; a program printing more is broken. */
 #define CMD_OUT_MAX 4096
-/* The fd-closing loop's bound when close_range() is missing. */
-#define CMD_MAX_FD_LOOP 65536
 
-/* The only environment it gets: sudo's caller controls sudo's (LD_PRELOAD,
- * IFS, proxies...). */
-static char cmd_env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-static char cmd_env_lang[] = "LANG=C.UTF-8";
-static char *const cmd_envp[] = { cmd_env_path, cmd_env_lang, NULL };
-
-struct cmd_child {
-	char *const *argv;
-	const struct sigaction *dfl;	/* SIG_DFL, no flags */
-	const sigset_t *empty;
-	long maxfd;
-	int null_fd;		/* /dev/null: stdin and stderr */
-	int out_fd;		/* write end of the output pipe */
-	int st_fd;		/* write end of the exec-error pipe (CLOEXEC) */
-};
-
-/* Between fork and execve: async-signal-safe calls only. */
-static void __attribute__((noreturn))
-cmd_child(const struct cmd_child *c)
-{
-	int n, o, s, sig, e, rfd = c->st_fd;
-	long fd;
-
-	/* Its own process group: the timeout kills it and whatever it
-	 * started. */
-	if (setpgid(0, 0) != 0)
-		goto fail;
-	/* The host's handlers and ignored signals are not the program's
-	 * (SIG_IGN survives execve). */
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, c->dfl, NULL);
-	}
-	/* Above 3 first, so that no dup2 below overwrites an fd still
-	 * needed (a host may run with 0, 1 or 2 closed). */
-	s = fcntl(c->st_fd, F_DUPFD_CLOEXEC, 4);
-	if (s < 0)
-		goto fail;
-	rfd = s;
-	n = fcntl(c->null_fd, F_DUPFD_CLOEXEC, 4);
-	o = fcntl(c->out_fd, F_DUPFD_CLOEXEC, 4);
-	if (n < 0 || o < 0 || dup2(n, 0) < 0 || dup2(o, 1) < 0 ||
-	    dup2(n, 2) < 0 || dup2(s, 3) < 0)
-		goto fail;
-	rfd = 3;
-	if (fcntl(3, F_SETFD, FD_CLOEXEC) != 0)
-		goto fail;
-	/* The host's sockets, the PAM handle's files, other logins' pipes. */
-	fd = 4;
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) == 0)
-		fd = c->maxfd;
-#endif
-	for (; fd < c->maxfd; fd++)
-		(void)close((int)fd);
-	if (chdir("/") != 0 || sigprocmask(SIG_SETMASK, c->empty, NULL) != 0)
-		goto fail;
-	execve(c->argv[0], c->argv, cmd_envp);
-fail:
-	e = errno;
-	while (write(rfd, &e, sizeof(e)) < 0 && errno == EINTR)
-		;
-	_exit(127);
-}
-
-struct cmd_run {
-	pid_t pid;
-	int out_fd;		/* our end, -1 once at end of file */
-	char out[CMD_OUT_MAX + 1];
-	size_t len;
-	int exited;		/* a zombie, not reaped yet */
-	int lost;		/* the host reaped it (SIGCHLD handler) */
-};
-
-static void
-cmd_close(int *fd)
-{
-	if (*fd >= 0) {
-		(void)close(*fd);
-		*fd = -1;
-	}
-}
-
-static long
-cmd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* What the program printed, up to one byte more than CMD_OUT_MAX. */
-static void
-cmd_read(struct cmd_run *r)
-{
-	ssize_t n;
-
-	while (r->out_fd >= 0 && r->len < sizeof(r->out)) {
-		n = read(r->out_fd, r->out + r->len, sizeof(r->out) - r->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0)
-			cmd_close(&r->out_fd);
-		else
-			r->len += (size_t)n;
-	}
-}
-
-/* Has it ended?  WNOWAIT keeps the zombie, so that its pid (the group id)
- * is not reused before the group is killed. */
-static void
-cmd_peek(struct cmd_run *r)
-{
-	siginfo_t si;
-	int rc;
-
-	memset(&si, 0, sizeof(si));
-	do {
-		rc = waitid(P_PID, (id_t)r->pid, &si,
-			    WEXITED | WNOHANG | WNOWAIT);
-	} while (rc < 0 && errno == EINTR);
-	if (rc == 0 && si.si_pid == r->pid)
-		r->exited = 1;
-	else if (rc < 0 && errno == ECHILD)
-		r->lost = 1;
-}
-
-/* Read until it ends, prints too much or the deadline passes: 1 on
- * timeout, else 0. */
+/* The number from what an exit status 0 left on stdout (buf, len bytes
+ * and a NUL after them): one line, or nothing (no number). */
 static int
-cmd_supervise(struct cmd_run *r, long deadline)
-{
-	struct pollfd pfd;
-	long left;
-
-	for (;;) {
-		cmd_peek(r);
-		if (r->exited || r->lost || r->len > CMD_OUT_MAX)
-			return 0;
-		left = deadline - cmd_now_ms();
-		if (left <= 0)
-			return 1;
-		/* End of output is usually the end of the program, a moment
-		 * before it can be waited for; a helper left in the
-		 * background may hold the pipe open: look now and then. */
-		if (left > (r->out_fd >= 0 ? 100 : 5))
-			left = r->out_fd >= 0 ? 100 : 5;
-		pfd.fd = r->out_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, r->out_fd >= 0 ? 1 : 0, (int)left) > 0)
-			cmd_read(r);
-	}
-}
-
-/*
- * Start argv[0] with stdout into r->out_fd.  Every signal is blocked
- * across fork (no host handler may run in the child).  Returns 0, or -1
- * with errno.  *st gets the read end of the exec-error pipe.
- */
-static int
-cmd_start(char *const *argv, struct cmd_run *r, int *st)
-{
-	struct cmd_child c;
-	struct sigaction dfl;
-	sigset_t all, empty, old;
-	int out[2] = { -1, -1 }, sp[2] = { -1, -1 }, null_fd, e;
-	long maxfd;
-
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null_fd < 0 || pipe2(out, O_CLOEXEC) != 0 ||
-	    pipe2(sp, O_CLOEXEC) != 0 ||
-	    fcntl(out[0], F_SETFL, O_NONBLOCK) != 0 ||
-	    fcntl(sp[0], F_SETFL, O_NONBLOCK) != 0)
-		goto fail;
-	/* sysconf is not async-signal-safe: asked before fork. */
-	maxfd = sysconf(_SC_OPEN_MAX);
-	if (maxfd < 0 || maxfd > CMD_MAX_FD_LOOP)
-		maxfd = CMD_MAX_FD_LOOP;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigfillset(&all);
-	sigemptyset(&empty);
-	c.argv = argv;
-	c.dfl = &dfl;
-	c.empty = &empty;
-	c.maxfd = maxfd;
-	c.null_fd = null_fd;
-	c.out_fd = out[1];
-	c.st_fd = sp[1];
-	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-		goto fail;
-	r->pid = fork();
-	e = errno;
-	if (r->pid == 0)
-		cmd_child(&c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r->pid < 0) {
-		errno = e;
-		goto fail;
-	}
-	/* Here too, so that the group exists whichever runs first. */
-	(void)setpgid(r->pid, r->pid);
-	close(null_fd);
-	close(out[1]);
-	close(sp[1]);
-	r->out_fd = out[0];
-	*st = sp[0];
-	return 0;
-fail:
-	e = errno;
-	if (null_fd >= 0)
-		close(null_fd);
-	cmd_close(&out[0]);
-	cmd_close(&out[1]);
-	cmd_close(&sp[0]);
-	cmd_close(&sp[1]);
-	errno = e;
-	return -1;
-}
-
-/* The number from what an exit status 0 left on stdout: one line, or
- * nothing (no number). */
-static int
-cmd_parse(struct cmd_run *r, const char *cmd, const char *cc,
+cmd_parse(char *buf, size_t len, const char *cmd, const char *cc,
 	  char out[PHONE_MAX], char *err, size_t errlen)
 {
 	char *p, *nl, *end;
 
-	if (memchr(r->out, '\0', r->len) != NULL) {
+	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: printed a NUL byte", cmd);
 		return PHONE_EFILE;
 	}
-	r->out[r->len] = '\0';
-	p = r->out;
+	p = buf;
 	nl = strchr(p, '\n');
 	if (nl != NULL) {
 		*nl++ = '\0';
@@ -581,36 +348,33 @@ cmd_parse(struct cmd_run *r, const char *cmd, const char *cc,
 /* The verdict from the run: exit 0 or exit 1 without output are normal
  * answers, anything else fails the source (fail closed). */
 static int
-cmd_verdict(struct cmd_run *r, const char *cmd, const char *cc,
-	    int timed_out, int status, int exec_errno, char *err,
-	    size_t errlen, char out[PHONE_MAX])
+cmd_verdict(const struct util_run *run, const char *cmd, const char *cc,
+	    char *err, size_t errlen, char out[PHONE_MAX])
 {
-	if (exec_errno != 0) {
-		snprintf(err, errlen, "cannot run %s: %s", cmd,
-			 strerror(exec_errno));
-		return PHONE_EFILE;
-	}
-	if (timed_out) {
+	int status = run->status;
+
+	if (run->timed_out) {
 		snprintf(err, errlen, "%s: timed out after %d s", cmd,
 			 CMD_TIMEOUT_S);
 		return PHONE_EFILE;
 	}
-	if (r->len > CMD_OUT_MAX) {
+	if (run->overflow) {
 		snprintf(err, errlen, "%s: too much output (more than %d "
 			 "bytes)", cmd, CMD_OUT_MAX);
 		return PHONE_EFILE;
 	}
-	if (r->lost) {
+	if (run->lost) {
 		snprintf(err, errlen, "%s: exit status lost: the host process "
 			 "reaps its children (SIGCHLD)", cmd);
 		return PHONE_EFILE;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return cmd_parse(r, cmd, cc, out, err, errlen);
+		return cmd_parse(run->out, run->out_len, cmd, cc, out, err,
+				 errlen);
 	/* 1 and silence: "no such user", as grep and getent-like tools
 	 * say it. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
-	    strspn(r->out, " \t\r\n") == r->len)
+	    strspn(run->out, " \t\r\n") == run->out_len)
 		return PHONE_NOTFOUND;
 	if (WIFEXITED(status))
 		snprintf(err, errlen, "%s: exited with status %d", cmd,
@@ -639,15 +403,16 @@ cmd_user_ok(const char *user)
 	return 1;
 }
 
+/* Run the command for user and take its answer: PHONE_OK with out,
+ * PHONE_NOTFOUND, or an error with err. */
 static int
 cmd_find(const char *cmd, const char *user, const char *cc,
 	 char out[PHONE_MAX], char *err, size_t errlen)
 {
-	struct cmd_run run, *r = &run;
+	struct util_run run;
+	char buf[CMD_OUT_MAX + 1];
 	char *argv[3] = { NULL, NULL, NULL };
-	int st = -1, timed_out, status = 0, exec_errno = 0, rc, e;
-	ssize_t n;
-	pid_t w;
+	int rc;
 
 	if (cmd[0] != '/') {
 		snprintf(err, errlen, "%s: phones.command must be an absolute "
@@ -660,46 +425,31 @@ cmd_find(const char *cmd, const char *user, const char *cc,
 			 "character)", cmd);
 		return PHONE_EINVAL;
 	}
-	/* On the stack (a forked child that cannot exec leaves no heap
-	 * block behind), wiped: the output is a number. */
-	memset(r, 0, sizeof(*r));
-	r->out_fd = -1;
+	/* The output on the stack (a forked child that cannot exec leaves
+	 * no heap block behind), wiped: it is a number. */
+	memset(buf, 0, sizeof(buf));
 	argv[0] = strdup(cmd);
 	argv[1] = strdup(user);
 	if (argv[0] == NULL || argv[1] == NULL) {
 		rc = PHONE_ENOMEM;
 		goto out;
 	}
-	if (cmd_start(argv, r, &st) != 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot run %s: %s", cmd, strerror(e));
-		rc = e == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
+	memset(&run, 0, sizeof(run));
+	run.argv = argv;
+	run.text = NULL;	/* stdin and stderr: /dev/null */
+	run.out = buf;
+	run.out_cap = CMD_OUT_MAX;
+	run.timeout_ms = CMD_TIMEOUT_S * 1000L;
+	rc = util_run(&run, err, errlen);
+	if (rc != 0) {
+		/* err says why it could not run */
+		rc = rc < 0 && errno == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
 		goto out;
 	}
-	timed_out = cmd_supervise(r, cmd_now_ms() + CMD_TIMEOUT_S * 1000L);
-	if (r->len <= CMD_OUT_MAX)
-		cmd_read(r);	/* what it wrote before it ended */
-	cmd_close(&r->out_fd);
-	/* Also after a normal end: a helper left in the background must
-	 * not outlive the login.  Not reaped yet, so -pid is its group. */
-	if (!r->lost && kill(-r->pid, SIGKILL) != 0)
-		(void)kill(r->pid, SIGKILL);
-	do {
-		w = waitpid(r->pid, &status, 0);
-	} while (w < 0 && errno == EINTR);
-	if (w != r->pid)
-		r->lost = 1;
-	do {
-		n = read(st, &exec_errno, sizeof(exec_errno));
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(exec_errno))
-		exec_errno = 0;
-	rc = cmd_verdict(r, cmd, cc, timed_out, status, exec_errno, err,
-			 errlen, out);
+	buf[run.out_len] = '\0';
+	rc = cmd_verdict(&run, cmd, cc, err, errlen, out);
 out:
-	if (st >= 0)
-		close(st);
-	util_wipe(r, sizeof(*r));
+	util_wipe(buf, sizeof(buf));
 	free(argv[0]);
 	free(argv[1]);
 	return rc;

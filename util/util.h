@@ -1,7 +1,8 @@
 /*
  * util: small helpers shared by every part of pam_smsotp and its admin
  * tool: a logging sink that knows nothing of PAM, opening files that hold
- * secrets with trust checks, and wiping memory that held a secret.
+ * secrets with trust checks, wiping memory that held a secret, and running
+ * an administrator's program under supervision.
  */
 #ifndef SMSOTP_UTIL_H
 #define SMSOTP_UTIL_H
@@ -60,5 +61,55 @@ int util_getpw(const char *user, char **name, char **gecos);
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
  * length of src, so truncation shows as a result >= dstsize. */
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
+
+/* Milliseconds on the monotonic clock (for deadlines and durations). */
+long util_now_ms(void);
+
+/*
+ * Running a program (util/run.c), as the phones command and the command
+ * SMS provider do.  argv[0] must be an absolute path: no PATH search, no
+ * shell.  The program gets an environment of PATH=/usr/sbin:/usr/bin:
+ * /sbin:/bin and LANG=C.UTF-8 alone, fds 0, 1 and 2 and nothing else of
+ * the host's, its own process group, "/" as its directory, umask 077,
+ * default signal dispositions and an empty signal mask.  Only async-
+ * signal-safe calls run between fork and execve; the host's signal
+ * dispositions are never changed, and no SIGPIPE reaches it when the
+ * program closes its stdin early.  When the program ends, overflows (see
+ * UTIL_RUN_DRAIN) or the deadline passes, its whole process group is
+ * killed (a helper it left behind must not outlive the login) and it is
+ * reaped; its pid is never signalled once it could be another's.
+ */
+#define UTIL_RUN_STDERR 0x1	/* stderr into the output too (else /dev/null) */
+#define UTIL_RUN_DRAIN 0x2	/* output beyond out_cap is read and dropped;
+				 * without: a byte beyond ends the run */
+
+struct util_run {
+	/* set by the caller */
+	char *const *argv;	/* NULL-terminated, argv[0] absolute */
+	const char *text;	/* written to its stdin; NULL: /dev/null */
+	char *out;		/* out_cap bytes for its stdout (a secret:
+				 * the caller wipes it; not NUL-terminated) */
+	size_t out_cap;
+	long timeout_ms;	/* from the call to the kill */
+	int flags;		/* UTIL_RUN_* */
+	/* set by util_run() when it returns 0 */
+	size_t out_len;		/* bytes in out */
+	int overflow;		/* it printed more than out_cap */
+	int timed_out;		/* the deadline passed: killed */
+	int lost;		/* no exit status: the host reaps its
+				 * children (SIGCHLD handler or SIG_IGN) */
+	int status;		/* its wait status, unless timed_out or lost */
+};
+
+/*
+ * Run run->argv and supervise it.  Returns 0 when it ran (the result
+ * fields say how it ended); 1 when the program could not be executed,
+ * with err "cannot run PATH: No such file or directory" (or "...: setting
+ * up: ..." when the child failed before execve); -1 with errno when it
+ * could not be started or watched, with err "cannot run PATH: fork: ..."
+ * (pipe, /dev/null, signal mask) or "waiting for PATH: ...".  A child it
+ * started is always reaped before it returns.
+ */
+int util_run(struct util_run *run, char *err, size_t errlen);
 
 #endif
