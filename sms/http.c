@@ -1531,16 +1531,6 @@ sms_http_set_exchange(sms_http_exchange_fn fn, void *ud)
  * One send, with retries inside the provider's timeout
  */
 
-static long
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 http_sleep_ms(long ms)
 {
@@ -1592,14 +1582,14 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 		}
 		ud = hc;
 	}
-	deadline = http_now_ms() + p->timeout * 1000;
+	deadline = util_now_ms() + p->timeout * 1000;
 	rc = SMS_FAILED;
 	for (tries = 1;; tries++) {
 		struct sms_http_answer ans;
 		long pause = delay, ra = 0;
 		int retry = 0, v;
 
-		left = deadline - http_now_ms();
+		left = deadline - util_now_ms();
 		if (left <= 0) {
 			if (tries == 1)
 				snprintf(res->error, sizeof(res->error),
@@ -1645,7 +1635,7 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 		 * ends this provider's turn; the next one in the list goes. */
 		if (ra > 0 && ra * 1000 > pause)
 			pause = ra * 1000;
-		left = deadline - http_now_ms();
+		left = deadline - util_now_ms();
 		if (left < pause + HTTP_MIN_TRY_MS) {
 			if (ra > 0) {
 				size_t n = strlen(res->error);

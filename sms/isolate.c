@@ -80,15 +80,6 @@ struct wire {
 	char error[sizeof(((struct sms_result *)0)->error)];
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for fd to be ready for events until deadline: 1, or 0 when time
  * ran out or the wait failed. */
 static int
@@ -96,7 +87,7 @@ wait_fd(int fd, short events, long deadline)
 {
 	for (;;) {
 		struct pollfd pfd = { fd, events, 0 };
-		long left = deadline - now_ms();
+		long left = deadline - util_now_ms();
 		int r;
 
 		if (left <= 0)
@@ -204,7 +195,7 @@ serve(const struct sms_sender *s, int fd, int warm)
 		struct sms_result res;
 		struct wire w;
 		char *phone = NULL, *text = NULL, *secret = NULL;
-		long deadline = now_ms() + IDLE_LIMIT_MS;
+		long deadline = util_now_ms() + IDLE_LIMIT_MS;
 		size_t got;
 		int ok;
 
@@ -236,7 +227,7 @@ serve(const struct sms_sender *s, int fd, int warm)
 		util_free_secret(phone);
 		util_free_secret(text);
 		util_free_secret(secret);
-		if (write_all(fd, &w, sizeof(w), now_ms() + IDLE_LIMIT_MS) != 0)
+		if (write_all(fd, &w, sizeof(w), util_now_ms() + IDLE_LIMIT_MS) != 0)
 			break;
 	}
 	/* _exit: the host's atexit handlers and stdio buffers are not ours. */
@@ -276,7 +267,7 @@ spawn(struct sms_sender *s, int warm)
 static int
 ended(pid_t pid, int pidfd, long wait_ms)
 {
-	long deadline = now_ms() + wait_ms;
+	long deadline = util_now_ms() + wait_ms;
 	siginfo_t si;
 
 	if (pidfd >= 0)
@@ -290,7 +281,7 @@ ended(pid_t pid, int pidfd, long wait_ms)
 			return errno != EINTR;
 		if (si.si_pid == pid)
 			return 1;
-		if (now_ms() >= deadline)
+		if (util_now_ms() >= deadline)
 			return 0;
 		nanosleep(&ts, NULL);
 	}
@@ -348,7 +339,7 @@ ask(struct sms_sender *s, size_t index, const struct sms_message *m,
 {
 	struct request rq;
 	struct wire w;
-	long deadline = now_ms() + limit_ms;
+	long deadline = util_now_ms() + limit_ms;
 	size_t got = 0, plen = strlen(m->phone), tlen = strlen(m->text),
 		slen = m->secret != NULL ? strlen(m->secret) : 0;
 	int rc;
@@ -376,7 +367,7 @@ ask(struct sms_sender *s, size_t index, const struct sms_message *m,
 	memset(&w, 0, sizeof(w));
 	if (read_all(s->fd, &w, sizeof(w), deadline, &got) != 0) {
 		/* Killed, crashed or out of time: fail closed. */
-		util_strlcpy(res->error, got == 0 && now_ms() >= deadline ?
+		util_strlcpy(res->error, got == 0 && util_now_ms() >= deadline ?
 			     "no answer within the timeout, send stopped" :
 			     "the send process ended without a result",
 			     sizeof(res->error));

@@ -427,27 +427,17 @@ handle_new(const char *dir, int dirfd, struct state_handle **hp)
 	return STATE_OK;
 }
 
-static long
-elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - start->tv_sec) * 1000 +
-		(now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 static int
 lock_file(struct state_handle *h, char *err, size_t errlen)
 {
 	char name[STATE_HEX_LEN + 8], label[STATE_MAX_USER + 1];
-	struct timespec start, pause;
+	struct timespec pause;
+	long start = util_now_ms();
 	struct stat st, cur;
 	long sleep_ms = 1;
 	int e;
 
 	snprintf(name, sizeof(name), "%s.lock", h->hex);
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		h->lockfd = openat(h->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
 				   O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
@@ -473,7 +463,7 @@ lock_file(struct state_handle *h, char *err, size_t errlen)
 					 h->dir, name, strerror(e));
 				return STATE_EINVAL;
 			}
-			if (elapsed_ms(&start) >= STATE_LOCK_WAIT_MS) {
+			if (util_now_ms() - start >= STATE_LOCK_WAIT_MS) {
 				user_label(h, label, sizeof(label));
 				snprintf(err, errlen, "state of %s is locked by another "
 					 "login for too long", label);
@@ -493,7 +483,7 @@ lock_file(struct state_handle *h, char *err, size_t errlen)
 			return STATE_OK;
 		close(h->lockfd);
 		h->lockfd = -1;
-		if (elapsed_ms(&start) >= STATE_LOCK_WAIT_MS) {
+		if (util_now_ms() - start >= STATE_LOCK_WAIT_MS) {
 			snprintf(err, errlen, "state lock %s/%s keeps being replaced",
 				 h->dir, name);
 			return STATE_EINVAL;
