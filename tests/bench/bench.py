@@ -383,9 +383,25 @@ http {
                     out[k].append(int(fh.read().split()[0]))
         return out
 
+    def libcurl_rss(self, helper, cpost, n=10):
+        """Peak RSS of a C program that makes only the same POST through
+        libcurl (tests/bench/curlpost.c), with the environment the send
+        process has: none but GnuTLS told not to initialise."""
+        f = os.path.join(self.t, "ru")
+        out = []
+        for _ in range(n):
+            r = subprocess.run([helper, f, cpost, self.curl_url, self.ca, self.curl_body],
+                               env={"GNUTLS_NO_IMPLICIT_INIT": "1"})
+            if r.returncode != 0:
+                raise SystemExit("curlpost failed (rc %d)" % r.returncode)
+            with open(f) as fh:
+                out.append(int(fh.read().split()[0]))
+        return out
+
     def host_rss(self, hwm, n=10):
-        """Peak RSS of pamtester itself in a login (the host's share),
-        from hwm.c preloaded into it."""
+        """Peak RSS and private memory of pamtester itself in a login
+        (the host's share) and of the module's send process, from hwm.c
+        preloaded into them."""
         f = os.path.join(self.t, "hwm")
         saved = self.env
         self.env = dict(saved)
@@ -397,8 +413,13 @@ http {
                     raise SystemExit("host rss run failed")
         finally:
             self.env = saved
+        out = {"host": [], "host_anon": [], "send": [], "send_anon": []}
         with open(f) as fh:
-            return [int(x) for x in fh.read().split()]
+            for line in fh:
+                who, hwm_kib, anon_kib = line.split()
+                out[who].append(int(hwm_kib))
+                out[who + "_anon"].append(int(anon_kib))
+        return out
 
     def _at_once(self, fn, args_list):
         out = [None] * len(args_list)
@@ -556,7 +577,13 @@ def main():
         hwm = os.path.join(OUTDIR, "hwm.so")
         subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", hwm,
                         os.path.join(ROOT, "tests", "bench", "hwm.c")], check=True)
-        rss["host"] = b.host_rss(hwm)
+        rss.update(b.host_rss(hwm))
+        cpost = os.path.join(OUTDIR, "curlpost")
+        subprocess.run(["cc", "-O2", "-o", cpost, os.path.join(ROOT, "tests", "bench", "curlpost.c")]
+                       + subprocess.run(["pkg-config", "--cflags", "--libs", "libcurl"],
+                                        capture_output=True, text=True, check=True).stdout.split(),
+                       check=True)
+        rss["libcurl"] = b.libcurl_rss(helper, cpost)
         print("bench: %d logins at once, %d curls at once, %d logins of one user" %
               (CONC, CONC, CONC), flush=True)
         conc = b.concurrent()
@@ -577,6 +604,10 @@ def main():
         "rss_delta_mib": (max(rss["A"]) - med(rss["C"])) / 1024.0,
         "host_rss_kib": max(rss["host"]),
         "host_rss_delta_mib": (max(rss["host"]) - med(rss["C"])) / 1024.0,
+        "send_rss_kib": max(rss["send"]),
+        "libcurl_rss_kib": med(rss["libcurl"]),
+        "send_private_kib": max(rss["send_anon"]),
+        "host_private_kib": max(rss["host_anon"]),
         "counts_exact": (cl["succeeded"] == CONC and cl["sms"] == CONC
                          and cl["users_with_one_sms"] == CONC and cc["ok"] == CONC
                          and one["sms"] == CAP and one["prompted"] == CAP),
@@ -613,7 +644,12 @@ def main():
                                         pf(verdict["concurrency"])))
     print("%-44s %10.2f %10.2f  %s" % ("peak RSS login - floor (MiB)", summary["rss_delta_mib"],
                                         TARGETS["rss_mib"], pf(verdict["rss"])))
-    print("%-44s %10.2f" % ("  of which the host process itself (MiB)", summary["host_rss_delta_mib"]))
+    print("%-44s %10.2f" % ("  the host process itself - floor (MiB)", summary["host_rss_delta_mib"]))
+    print("%-44s %10.2f" % ("  the send process, peak RSS (MiB)", summary["send_rss_kib"] / 1024.0))
+    print("%-44s %10.2f" % ("  a C program making only this POST (MiB)", summary["libcurl_rss_kib"] / 1024.0))
+    print("%-44s %10.2f / %.2f" % ("  private memory: host / send process (MiB)",
+                                    summary["host_private_kib"] / 1024.0,
+                                    summary["send_private_kib"] / 1024.0))
     print()
     print("at once: %d logins %.0f ms total (p50 %.0f, p95 %.0f ms), %d/%d succeeded, %d SMS, "
           "%d users with exactly one" % (CONC, cl["total"] * 1000, cl["p50"] * 1000, cl["p95"] * 1000,
@@ -653,8 +689,12 @@ def main():
         pf(summary["counts_exact"])))
     print("| peak RSS, login − floor (curl by itself: %.1f MiB) | %.2f MiB | 8 MiB | %s |" % (
         B["rss_kib"] / 1024.0, summary["rss_delta_mib"], pf(verdict["rss"])))
-    print("| … of which the PAM application itself (the send process aside) | %.2f MiB | | |" % (
-        summary["host_rss_delta_mib"]))
+    print("| … the PAM application itself − floor; the send process's peak | %.2f MiB; %.2f MiB | | |" % (
+        summary["host_rss_delta_mib"], summary["send_rss_kib"] / 1024.0))
+    print("| … a C program that only makes this POST through libcurl (`tests/bench/curlpost.c`) | %.2f MiB | | |" % (
+        summary["libcurl_rss_kib"] / 1024.0))
+    print("| private (anonymous) memory: PAM application / send process | %.2f / %.2f MiB | | |" % (
+        summary["host_private_kib"] / 1024.0, summary["send_private_kib"] / 1024.0))
     return 0 if all(verdict.values()) else 1
 
 
