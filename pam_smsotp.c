@@ -887,8 +887,10 @@ remembered(pam_handle_t *pamh)
 	return *(const int *)v;
 }
 
-SMSOTP_EXPORT PAM_EXTERN int
-pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* The SMS check, from the configuration to the outcome kept on the
+ * handle: what authenticate and the password stack's first pass run. */
+static int
+sms_check(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct smsotp_ctx ctx;
 	int rc;
@@ -901,6 +903,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ctx_free(&ctx);
 	remember(pamh, rc);
 	return rc;
+}
+
+SMSOTP_EXPORT PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return sms_check(pamh, flags, argc, argv);
 }
 
 SMSOTP_EXPORT PAM_EXTERN int
@@ -923,8 +931,7 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 SMSOTP_EXPORT PAM_EXTERN int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct smsotp_ctx ctx;
-	int rc, before = remembered(pamh);
+	int before = remembered(pamh);
 
 	if (flags & PAM_UPDATE_AUTHTOK) {
 		if (before == PAM_SUCCESS || before == PAM_IGNORE)
@@ -939,12 +946,5 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_SERVICE_ERR;
 	if (before == PAM_SUCCESS)
 		return PAM_SUCCESS;
-	rc = ctx_init(&ctx, pamh, flags, argc, argv);
-	if (rc == PAM_SUCCESS) {
-		rc = authenticate(&ctx);
-		log_outcome(&ctx, rc);
-	}
-	ctx_free(&ctx);
-	remember(pamh, rc);
-	return rc;
+	return sms_check(pamh, flags, argc, argv);
 }
