@@ -27,6 +27,8 @@
 
 #include "../../sms/provider.h"
 #include "../../sms/sms.h"
+#define TESTLIB_LOG
+#include "testlib.h"
 
 #define PHONE "+447700900123"
 #define CODE "493817"
@@ -37,28 +39,7 @@ static const struct sms_message msg = { PHONE, TEXT, CODE };
 static char dir[64];		/* the test's folder, for scripts and output */
 
 /* ------------------------------------------------------------------ */
-/* A log sink that keeps everything, to look for leaks of secrets. */
-
-static char logbuf[16384];
-
-static void __attribute__((format(printf, 3, 0)))
-log_keep(void *ud, int priority, const char *fmt, va_list ap)
-{
-	size_t n = strlen(logbuf);
-
-	(void)ud;
-	if (n + 8 >= sizeof(logbuf))
-		return;
-	n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d>", priority);
-	vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
-	n = strlen(logbuf);
-	if (n + 1 < sizeof(logbuf)) {
-		logbuf[n] = '\n';
-		logbuf[n + 1] = '\0';
-	}
-}
-
-static const struct smsotp_log test_log = { log_keep, NULL, 1 };
+/* The log sink (testlib.h) keeps everything, to look for leaks of secrets. */
 
 static void
 assert_clean(const char *s)
@@ -194,32 +175,6 @@ run(const struct sms_provider *p, const struct sms_message *m,
 	if (ms != NULL)
 		*ms = now_ms() - t0;
 	return rc;
-}
-
-/* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
-static int
-gone(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	int i, fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	for (i = 0; i < 200; i++) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return 1;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			return 1;
-		buf[n] = '\0';
-		rp = strrchr(buf, ')');
-		if (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))
-			return 1;
-		usleep(10000);
-	}
-	return 0;
 }
 
 static pid_t

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "../../phone/phone.h"
+#include "testlib.h"
 
 static const struct {
 	const char *in;
@@ -380,32 +381,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
-static int
-gone(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	ssize_t n;
-	int i, fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	for (i = 0; i < 200; i++) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return 1;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			return 1;
-		buf[n] = '\0';
-		rp = strrchr(buf, ')');
-		if (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))
-			return 1;
-		usleep(10000);
-	}
-	return 0;
 }
 
 static pid_t

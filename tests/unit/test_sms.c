@@ -28,6 +28,8 @@
 #include "../../sms/isolate.h"
 #include "../../sms/provider.h"
 #include "../../sms/sms.h"
+#define TESTLIB_LOG
+#include "testlib.h"
 
 #define PHONE "+447700900123"
 #define TEXT "Your code is 493817"
@@ -35,28 +37,7 @@
 static const struct sms_message msg = { PHONE, TEXT, NULL };
 
 /* ------------------------------------------------------------------ */
-/* A log sink that keeps everything, to look for leaks of secrets. */
-
-static char logbuf[16384];
-
-static void __attribute__((format(printf, 3, 0)))
-log_keep(void *ud, int priority, const char *fmt, va_list ap)
-{
-	size_t n = strlen(logbuf);
-
-	(void)ud;
-	if (n + 8 >= sizeof(logbuf))
-		return;
-	n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d>", priority);
-	vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
-	n = strlen(logbuf);
-	if (n + 1 < sizeof(logbuf)) {
-		logbuf[n] = '\n';
-		logbuf[n + 1] = '\0';
-	}
-}
-
-static const struct smsotp_log test_log = { log_keep, NULL, 1 };
+/* The log sink (testlib.h) keeps everything, to look for leaks of secrets. */
 
 static void
 assert_log_clean(void)

@@ -1,0 +1,70 @@
+/*
+ * What more than one unit test needs; included after the system headers
+ * and cmocka.h.  Functions are static inline: a test that does not use
+ * one gets no warning.
+ */
+#ifndef SMSOTP_TESTLIB_H
+#define SMSOTP_TESTLIB_H
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
+static inline int
+gone(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int i, fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	for (i = 0; i < 200; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return 1;
+		buf[n] = '\0';
+		rp = strrchr(buf, ')');
+		if (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+#ifdef TESTLIB_LOG
+/* A log sink that keeps everything, to look for leaks of secrets (only in
+ * the tests that define TESTLIB_LOG: it is data, not inline code). */
+#include <stdarg.h>
+
+#include "../../util/util.h"
+
+static char logbuf[16384];
+
+static void __attribute__((format(printf, 3, 0)))
+log_keep(void *ud, int priority, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	(void)ud;
+	if (n + 8 >= sizeof(logbuf))
+		return;
+	n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d>", priority);
+	vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
+	n = strlen(logbuf);
+	if (n + 1 < sizeof(logbuf)) {
+		logbuf[n] = '\n';
+		logbuf[n + 1] = '\0';
+	}
+}
+
+static const struct smsotp_log test_log = { log_keep, NULL, 1 };
+#endif
+
+#endif
