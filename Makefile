@@ -93,7 +93,7 @@ $(MODULE_SO): $(MOD_OBJS) $(B)/libsmsotp.a pam_smsotp.map
 		-Wl,--version-script=pam_smsotp.map $(LINK_HARDEN) $(LDFLAGS) \
 		$(DEPLIBS) -lpam
 
-$(B)/tests/%: tests/unit/%.c $(B)/libsmsotp.a
+$(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(B)/libsmsotp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fvisibility=default -DSRCDIR='"$(CURDIR)"' -o $@ $< $(B)/libsmsotp.a \
 		$(LDFLAGS) $(DEPLIBS) -lcmocka
