@@ -134,20 +134,13 @@ static int
 cmd_build_args(const struct sms_provider *p, const struct sms_message *m,
 	       char ***out, char *err, size_t errlen)
 {
-	struct tpl_var vars[4];
+	struct tpl_var vars[SMS_REQUEST_VARS];
 	char **args, why[200];
-	size_t i;
+	size_t i, nvars;
 	int rc;
 
 	*out = NULL;
-	vars[0].name = "phone";
-	vars[0].value = m->phone;
-	vars[1].name = "phone_digits";
-	vars[1].value = m->phone[0] == '+' ? m->phone + 1 : m->phone;
-	vars[2].name = "message";
-	vars[2].value = m->text;
-	vars[3].name = "sender";
-	vars[3].value = p->sender != NULL ? p->sender : "";
+	nvars = sms_request_vars(p, m, vars);
 
 	args = calloc(p->n_argv + 1, sizeof(*args));
 	if (args == NULL)
@@ -159,7 +152,7 @@ cmd_build_args(const struct sms_provider *p, const struct sms_message *m,
 	}
 	for (i = 1; i < p->n_argv; i++) {
 		why[0] = '\0';
-		rc = tpl_expand(p->argv[i], vars, 4, TPL_ENC_NONE, 0, &args[i],
+		rc = tpl_expand(p->argv[i], vars, nvars, TPL_ENC_NONE, 0, &args[i],
 				why, sizeof(why));
 		if (rc == TPL_ENOMEM) {
 			rc = SMS_ENOMEM;
@@ -174,7 +167,7 @@ cmd_build_args(const struct sms_provider *p, const struct sms_message *m,
 		}
 		if (!cmd_has_ctl(args[i]))
 			continue;
-		cmd_ctl_reason(p->argv[i], i, vars, 4, err, errlen);
+		cmd_ctl_reason(p->argv[i], i, vars, nvars, err, errlen);
 		rc = SMS_FAILED;
 		goto fail;
 	}

@@ -1275,24 +1275,18 @@ sms_http_build(const struct sms_provider *p, const struct sms_message *m,
 	struct tpl_var vars[HTTP_MAX_VARS];
 	enum sms_format format = ps != NULL ? ps->format : p->format;
 	char what[32], *tmpl = NULL;
-	size_t i, nvars = 4, n_hdr;
+	size_t i, nvars, n_hdr;
 	int rc;
 
 	memset(req, 0, sizeof(*req));
 	req->method = ps != NULL ? "POST" : http_method(p);
 	if (req->method == NULL || (ps == NULL && (p->url == NULL ||
-	    p->type != SMS_TYPE_HTTP)) || 4 + sms_n_preset_creds > HTTP_MAX_VARS) {
+	    p->type != SMS_TYPE_HTTP)) ||
+	    SMS_REQUEST_VARS + sms_n_preset_creds > HTTP_MAX_VARS) {
 		snprintf(err, errlen, "provider is not checked");
 		return SMS_FAILED;
 	}
-	vars[0].name = "phone";
-	vars[0].value = m->phone;
-	vars[1].name = "phone_digits";
-	vars[1].value = m->phone[0] == '+' ? m->phone + 1 : m->phone;
-	vars[2].name = "message";
-	vars[2].value = m->text;
-	vars[3].name = "sender";
-	vars[3].value = p->sender != NULL ? p->sender : "";
+	nvars = sms_request_vars(p, m, vars);
 	/* A preset's own templates may name its credentials; the admin's
 	 * templates (url included) only the four request placeholders. */
 	for (i = 0; ps != NULL && i < sms_n_preset_creds; i++) {
@@ -1302,8 +1296,8 @@ sms_http_build(const struct sms_provider *p, const struct sms_message *m,
 	}
 
 	if (p->url != NULL)
-		rc = http_expand("url", p->url, vars, 4, TPL_ENC_URL, &req->url,
-				 err, errlen);
+		rc = http_expand("url", p->url, vars, SMS_REQUEST_VARS,
+				 TPL_ENC_URL, &req->url, err, errlen);
 	else
 		rc = http_expand("url", ps->url, vars, nvars, TPL_ENC_URL,
 				 &req->url, err, errlen);

@@ -10,6 +10,15 @@
 
 #include "sms.h"
 
+struct tpl_var;
+
+/* The request placeholders' values for m (sms_request_placeholders, in
+ * that order: "+E.164", digits, text, sender or ""): SMS_REQUEST_VARS
+ * entries of vars filled, their number returned. */
+#define SMS_REQUEST_VARS 4
+size_t sms_request_vars(const struct sms_provider *p, const struct sms_message *m,
+			struct tpl_var *vars);
+
 /* A provider's answer is read up to this size; a larger one is refused. */
 #define SMS_HTTP_MAX_RESPONSE (64 * 1024)
 

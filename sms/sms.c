@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../template/template.h"
 #include "isolate.h"
 #include "provider.h"
 #include "sms.h"
@@ -15,6 +16,24 @@ const char *const sms_request_placeholders[] = {
 };
 const size_t sms_n_request_placeholders =
     sizeof(sms_request_placeholders) / sizeof(sms_request_placeholders[0]);
+
+size_t
+sms_request_vars(const struct sms_provider *p, const struct sms_message *m,
+		 struct tpl_var *vars)
+{
+	const char *values[SMS_REQUEST_VARS];
+	size_t i;
+
+	values[0] = m->phone;
+	values[1] = m->phone[0] == '+' ? m->phone + 1 : m->phone;
+	values[2] = m->text;
+	values[3] = p->sender != NULL ? p->sender : "";
+	for (i = 0; i < SMS_REQUEST_VARS; i++) {
+		vars[i].name = sms_request_placeholders[i];
+		vars[i].value = values[i];
+	}
+	return SMS_REQUEST_VARS;
+}
 
 static const char *const type_names[SMS_TYPE_COUNT] = {
 	[SMS_TYPE_HTTP] = "http",
