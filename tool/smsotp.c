@@ -80,6 +80,15 @@ static const char usage_reset[] =
 	"Clears USER's SMS count, wrong-code count and lock, and drops the code\n"
 	"kept for reuse, under the lock the module takes (safe during logins).\n";
 
+/* "smsotp: <message>" on stderr. */
+static void __attribute__((format(printf, 1, 0)))
+vsay(const char *fmt, va_list ap)
+{
+	(void)fprintf(stderr, "%s: ", progname);
+	(void)vfprintf(stderr, fmt, ap);
+	(void)fputs("\n", stderr);
+}
+
 static int
 usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -89,11 +98,9 @@ usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	(void)fputs("\n", stderr);
 	(void)fputs(usage, stderr);
 	return EXIT_USAGE;
 }
@@ -106,11 +113,9 @@ failf(const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	(void)fputs("\n", stderr);
 	return EXIT_FAIL;
 }
 
