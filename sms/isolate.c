@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -263,6 +263,33 @@ spawn(struct sms_sender *s, int warm)
 	return 0;
 }
 
+/* A pidfd for pid, -1 where the kernel (before 5.3) or the C library has
+ * none: through the system call, as glibc has a wrapper only since 2.36. */
+static int
+pid_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* SIGKILL through a pidfd: 0, or -1. */
+static int
+pid_kill(int pidfd)
+{
+#ifdef SYS_pidfd_send_signal
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+#else
+	(void)pidfd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 /* The child has ended (a zombie now), or wait_ms passed: 1, or 0. */
 static int
 ended(pid_t pid, int pidfd, long wait_ms)
@@ -314,10 +341,12 @@ stop(struct sms_sender *s, long wait_ms)
 		s->pid = 0;
 		return;
 	}
-	pidfd = pidfd_open(s->pid, 0);
+	pidfd = pid_open(s->pid);
 	if (!s->asked || !ended(s->pid, pidfd, wait_ms)) {
+		/* through the pidfd when there is one: a failure there
+		 * means the child is gone, and its PID may be another's */
 		if (pidfd >= 0)
-			pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+			(void)pid_kill(pidfd);
 		else
 			kill(s->pid, SIGKILL);
 	}
