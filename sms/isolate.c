@@ -358,9 +358,9 @@ stop(struct sms_sender *s, long wait_ms)
 }
 
 /*
- * One request to the child of s.  *delivered says whether the whole
- * request reached it: if not, the child never acted on it and another may
- * take it.  A child that does not answer in time is killed.
+ * One request to the child of s.  *delivered is 0 when the request did not
+ * reach it whole: the child never acted on it and another may take it.  A
+ * child that does not answer in time is killed.
  */
 static int
 ask(struct sms_sender *s, size_t index, const struct sms_message *m,
@@ -373,11 +373,13 @@ ask(struct sms_sender *s, size_t index, const struct sms_message *m,
 		slen = m->secret != NULL ? strlen(m->secret) : 0;
 	int rc;
 
-	*delivered = 0;
+	/* no child takes this one: no other may be asked either */
+	*delivered = 1;
 	if (plen > PHONE_MAX_LEN || tlen > TEXT_MAX_LEN || slen > SECRET_MAX_LEN) {
 		util_strlcpy(res->error, "message too long", sizeof(res->error));
 		return SMS_FAILED;
 	}
+	*delivered = 0;
 	rq.index = (uint32_t)index;
 	rq.phone_len = (uint32_t)plen;
 	rq.text_len = (uint32_t)tlen;
