@@ -56,8 +56,9 @@ static const char usage_check[] =
 	"usage: smsotp [-c CONF] check\n"
 	"\n"
 	"Reads CONF with the module's own reader and validator, then checks the\n"
-	"state folder and the phones file as a login would.  Prints a summary and\n"
-	"exits 0, or prints what is wrong (file, line, key, reason) and exits 1.\n";
+	"state folder and the phones file as a login would, and that libcurl\n"
+	"loads when a provider speaks HTTP.  Prints a summary and exits 0, or\n"
+	"prints what is wrong (file, line, key, reason) and exits 1.\n";
 
 static const char usage_send[] =
 	"usage: smsotp [-c CONF] send USER\n"
