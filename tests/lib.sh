@@ -551,6 +551,22 @@ assert_sms_count() {
 	assert_eq "$1" "$(sms_count "${2:-$GW_LOG}")" "requests received by the gateway"
 }
 
+# No process of this case's logins is left once pam_run has returned:
+# neither pamtester nor the send process it forked.  Both are found by the
+# case's service folder in their environment (/proc/PID/environ still
+# shows it after the send process has cleared its own).
+assert_no_leftover() {
+	_left=
+	for _p in /proc/[0-9]*; do
+		tr '\0' '\n' < "$_p/cmdline" 2>/dev/null | head -n 1 | grep -q 'pamtester$' ||
+		    continue
+		tr '\0' '\n' < "$_p/environ" 2>/dev/null |
+		    grep -qxF "PAM_WRAPPER_SERVICE_DIR=$C/svc" || continue
+		_left="$_left ${_p#/proc/}"
+	done
+	[ -z "$_left" ] || fail "processes of the login left behind:$_left"
+}
+
 # ---------------------------------------------------------------- fixtures
 
 _base_nss() {

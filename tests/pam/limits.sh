@@ -242,6 +242,7 @@ t_max_sends() {
 	assert_result MAXTRIES
 	assert_not_prompted
 	assert_sms_count 3
+	assert_no_leftover	# the send process started before the state said no
 	assert_contains "$OUT" "$MSG_MAX_SENDS"
 	assert_contains "$OUT" "can be sent in 10 minute(s)." "told when (send_window = 600)"
 	assert_contains "$SYSLOG" "max_sends reached, not sent" "the log line's result"

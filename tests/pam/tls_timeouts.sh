@@ -121,6 +121,7 @@ t_hang_both() {
 	pam_run smsotp alice 'answer 000000'
 	assert_result AUTHINFO_UNAVAIL
 	assert_not_prompted
+	assert_no_leftover
 	[ "$ELAPSED_MS" -lt 10000 ] || fail "timeout = 2 should fail within a few seconds
   expected: < 10000 ms
   got:      $ELAPSED_MS ms"
@@ -153,6 +154,7 @@ t_hang_failover() {
 	pam_run smsotp alice "answer_code 1 $B_LOG"
 	assert_login_ok "$B_LOG"
 	assert_sms_count 1 "$B_LOG"
+	assert_no_leftover
 	[ "$ELAPSED_MS" -lt 10000 ] || fail "the hanging provider took $ELAPSED_MS ms (timeout = 2)"
 }
 run_case "first provider hangs (timeout = 2), second delivers" t_hang_failover
