@@ -591,8 +591,22 @@ window_left_min(struct smsotp_ctx *ctx, const struct state_user *u, long long no
 	return left > 0 ? (left + 59) / 60 : 1;
 }
 
-/* Locks the user's state and brings it up to date; a locked user is told
- * and gets PAM_MAXTRIES (no SMS to a locked user), with no lock held. */
+/* Draws, writes down (the lock then released) and sends a new code; u is
+ * wiped. */
+static int
+send_new_code(struct smsotp_ctx *ctx, struct state_handle *h,
+	      struct state_user *u, long long now)
+{
+	int rc = new_code(ctx, h, u, now);
+
+	util_wipe(u, sizeof(*u));
+	return rc == PAM_SUCCESS ? send_code(ctx) : rc;
+}
+
+/* Starts the send process (start_sender), then locks the user's state and
+ * brings it up to date; a locked user is told and gets PAM_MAXTRIES (no SMS
+ * to a locked user), with no lock held.  What a first send and a resend
+ * both begin with. */
 static int
 open_state(struct smsotp_ctx *ctx, struct state_handle **h, struct state_user *u,
 	   long long now)
@@ -600,6 +614,9 @@ open_state(struct smsotp_ctx *ctx, struct state_handle **h, struct state_user *u
 	char err[512];
 	int rc;
 
+	rc = start_sender(ctx);
+	if (rc != PAM_SUCCESS)
+		return rc;
 	rc = state_lock(ctx->cfg->state_dir, ctx->account, h, u, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
@@ -649,9 +666,7 @@ issue_code(struct smsotp_ctx *ctx)
 		ctx->result = "max_sends reached, not sent";
 		return PAM_MAXTRIES;
 	}
-	rc = new_code(ctx, h, &u, now);
-	util_wipe(&u, sizeof(u));
-	return rc == PAM_SUCCESS ? send_code(ctx) : rc;
+	return send_new_code(ctx, h, &u, now);
 }
 
 /* An empty answer: a new code when resend_after and max_sends allow it,
@@ -665,10 +680,8 @@ resend(struct smsotp_ctx *ctx)
 	long wait;
 	int rc;
 
-	rc = start_sender(ctx);
 	/* also when another login locked the user meanwhile */
-	if (rc == PAM_SUCCESS)
-		rc = open_state(ctx, &h, &u, now);
+	rc = open_state(ctx, &h, &u, now);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	wait = resend_wait(ctx, &u, now);
@@ -685,10 +698,7 @@ resend(struct smsotp_ctx *ctx)
 		ctx->notice_style = PAM_ERROR_MSG;
 		return PAM_SUCCESS;
 	}
-	rc = new_code(ctx, h, &u, now);
-	util_wipe(&u, sizeof(u));
-	if (rc == PAM_SUCCESS)
-		rc = send_code(ctx);
+	rc = send_new_code(ctx, h, &u, now);
 	if (rc == PAM_SUCCESS)
 		resend_notice(ctx, 0);
 	return rc;
@@ -849,9 +859,7 @@ authenticate(struct smsotp_ctx *ctx)
 		ctx->result = "refused by sshd, not sent";
 		return ask_without_code(ctx, PAM_AUTH_ERR);
 	}
-	rc = start_sender(ctx);
-	if (rc == PAM_SUCCESS)
-		rc = issue_code(ctx);
+	rc = issue_code(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	return ask_and_verify(ctx);

@@ -80,22 +80,8 @@ static const char *
 script(const char *name, const char *body)
 {
 	const char *path = in_dir(name);
-	FILE *f;
-	const char *s;
 
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("#!/bin/sh\n", f);
-	for (s = body; *s != '\0'; s++) {
-		if (s[0] == '%' && s[1] == 'D') {
-			fputs(dir, f);
-			s++;
-		} else {
-			fputc(*s, f);
-		}
-	}
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0700), 0);
+	write_script(path, dir, body);
 	return path;
 }
 
@@ -153,27 +139,18 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One send through the provider; the result and the time it took. */
 static int
 run(const struct sms_provider *p, const struct sms_message *m,
     struct sms_result *res, long *ms)
 {
-	long t0 = now_ms();
+	long t0 = util_now_ms();
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	rc = sms_command_send(p, m, &test_log, res);
 	if (ms != NULL)
-		*ms = now_ms() - t0;
+		*ms = util_now_ms() - t0;
 	return rc;
 }
 

@@ -337,23 +337,9 @@ static const char *
 script(const char *name, const char *body)
 {
 	static char path[256];
-	const char *s;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("#!/bin/sh\n", f);
-	for (s = body; *s != '\0'; s++) {
-		if (s[0] == '%' && s[1] == 'D') {
-			fputs(dir, f);
-			s++;
-		} else {
-			fputc(*s, f);
-		}
-	}
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0700), 0);
+	write_script(path, dir, body);
 	return path;
 }
 
@@ -372,15 +358,6 @@ slurp(const char *name)
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	return buf;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static pid_t
@@ -466,7 +443,7 @@ test_command_output(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cmd_cases) / sizeof(cmd_cases[0]); i++) {
 		const char *prog;
-		long t0 = now_ms();
+		long t0 = util_now_ms();
 		int rc;
 
 		snprintf(name, sizeof(name), "cmd%zu.sh", i);
@@ -488,8 +465,8 @@ test_command_output(void **state)
 		    strstr(err, "lookup failed") != NULL)
 			fail_msg("case %zu: err '%s' echoes the output", i, err);
 		/* none of these waits for the timeout */
-		if (now_ms() - t0 > 3000)
-			fail_msg("case %zu took %ld ms", i, now_ms() - t0);
+		if (util_now_ms() - t0 > 3000)
+			fail_msg("case %zu took %ld ms", i, util_now_ms() - t0);
 		unlink(prog);
 	}
 }
@@ -645,10 +622,10 @@ test_command_timeout(void **state)
 	long t0, ms;
 
 	(void)state;
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(run_cmd(prog, "alice", NULL, out, err, sizeof(err)),
 			 PHONE_EFILE);
-	ms = now_ms() - t0;
+	ms = util_now_ms() - t0;
 	assert_non_null(strstr(err, "timed out after 5 s"));
 	assert_true(ms >= 4900 && ms < 8000);
 	assert_true(gone(read_pid("pid")));
@@ -671,11 +648,11 @@ test_command_helper(void **state)
 	long t0;
 
 	(void)state;
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(run_cmd(prog, "alice", NULL, out, err, sizeof(err)),
 			 PHONE_OK);
 	assert_string_equal(out, "+447700900123");
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(util_now_ms() - t0 < 3000);
 	assert_true(gone(read_pid("bg")));
 	unlink(in_dir("bg"));
 	unlink(prog);

@@ -1484,15 +1484,6 @@ fake_exchange(void *ud, const struct sms_provider *p,
 	return SMS_OK;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 run_script(struct sms_provider *p, const struct step *steps, size_t n,
 	   struct script *s, struct sms_result *res)
@@ -1520,14 +1511,14 @@ test_retry_5xx_then_ok(void **state)
 	struct sms_provider *p = new_http("gw", "https://a.example/{phone}");
 	struct sms_result res;
 	struct script s;
-	long t0 = now_ms();
+	long t0 = util_now_ms();
 
 	(void)state;
 	p->password = xstrdup("s3cret-pw");
 	p->username = xstrdup("u");
 	assert_int_equal(run_script(p, steps, 2, &s, &res), SMS_OK);
 	assert_int_equal(s.calls, 2);
-	assert_true(now_ms() - t0 >= 240);	/* the backoff */
+	assert_true(util_now_ms() - t0 >= 240);	/* the backoff */
 	assert_string_equal(res.provider, "gw");
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.error, "");
@@ -1606,7 +1597,7 @@ test_retry_budget(void **state)
 	struct sms_provider *p = new_http("gw", "https://a.example/");
 	struct sms_result res;
 	struct script s;
-	long t0 = now_ms(), dt;
+	long t0 = util_now_ms(), dt;
 
 	(void)state;
 	p->timeout = 1;
@@ -1615,7 +1606,7 @@ test_retry_budget(void **state)
 	/* 0: try (400), 400: pause (250), 650: try with 350 ms left, cut
 	 * short at 1000; no time for another. */
 	assert_int_equal(run_script(p, slow, 4, &s, &res), SMS_FAILED);
-	dt = now_ms() - t0;
+	dt = util_now_ms() - t0;
 	assert_true(dt >= 950 && dt <= 1400);	/* slack: loaded CI */
 	assert_int_equal(s.calls, 2);
 	assert_true(s.last_timeout_ms <= 350 && s.last_timeout_ms > 250);
@@ -1626,9 +1617,9 @@ test_retry_budget(void **state)
 	/* 2 s: tries at 0, 650 and 1550 (pauses 250 and 500), the last with
 	 * 450 ms left; after it 50 ms are left, less than the next pause. */
 	p->timeout = 2;
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(run_script(p, slow, 4, &s, &res), SMS_FAILED);
-	dt = now_ms() - t0;
+	dt = util_now_ms() - t0;
 	assert_true(dt >= 1900 && dt <= 2400);
 	assert_int_equal(s.calls, 3);
 	assert_true(s.last_timeout_ms <= 450 && s.last_timeout_ms > 350);
@@ -1674,17 +1665,17 @@ test_retry_after(void **state)
 
 	(void)state;
 	/* 429 asking for 1 s, inside a 10 s budget: honoured */
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(run_script_ra(p, s429, 2, 1, &s, &res), SMS_OK);
-	dt = now_ms() - t0;
+	dt = util_now_ms() - t0;
 	assert_int_equal(s.calls, 2);
 	assert_true(dt >= 990 && dt < 1800);
 	assert_non_null(strstr(logbuf, "trying again in 1000 ms"));
 
 	/* 503 asking for 30 s: beyond the budget, given up at once */
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(run_script_ra(p, s503, 2, 30, &s, &res), SMS_FAILED);
-	dt = now_ms() - t0;
+	dt = util_now_ms() - t0;
 	assert_int_equal(s.calls, 1);
 	assert_true(dt < 500);
 	assert_int_equal(res.status, 503);
@@ -1693,9 +1684,9 @@ test_retry_after(void **state)
 	assert_non_null(strstr(logbuf, "provider 'gw' asks to wait 30 s"));
 
 	/* a Retry-After on a 500 is not a request to wait: plain backoff */
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(run_script_ra(p, s500, 2, 5, &s, &res), SMS_OK);
-	dt = now_ms() - t0;
+	dt = util_now_ms() - t0;
 	assert_int_equal(s.calls, 2);
 	assert_true(dt >= 240 && dt < 900);
 
@@ -2048,6 +2039,40 @@ serve(const struct canned *answers, size_t n, int *port, int reqfd)
 	_exit(0);
 }
 
+/* Waits for serve() to end cleanly and reads what it wrote to rfd (then
+ * closed) into reqs, NUL-terminated, size bytes at most; the length. */
+static size_t
+served_requests(pid_t pid, int rfd, char *reqs, size_t size)
+{
+	size_t got = 0;
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (;;) {
+		ssize_t r = read(rfd, reqs + got, size - 1 - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(rfd);
+	reqs[got] = '\0';
+	return got;
+}
+
+/* Waits for serve() and returns how many requests it answered. */
+static size_t
+served(pid_t pid, int rfd)
+{
+	static char reqs[1 << 18];
+	size_t got = served_requests(pid, rfd, reqs, sizeof(reqs)), n = 0, i;
+
+	for (i = 0; i < got; i++)
+		n += reqs[i] == '\0';
+	return n;
+}
+
 static void
 test_curl_loopback(void **state)
 {
@@ -2061,9 +2086,8 @@ test_curl_loopback(void **state)
 	struct sms_provider *p, *list[1];
 	struct sms_result res;
 	char url[128], reqs[65536 * 2];
-	size_t got = 0;
 	pid_t pid;
-	int port, pfd[2], st, rc;
+	int port, pfd[2], rc;
 
 	(void)state;
 	assert_int_equal(pipe(pfd), 0);
@@ -2104,17 +2128,7 @@ test_curl_loopback(void **state)
 	assert_int_equal(rc, SMS_OK);
 	assert_log_clean();
 
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	for (;;) {
-		ssize_t r = read(pfd[0], reqs + got, sizeof(reqs) - 1 - got);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(pfd[0]);
-	reqs[got] = '\0';
+	(void)served_requests(pid, pfd[0], reqs, sizeof(reqs));
 	/* the first request, as the server saw it */
 	assert_non_null(strstr(reqs, "POST /send?to=447700900123 HTTP/1.1\r\n"));
 	assert_non_null(strstr(reqs, "\r\nUser-Agent: pam_smsotp\r\n"));
@@ -2211,29 +2225,6 @@ loopback_twilio(const char *name, int port)
 	p->name = xstrdup(name);
 	p->url = xstrdup(url);
 	return p;
-}
-
-/* Waits for serve() and returns how many requests it wrote to rfd. */
-static size_t
-served(pid_t pid, int rfd)
-{
-	static char reqs[1 << 18];
-	size_t got = 0, n = 0, i;
-	int st;
-
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	for (;;) {
-		ssize_t r = read(rfd, reqs + got, sizeof(reqs) - got);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(rfd);
-	for (i = 0; i < got; i++)
-		n += reqs[i] == '\0';
-	return n;
 }
 
 /* serve() answering n times, and a Twilio entry named name pointed at it;
@@ -2419,10 +2410,10 @@ test_curl_presets(void **state)
 	struct sms_result res;
 	char url[160], reqs[65536];
 	const char *r, *a;
-	size_t got = 0;
+	size_t got;
 	long t0, dt;
 	pid_t pid;
-	int port, pfd[2], st;
+	int port, pfd[2];
 
 	(void)state;
 	assert_int_equal(pipe(pfd), 0);
@@ -2445,24 +2436,14 @@ test_curl_presets(void **state)
 	assert_int_equal(res.status, 200);
 	/* 429 with Retry-After: 1 from the wire, then 201 */
 	list[0] = tw;
-	t0 = now_ms();
+	t0 = util_now_ms();
 	assert_int_equal(sms_send(list, 1, &msg, NULL, &test_log, &res), SMS_OK);
-	dt = now_ms() - t0;
+	dt = util_now_ms() - t0;
 	assert_true(dt >= 990);
 	assert_non_null(strstr(logbuf, "trying again in 1000 ms"));
 	assert_log_clean();
 
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	for (;;) {
-		ssize_t k = read(pfd[0], reqs + got, sizeof(reqs) - 1 - got);
-
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(pfd[0]);
-	reqs[got] = '\0';
+	got = served_requests(pid, pfd[0], reqs, sizeof(reqs));
 
 	r = nth_request(reqs, got, 0);
 	assert_non_null(strstr(r, "POST /2010-04-01/Accounts/" SID

@@ -9,8 +9,33 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "../../util/util.h"	/* util_now_ms() for timings */
+
+/* Writes a /bin/sh program to path: body, with every "%D" replaced by
+ * folder; mode 0700. */
+static inline void
+write_script(const char *path, const char *folder, const char *body)
+{
+	const char *s;
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs("#!/bin/sh\n", f);
+	for (s = body; *s != '\0'; s++) {
+		if (s[0] == '%' && s[1] == 'D') {
+			fputs(folder, f);
+			s++;
+		} else {
+			fputc(*s, f);
+		}
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0700), 0);
+}
 
 /* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
 static inline int
@@ -42,8 +67,6 @@ gone(pid_t pid)
 /* A log sink that keeps everything, to look for leaks of secrets (only in
  * the tests that define TESTLIB_LOG: it is data, not inline code). */
 #include <stdarg.h>
-
-#include "../../util/util.h"
 
 static char logbuf[16384];
 
