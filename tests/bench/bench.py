@@ -38,7 +38,7 @@ import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.environ.get("MODULE", os.path.join(ROOT, "pam_smsotp.so"))
-OUTDIR = os.path.join(ROOT, "build", "bench")
+OUTDIR = os.environ.get("BENCH_OUT") or os.path.join(ROOT, "build", "bench")
 N = max(int(os.environ.get("BENCH_N", "50")), 1)
 CONC = max(int(os.environ.get("BENCH_CONC", "100")), 2)
 CAP = 10  # max_sends of the one-user case
