@@ -10,8 +10,15 @@
 #include "../util/util.h"
 
 #define SMS_OK 0
-#define SMS_FAILED (-1)		/* no provider accepted the message */
+#define SMS_FAILED (-1)		/* every provider tried gave its own verdict
+				   (an answer, a refused connection, a
+				   timeout): none accepted the message */
 #define SMS_ENOMEM (-2)
+#define SMS_EBROKEN (-3)	/* a send broke without a provider's verdict:
+				   the send process (or the command) killed,
+				   stopped, silent, or not started.  Never
+				   "not accepted": failmode=open must not
+				   apply, whoever stopped it */
 
 enum sms_type {
 	SMS_TYPE_NONE = 0,
@@ -125,6 +132,13 @@ struct sms_result {
 				   one tried; NULL when none was tried */
 	long status;		/* its last HTTP status, 0 when none */
 	char error[256];	/* why the last try failed, sanitized; "" */
+	int left;		/* 1 unless the message certainly never left
+				   this host: a connection was made (or may
+				   have been: a send process that ended
+				   without a result), a command was started,
+				   a line was written.  A send that left
+				   counts against max_sends whatever its
+				   outcome. */
 };
 
 /* 0 when the HTTP library (libcurl, opened at run time) can be loaded in
@@ -149,7 +163,9 @@ void sms_sender_end(struct sms_sender *s);
 /*
  * Send m through list[0], then list[1], ... until one accepts it; through
  * sender when it is not NULL (started with the same list).  Returns
- * SMS_OK, SMS_FAILED or SMS_ENOMEM; res says which provider and how.  Each
+ * SMS_OK, SMS_FAILED, SMS_EBROKEN (a broken send stops the failover: the
+ * message may be out) or SMS_ENOMEM; res says which provider and how, and
+ * whether the message may have left (res->left).  Each
  * failure is logged (warning) with the provider name, status and reason,
  * never with the text or a credential.
  */
