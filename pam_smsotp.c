@@ -59,6 +59,14 @@ struct smsotp_ctx {
 
 	int have_account;
 	int have_phone;
+	/* No SMS goes out on this login (an unknown user, one without a
+	 * number, one sshd refused), yet it runs the same rules as any
+	 * other over a stand-in record (state_lock_stand_in), so that what
+	 * it shows cannot tell it apart; stand_in says why, for the log. */
+	const char *stand_in;
+	int stand_in_rc;	/* its result: PAM_USER_UNKNOWN, PAM_AUTH_ERR */
+	unsigned char key[STATE_KEY_LEN];	/* key_file's; wiped */
+	int have_key;
 	char phone[PHONE_MAX];
 	char masked[PHONE_MAX];
 
@@ -99,6 +107,7 @@ ctx_free(struct smsotp_ctx *ctx)
 	free(ctx->gecos);
 	util_wipe(ctx->code, sizeof(ctx->code));
 	util_wipe(ctx->phone, sizeof(ctx->phone));
+	util_wipe(ctx->key, sizeof(ctx->key));
 }
 
 static int
@@ -222,33 +231,52 @@ expand(struct smsotp_ctx *ctx, const char *tmpl, int with_code, char **out)
 	return PAM_SUCCESS;
 }
 
+/* The key of the keyed hashes (key_file), read once per login. */
+static int
+load_key(struct smsotp_ctx *ctx)
+{
+	char err[512];
+
+	if (ctx->have_key)
+		return PAM_SUCCESS;
+	if (state_key(ctx->cfg->key_file, ctx->key, err, sizeof(err)) != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "%s", err);
+		ctx->result = "key refused";
+		return PAM_SERVICE_ERR;
+	}
+	ctx->have_key = 1;
+	return PAM_SUCCESS;
+}
+
 /*
  * A stand-in number for users who get no SMS, so that the prompt does not
  * tell who has an account or a number: the same for the same user (a
- * second try shows the same), keyed with this host's secret (nobody can
+ * second try shows the same), keyed with this host's key (nobody can
  * compute it), and shaped like the numbers in the phones file (same
  * country digits and length as a real one).
  */
 static int
 fake_number(struct smsotp_ctx *ctx)
 {
-	unsigned char key[STATE_SECRET_LEN], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	static const char label[] = "stand-in number";
+	unsigned char sub[EVP_MAX_MD_SIZE], md[EVP_MAX_MD_SIZE];
+	unsigned int sublen = 0, mdlen = 0;
 	char sample[PHONE_MAX], err[512];
 	size_t len, i;
+	int ok;
 
-	if (state_secret(ctx->cfg->state_dir, key, err, sizeof(err)) != 0) {
-		pam_syslog(ctx->pamh, LOG_ERR, "%s", err);
-		ctx->result = "state refused";
+	if (load_key(ctx) != PAM_SUCCESS)
 		return PAM_SERVICE_ERR;
-	}
-	if (HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)ctx->user,
-		 strlen(ctx->user), md, &mdlen) == NULL || mdlen < 16) {
-		util_wipe(key, sizeof(key));
+	/* a key of its own for this use, then the name */
+	ok = HMAC(EVP_sha256(), ctx->key, sizeof(ctx->key),
+		  (const unsigned char *)label, sizeof(label), sub, &sublen) != NULL &&
+		HMAC(EVP_sha256(), sub, (int)sublen, (const unsigned char *)ctx->user,
+		     strlen(ctx->user), md, &mdlen) != NULL && mdlen >= 16;
+	util_wipe(sub, sizeof(sub));
+	if (!ok) {
 		ctx->result = "hmac failure";
 		return PAM_SERVICE_ERR;
 	}
-	util_wipe(key, sizeof(key));
 	if (phone_lookup_file(ctx->cfg->phones_file, NULL, sample, err,
 			      sizeof(err)) != PHONE_OK)
 		util_strlcpy(sample, "+447700900000", sizeof(sample));
@@ -258,6 +286,7 @@ fake_number(struct smsotp_ctx *ctx)
 		sample[i] = (char)('0' + md[i % mdlen] % 10);
 	if (len > 3 && sample[3] == '0')
 		sample[3] = (char)('1' + md[0] % 9);
+	util_wipe(md, sizeof(md));
 	util_strlcpy(ctx->phone, sample, sizeof(ctx->phone));
 	phone_mask(ctx->phone, ctx->masked);
 	return PAM_SUCCESS;
@@ -383,38 +412,6 @@ wrong_notice(struct smsotp_ctx *ctx)
 	util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
 }
 
-/*
- * Step for users who get no SMS: the same prompts as a real login, every
- * answer wrong, so that nobody learns which accounts exist or have a number.
- */
-static int
-ask_without_code(struct smsotp_ctx *ctx, int result)
-{
-	char *prompt = NULL, *answer = NULL;
-	long i;
-	int rc;
-
-	rc = ctx->have_phone ? PAM_SUCCESS : fake_number(ctx);
-	if (rc == PAM_SUCCESS)
-		rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
-	for (i = 0; rc == PAM_SUCCESS && i < ctx->cfg->max_tries; i++) {
-		const char *notice = i > 0 ? ctx->notice : NULL;
-
-		rc = converse(ctx, ctx->notice_style, notice, prompt, &answer);
-		/* An empty answer asks for a resend, as on a real login. */
-		if (rc == PAM_SUCCESS && blank(answer))
-			resend_notice(ctx, ctx->cfg->resend_after);
-		else
-			wrong_notice(ctx);
-		util_free_secret(answer);
-		answer = NULL;
-	}
-	if (rc == PAM_SUCCESS)
-		rc = converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
-	free(prompt);
-	return rc == PAM_SUCCESS ? result : rc;
-}
-
 /* A state error fails closed: the counts that guard against SMS floods and
  * guessing cannot be kept, so no code goes out and none is accepted. */
 static int
@@ -463,11 +460,27 @@ warn_segments(struct smsotp_ctx *ctx, const char *text)
 			   info.units, info.gsm7 ? "GSM-7" : "UCS-2", info.segments);
 }
 
+/* Locks the record of this login's user: its own, or a stand-in slot. */
+static int
+lock_record(struct smsotp_ctx *ctx, struct state_handle **h,
+	    struct state_user *u, char *err, size_t errlen)
+{
+	if (load_key(ctx) != PAM_SUCCESS) {
+		snprintf(err, errlen, "the key of the kept codes cannot be read");
+		return STATE_EINVAL;
+	}
+	if (ctx->stand_in != NULL)
+		return state_lock_stand_in(ctx->cfg->state_dir, ctx->have_account ?
+					   ctx->account : ctx->user, ctx->key,
+					   h, u, err, errlen);
+	return state_lock(ctx->cfg->state_dir, ctx->account, h, u, err, errlen);
+}
+
 /*
  * Draw a code, keep its hash and count the SMS under the user's lock, then
  * send it outside the lock.  The count is taken before the send, so that
- * concurrent logins can never send more than max_sends; a send that fails
- * gives its count and its code back.
+ * concurrent logins can never send more than max_sends; a send that
+ * certainly never left gives its count and its code back (give_back).
  */
 static int
 new_code(struct smsotp_ctx *ctx, struct state_handle *h, struct state_user *u,
@@ -478,7 +491,7 @@ new_code(struct smsotp_ctx *ctx, struct state_handle *h, struct state_user *u,
 
 	if (otp_generate(ctx->code, sizeof(ctx->code), (size_t)ctx->cfg->length,
 			 ctx->cfg->alphabet) != 0 ||
-	    state_set_code(u, ctx->code, now) != STATE_OK) {
+	    state_set_code(u, ctx->code, now, ctx->key) != STATE_OK) {
 		state_unlock(h);
 		util_wipe(ctx->code, sizeof(ctx->code));
 		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
@@ -496,7 +509,11 @@ new_code(struct smsotp_ctx *ctx, struct state_handle *h, struct state_user *u,
 	return PAM_SUCCESS;
 }
 
-/* Gives back the count and the code of a send that failed. */
+/* Gives back the count and the code of a send that certainly never left
+ * this host (sms_result.left is 0: no connection was made, no command
+ * started).  One that may have reached a provider stays counted, whatever
+ * its outcome: else killing the send process after the request left
+ * would give back as many SMS as one likes. */
 static void
 give_back(struct smsotp_ctx *ctx)
 {
@@ -504,10 +521,9 @@ give_back(struct smsotp_ctx *ctx)
 	struct state_user u;
 	char err[512];
 
-	if (state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err,
-		       sizeof(err)) != STATE_OK)
+	if (lock_record(ctx, &h, &u, err, sizeof(err)) != STATE_OK)
 		return;
-	if (state_code_matches(&u, ctx->code)) {
+	if (state_code_matches(&u, ctx->code, ctx->key)) {
 		u.has_code = 0;
 		if (u.sends > 0)
 			u.sends--;
@@ -520,41 +536,56 @@ give_back(struct smsotp_ctx *ctx)
 }
 
 /* Step: send the code drawn by new_code().  PAM_SUCCESS when a provider
- * took it; the code is wiped either way (only its hash is kept). */
+ * took it; the code is wiped either way (only its hash is kept).  A stand-in
+ * login sends nothing and goes on as if a provider had taken it. */
 static int
 send_code(struct smsotp_ctx *ctx)
 {
 	struct sms_message m;
 	char *text = NULL;
-	int rc;
+	int rc, src;
 
+	if (ctx->stand_in != NULL) {
+		util_wipe(ctx->code, sizeof(ctx->code));
+		return PAM_SUCCESS;
+	}
 	rc = expand(ctx, ctx->cfg->template, 1, &text);
+	src = SMS_EBROKEN;
 	if (rc == PAM_SUCCESS) {
 		warn_segments(ctx, text);
 		m.phone = ctx->phone;
 		m.text = text;
 		m.secret = ctx->code;
-		rc = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m,
-			      ctx->sender, &ctx->log, &ctx->sent);
-		rc = rc == SMS_OK ? PAM_SUCCESS : rc == SMS_ENOMEM ? PAM_BUF_ERR :
+		src = sms_send(ctx->cfg->chain, ctx->cfg->n_chain, &m,
+			       ctx->sender, &ctx->log, &ctx->sent);
+		rc = src == SMS_OK ? PAM_SUCCESS : src == SMS_ENOMEM ? PAM_BUF_ERR :
 			PAM_AUTHINFO_UNAVAIL;
+	} else {
+		ctx->sent.left = 0;	/* nothing was tried */
 	}
 	util_free_secret(text);
-	if (rc != PAM_SUCCESS)
+	if (rc != PAM_SUCCESS && !ctx->sent.left)
 		give_back(ctx);
 	util_wipe(ctx->code, sizeof(ctx->code));
 	if (rc != PAM_AUTHINFO_UNAVAIL)
 		return rc;
-	if (ctx->cfg->failmode_open) {
-		/* failmode=open lets the stack go on without this factor: say
-		 * so at every use, it is a hole an administrator chose. */
+	if (src == SMS_FAILED && ctx->cfg->failmode_open) {
+		/* failmode=open lets the stack go on without this factor when
+		 * every provider said no (an answer, a refused connection):
+		 * say so at every use, it is a hole an administrator chose. */
 		pam_syslog(ctx->pamh, LOG_WARNING, "failmode=open: no provider accepted "
 			   "the SMS for %s, letting the login go on without it",
 			   ctx->user_safe);
 		ctx->result = "not sent, failmode open";
 		return PAM_IGNORE;
 	}
-	ctx->result = "not sent";
+	if (src == SMS_EBROKEN && ctx->cfg->failmode_open)
+		/* A send process killed, stopped or silent is no provider's
+		 * verdict: sudo's caller can do that to it. */
+		pam_syslog(ctx->pamh, LOG_WARNING, "the send for %s broke off without "
+			   "a provider's answer: failing closed, failmode=open "
+			   "does not apply", ctx->user_safe);
+	ctx->result = src == SMS_EBROKEN ? "send broken off, not sent" : "not sent";
 	converse(ctx, PAM_ERROR_MSG, MSG_NOT_SENT, NULL, NULL);
 	return PAM_AUTHINFO_UNAVAIL;
 }
@@ -577,8 +608,10 @@ start_sender(struct smsotp_ctx *ctx)
 		return PAM_SERVICE_ERR;
 	}
 	sms_sender_end(ctx->sender);	/* the one of an earlier send */
-	ctx->sender = sms_sender_start(ctx->cfg->chain, ctx->cfg->n_chain,
-				       &ctx->log);
+	ctx->sender = NULL;
+	if (ctx->stand_in == NULL)
+		ctx->sender = sms_sender_start(ctx->cfg->chain, ctx->cfg->n_chain,
+					       &ctx->log);
 	return PAM_SUCCESS;
 }
 
@@ -617,7 +650,7 @@ open_state(struct smsotp_ctx *ctx, struct state_handle **h, struct state_user *u
 	rc = start_sender(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = state_lock(ctx->cfg->state_dir, ctx->account, h, u, err, sizeof(err));
+	rc = lock_record(ctx, h, u, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
 	state_refresh(u, now, ctx->cfg->send_window);
@@ -707,9 +740,14 @@ resend(struct smsotp_ctx *ctx)
 enum verdict { V_RIGHT, V_WRONG, V_EXPIRED, V_SPENT, V_LOCKED };
 
 /*
- * Checks an answer against the kept hash, under the lock: a right code is
- * spent and resets the wrong-code count; a wrong one counts, across logins,
- * up to lockout_after.
+ * Checks an answer against the kept hash, under the lock.  The try is
+ * counted first, durably, as if the answer were wrong (with the lock it
+ * would bring): a failure to save that count refuses the answer without
+ * comparing it, so nothing the caller does to the save (a file size
+ * limit, a full disk, a signal) can leave a wrong answer uncounted.  A
+ * right answer then spends the code and resets the count, in a second
+ * save; if that one fails, the login fails too.  A stand-in login's
+ * answer is never right: no code went out.
  */
 static int
 check_answer(struct smsotp_ctx *ctx, const char *answer, enum verdict *v)
@@ -720,7 +758,7 @@ check_answer(struct smsotp_ctx *ctx, const char *answer, enum verdict *v)
 	char err[512];
 	int rc;
 
-	rc = state_lock(ctx->cfg->state_dir, ctx->account, &h, &u, err, sizeof(err));
+	rc = lock_record(ctx, &h, &u, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
 	state_refresh(&u, now, ctx->cfg->send_window);
@@ -730,30 +768,32 @@ check_answer(struct smsotp_ctx *ctx, const char *answer, enum verdict *v)
 		*v = V_SPENT;
 	} else if (otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
 		*v = V_EXPIRED;
-	} else if (state_code_matches(&u, answer)) {
-		*v = V_RIGHT;
-		u.has_code = 0;
-		u.wrong = 0;
 	} else {
 		*v = V_WRONG;
 		u.wrong++;
 		if (ctx->cfg->lockout_after > 0 && u.wrong >= ctx->cfg->lockout_after) {
 			u.locked_until = now + ctx->cfg->lockout_time;
 			*v = V_LOCKED;
-			pam_syslog(ctx->pamh, LOG_WARNING, "%s locked for %ld s after %ld "
-				   "wrong codes", ctx->user_safe, ctx->cfg->lockout_time,
-				   u.wrong);
 		}
+		rc = state_save(h, &u, err, sizeof(err));
+		if (rc == STATE_OK && ctx->stand_in == NULL &&
+		    state_code_matches(&u, answer, ctx->key)) {
+			*v = V_RIGHT;
+			u.has_code = 0;
+			u.wrong = 0;
+			u.locked_until = 0;
+			util_wipe(u.hash, sizeof(u.hash));
+			rc = state_save(h, &u, err, sizeof(err));
+		}
+		if (rc == STATE_OK && *v == V_LOCKED)
+			pam_syslog(ctx->pamh, LOG_WARNING, "%s locked for %ld s after "
+				   "%ld wrong codes", ctx->user_safe,
+				   ctx->cfg->lockout_time, u.wrong);
 	}
 	if (*v == V_LOCKED)
 		snprintf(ctx->notice, sizeof(ctx->notice), "Too many wrong codes: SMS "
 			 "login is locked for %lld more minute(s).",
 			 (u.locked_until - now + 59) / 60);
-	if (*v == V_RIGHT || *v == V_WRONG || *v == V_LOCKED) {
-		if (*v == V_RIGHT)
-			util_wipe(u.hash, sizeof(u.hash));
-		rc = state_save(h, &u, err, sizeof(err));
-	}
 	util_wipe(&u, sizeof(u));
 	state_unlock(h);
 	return rc == STATE_OK ? PAM_SUCCESS : state_failed(ctx, rc, err);
@@ -851,18 +891,28 @@ authenticate(struct smsotp_ctx *ctx)
 				"unknown user, nullok";
 			return PAM_IGNORE;
 		}
-		ctx->result = ctx->have_account ? "no number" : "unknown user";
-		return ask_without_code(ctx, ctx->have_account ? PAM_AUTH_ERR :
-					PAM_USER_UNKNOWN);
-	}
-	if (sshd_stand_in(ctx)) {
-		ctx->result = "refused by sshd, not sent";
-		return ask_without_code(ctx, PAM_AUTH_ERR);
+		ctx->stand_in = ctx->have_account ? "no number" : "unknown user";
+		ctx->stand_in_rc = ctx->have_account ? PAM_AUTH_ERR : PAM_USER_UNKNOWN;
+		rc = fake_number(ctx);
+		if (rc != PAM_SUCCESS)
+			return rc;
+	} else if (sshd_stand_in(ctx)) {
+		ctx->stand_in = "refused by sshd, not sent";
+		ctx->stand_in_rc = PAM_AUTH_ERR;
 	}
 	rc = issue_code(ctx);
-	if (rc != PAM_SUCCESS)
+	if (rc == PAM_SUCCESS)
+		rc = ask_and_verify(ctx);
+	if (ctx->stand_in == NULL)
 		return rc;
-	return ask_and_verify(ctx);
+	/* The same prompts, notices and limits as a real login, and then
+	 * the stand-in's own result; an error (state, conversation) is
+	 * the same error as anyone's. */
+	if (rc == PAM_SUCCESS || rc == PAM_MAXTRIES || rc == PAM_AUTH_ERR) {
+		ctx->result = ctx->stand_in;
+		rc = ctx->stand_in_rc;
+	}
+	return rc;
 }
 
 /*
@@ -871,28 +921,78 @@ authenticate(struct smsotp_ctx *ctx)
  * check that let the user go on without one (nullok, failmode=open).
  */
 #define DATA_NAME "pam_smsotp_outcome"
-static const int outcome_passed = PAM_SUCCESS;
-static const int outcome_ignored = PAM_IGNORE;
+
+/* An outcome holds for the user and the service it was earned for: an
+ * application (or a module) that changes PAM_USER or PAM_SERVICE on the
+ * handle afterwards must not carry it over to another account. */
+struct outcome {
+	int rc;			/* PAM_SUCCESS or PAM_IGNORE */
+	char *user;
+	char *service;
+};
+
+static void
+outcome_free(pam_handle_t *pamh, void *data, int status)
+{
+	struct outcome *o = data;
+
+	(void)pamh;
+	(void)status;
+	if (o == NULL)
+		return;
+	free(o->user);
+	free(o->service);
+	free(o);
+}
+
+/* PAM_USER or PAM_SERVICE as a string, "" when unset. */
+static const char *
+item_text(pam_handle_t *pamh, int item)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, item, &v) != PAM_SUCCESS || v == NULL)
+		return "";
+	return v;
+}
 
 static void
 remember(pam_handle_t *pamh, int rc)
 {
-	const int *v = rc == PAM_SUCCESS ? &outcome_passed :
-		rc == PAM_IGNORE ? &outcome_ignored : NULL;
+	struct outcome *o = NULL;
 
-	/* Constant data, no cleanup: nothing to free when the handle ends.
-	 * A failure clears what an earlier call proved. */
-	pam_set_data(pamh, DATA_NAME, (void *)(uintptr_t)v, NULL);
+	/* A failure clears what an earlier call proved (NULL data). */
+	if (rc == PAM_SUCCESS || rc == PAM_IGNORE) {
+		o = calloc(1, sizeof(*o));
+		if (o != NULL) {
+			o->rc = rc;
+			o->user = strdup(item_text(pamh, PAM_USER));
+			o->service = strdup(item_text(pamh, PAM_SERVICE));
+			if (o->user == NULL || o->service == NULL) {
+				outcome_free(pamh, o, 0);
+				o = NULL;
+			}
+		}
+	}
+	if (pam_set_data(pamh, DATA_NAME, o, o != NULL ? outcome_free : NULL) !=
+	    PAM_SUCCESS)
+		outcome_free(pamh, o, 0);
 }
 
+/* What this handle proved for its present user and service, or -1. */
 static int
 remembered(pam_handle_t *pamh)
 {
 	const void *v = NULL;
+	const struct outcome *o;
 
 	if (pam_get_data(pamh, DATA_NAME, &v) != PAM_SUCCESS || v == NULL)
 		return -1;
-	return *(const int *)v;
+	o = v;
+	if (strcmp(o->user, item_text(pamh, PAM_USER)) != 0 ||
+	    strcmp(o->service, item_text(pamh, PAM_SERVICE)) != 0)
+		return -1;
+	return o->rc;
 }
 
 /* The SMS check, from the configuration to the outcome kept on the

@@ -96,6 +96,7 @@ static const struct field phones_fields[] = {
 
 static const struct field limits_fields[] = {
 	TOP("state_dir", F_PATH, 0, 0, state_dir),
+	TOP("key_file", F_PATH, 0, 0, key_file),
 	TOP("resend_after", F_INT, 0, 3600, resend_after),
 	TOP("max_sends", F_INT, 1, 10000, max_sends),
 	TOP("send_window", F_INT, 60, 604800, send_window),
@@ -915,8 +916,10 @@ config_new(void)
 	cfg->lockout_after = 10;
 	cfg->lockout_time = 900;
 	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
+	cfg->key_file = strdup(CONFIG_DEFAULT_KEY_FILE);
 	if (cfg->alphabet == NULL || cfg->template == NULL || cfg->prompt == NULL ||
-	    cfg->phones_file == NULL || cfg->state_dir == NULL) {
+	    cfg->phones_file == NULL || cfg->state_dir == NULL ||
+	    cfg->key_file == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -993,6 +996,7 @@ config_free(struct smsotp_config *cfg)
 	free(cfg->default_country);
 	free_strlist(cfg->allowed_countries, cfg->n_allowed_countries);
 	free(cfg->state_dir);
+	free(cfg->key_file);
 	for (i = 0; i < cfg->n_providers; i++)
 		sms_provider_free(cfg->providers[i]);
 	free(cfg->providers);

@@ -13,6 +13,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/security/pam_smsotp.conf"
 #define CONFIG_DEFAULT_PHONES "/etc/security/pam_smsotp.phones"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/pam_smsotp"
+#define CONFIG_DEFAULT_KEY_FILE "/etc/security/pam_smsotp.key"
 
 #define CONFIG_OK 0
 #define CONFIG_EINVAL (-1)	/* refused; err says file, line, key, why */
@@ -40,6 +41,8 @@ struct smsotp_config {
 	size_t n_allowed_countries;
 
 	char *state_dir;
+	char *key_file;		/* the key of the kept codes' HMACs: away
+				   from state_dir */
 	long resend_after;
 	long max_sends;
 	long send_window;

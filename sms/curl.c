@@ -237,6 +237,23 @@ http_curl_retryable(CURLcode c)
 	}
 }
 
+/* After a failed perform: 1 when the transfer never began (no connection,
+ * or the TLS handshake never ended: the request was not sent), 0 when it
+ * may have (or curl cannot tell). */
+static int
+http_curl_never_left(CURL *h)
+{
+	curl_off_t pre = -1;
+	long status = 0;
+
+	if (cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
+	    status != 0)
+		return 0;
+	if (cu.easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK)
+		return 0;
+	return pre == 0;
+}
+
 /* The options of every try.  The first error is returned. */
 static CURLcode
 http_curl_setup(struct sms_curl *hc, const struct sms_provider *p,
@@ -355,6 +372,8 @@ sms_curl_exchange(void *ud, const struct sms_provider *p,
 	CURLcode c;
 
 	*retryable = 0;
+	/* Until perform has run, nothing has left. */
+	ans->never_left = 1;
 	if (hc->curl == NULL) {
 		if (sms_curl_load(err, errlen) != 0)
 			return SMS_FAILED;
@@ -386,8 +405,11 @@ sms_curl_exchange(void *ud, const struct sms_provider *p,
 	if (c == CURLE_OK)
 		c = set_long(hc->curl, CURLOPT_CONNECTTIMEOUT_MS,
 				     connect_timeout_ms);
-	if (c == CURLE_OK)
+	if (c == CURLE_OK) {
+		ans->never_left = 0;
 		c = cu.easy_perform(hc->curl);
+		ans->never_left = c != CURLE_OK && http_curl_never_left(hc->curl);
+	}
 	if (cu.easy_getinfo(hc->curl, CURLINFO_RESPONSE_CODE, &status) !=
 	    CURLE_OK)
 		status = 0;

@@ -1578,6 +1578,7 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 	}
 	deadline = util_now_ms() + p->timeout * 1000;
 	rc = SMS_FAILED;
+	res->left = 0;
 	for (tries = 1;; tries++) {
 		struct sms_http_answer ans;
 		long pause = delay, ra = 0;
@@ -1596,6 +1597,9 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 			      p->connect_timeout * 1000 < left ?
 			      p->connect_timeout * 1000 : left,
 			      &ans, &retry, why, sizeof(why));
+		/* an answer means it arrived; else the exchange says */
+		if (rc == SMS_OK || !ans.never_left)
+			res->left = 1;
 		res->status = ans.status;
 		if (ans.status == 429 || ans.status == 503)
 			ra = ans.retry_after;

@@ -76,6 +76,7 @@ struct request {
 /* What the child tells the parent: the whole sms_result but its pointer. */
 struct wire {
 	int rc;
+	int left;
 	long status;
 	char error[sizeof(((struct sms_result *)0)->error)];
 };
@@ -222,6 +223,7 @@ serve(const struct sms_sender *s, int fd, int warm)
 		memset(&res, 0, sizeof(res));
 		memset(&w, 0, sizeof(w));
 		w.rc = sms_http_send(s->list[rq.index], &m, s->log, &res);
+		w.left = res.left;
 		w.status = res.status;
 		util_strlcpy(w.error, res.error, sizeof(w.error));
 		util_free_secret(phone);
@@ -375,6 +377,7 @@ ask(struct sms_sender *s, size_t index, const struct sms_message *m,
 
 	/* no child takes this one: no other may be asked either */
 	*delivered = 1;
+	res->left = 0;
 	if (plen > PHONE_MAX_LEN || tlen > TEXT_MAX_LEN || slen > SECRET_MAX_LEN) {
 		util_strlcpy(res->error, "message too long", sizeof(res->error));
 		return SMS_FAILED;
@@ -395,24 +398,30 @@ ask(struct sms_sender *s, size_t index, const struct sms_message *m,
 		return SMS_FAILED;
 	}
 	*delivered = 1;
+	/* From here the request may leave at any time. */
+	res->left = 1;
 	memset(&w, 0, sizeof(w));
 	if (read_all(s->fd, &w, sizeof(w), deadline, &got) != 0) {
-		/* Killed, crashed or out of time: fail closed. */
+		/* Killed, stopped, crashed or out of time: no provider's
+		 * verdict, and the message may be out. */
 		util_strlcpy(res->error, got == 0 && util_now_ms() >= deadline ?
 			     "no answer within the timeout, send stopped" :
 			     "the send process ended without a result",
 			     sizeof(res->error));
 		stop(s, 0);
-		return SMS_FAILED;
+		return SMS_EBROKEN;
 	}
 	rc = w.rc;
+	res->left = w.left != 0;
 	res->status = w.status;
 	w.error[sizeof(w.error) - 1] = '\0';
 	util_strlcpy(res->error, w.error, sizeof(res->error));
 	util_wipe(&w, sizeof(w));
-	/* Anything but the three known answers is a failure. */
-	if (rc != SMS_OK && rc != SMS_ENOMEM)
-		return SMS_FAILED;
+	/* Anything but the three known answers is a broken send. */
+	if (rc != SMS_OK && rc != SMS_ENOMEM && rc != SMS_FAILED) {
+		res->left = 1;
+		return SMS_EBROKEN;
+	}
 	return rc;
 }
 
@@ -496,9 +505,12 @@ sms_isolated(struct sms_sender *warm, const struct sms_provider *p,
 	cold.log = log;
 	cold.fd = -1;
 	if (spawn(&cold, 0) != 0) {
+		/* a process limit, no descriptors left: nothing left, and
+		 * no provider said no */
 		util_strlcpy(res->error, "cannot start the send process",
 			     sizeof(res->error));
-		return errno == ENOMEM ? SMS_ENOMEM : SMS_FAILED;
+		res->left = 0;
+		return errno == ENOMEM ? SMS_ENOMEM : SMS_EBROKEN;
 	}
 	rc = ask(&cold, 0, m, res, limit_ms, &delivered);
 	stop(&cold, 1000);

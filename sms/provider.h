@@ -223,6 +223,10 @@ struct sms_http_answer {
 	size_t len;
 	long retry_after;	/* seconds the answer's Retry-After asks for
 				   (a delay or an HTTP date); 0: none */
+	int never_left;		/* 1 only when the request certainly never
+				   began to leave (no connection, no TLS
+				   session, nothing sent); 0 when it may
+				   have reached the provider */
 };
 
 typedef int (*sms_http_exchange_fn)(void *ud, const struct sms_provider *p,

@@ -243,10 +243,12 @@ send_through(struct sms_provider *const *list, size_t n,
 	     const struct smsotp_log *log, struct sms_result *res)
 {
 	size_t i;
+	int left = 0;
 
 	res->provider = NULL;
 	res->status = 0;
 	res->error[0] = '\0';
+	res->left = 0;
 	if (m == NULL || m->text == NULL || !sms_phone_ok(m->phone)) {
 		snprintf(res->error, sizeof(res->error),
 			 "not a valid message or E.164 number");
@@ -269,7 +271,10 @@ send_through(struct sms_provider *const *list, size_t n,
 		res->provider = name;
 		res->status = 0;
 		res->error[0] = '\0';
+		res->left = 0;
 		rc = sms_send_one(p, m, sender, log, res);
+		left |= res->left;
+		res->left = left;
 		if (rc == SMS_ENOMEM) {
 			snprintf(res->error, sizeof(res->error), "out of memory");
 			smsotp_logf(log, LOG_ERR, "sms: provider '%s': out of memory",
@@ -289,6 +294,14 @@ send_through(struct sms_provider *const *list, size_t n,
 		/* Fail closed: anything but SMS_OK is a failure. */
 		if (res->error[0] == '\0')
 			snprintf(res->error, sizeof(res->error), "failed");
+		if (rc != SMS_FAILED) {
+			/* Broken off without a verdict: the message may be
+			 * out, and whoever broke it off must not get a
+			 * second provider (or failmode=open) for it. */
+			smsotp_logf(log, LOG_WARNING, "sms: provider '%s': %s; "
+				    "no other provider is tried", name, res->error);
+			return SMS_EBROKEN;
+		}
 		/* res->error names the HTTP status when there was one. */
 		smsotp_logf(log, LOG_WARNING, "sms: provider '%s' failed: %s",
 			    name, res->error);

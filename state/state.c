@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "../util/util.h"
@@ -61,30 +64,33 @@ state_dir_prepare(const char *dir, char *err, size_t errlen)
 }
 
 int
-state_secret(const char *dir, unsigned char key[STATE_SECRET_LEN], char *err,
-	     size_t errlen)
+state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
+	  size_t errlen)
 {
-	char path[4096], *buf = NULL;
+	char tmp[4096 + 32], *buf = NULL;
 	size_t len = 0;
 	int fd, tries;
 
-	if (snprintf(path, sizeof(path), "%s/secret.key", dir) >= (int)sizeof(path)) {
-		snprintf(err, errlen, "state_dir %s: path too long", dir);
+	if (path == NULL || path[0] != '/' || strlen(path) > 4096) {
+		snprintf(err, errlen, "key_file %s: not an absolute path",
+			 path != NULL ? path : "(null)");
 		return -1;
 	}
 	for (tries = 0; tries < 3; tries++) {
 		ssize_t w;
 
-		if (util_read_trusted(path, UTIL_TRUST_PRIVATE, STATE_SECRET_LEN, &buf,
+		if (util_read_trusted(path, UTIL_TRUST_PRIVATE, STATE_KEY_LEN, &buf,
 				      &len, err, errlen) == 0) {
-			if (len != STATE_SECRET_LEN) {
-				snprintf(err, errlen, "%s: not %d bytes, refused (remove "
-					 "it to make a new one)", path, STATE_SECRET_LEN);
+			if (len != STATE_KEY_LEN) {
+				snprintf(err, errlen, "key_file %s: not %d bytes, "
+					 "refused (remove it to make a new one; "
+					 "codes kept until then are lost)", path,
+					 STATE_KEY_LEN);
 				util_wipe(buf, len);
 				free(buf);
 				return -1;
 			}
-			memcpy(key, buf, STATE_SECRET_LEN);
+			memcpy(key, buf, STATE_KEY_LEN);
 			util_wipe(buf, len);
 			free(buf);
 			return 0;
@@ -92,45 +98,40 @@ state_secret(const char *dir, unsigned char key[STATE_SECRET_LEN], char *err,
 		if (access(path, F_OK) == 0 || errno != ENOENT)
 			return -1;
 		/* O_EXCL: of two first logins, one writes and both read it.
-		 * Written in a temporary name and linked in whole, so nobody
-		 * reads a short key. */
-		if (RAND_bytes(key, STATE_SECRET_LEN) != 1) {
+		 * Written under a temporary name and linked in whole, so
+		 * nobody reads a short key. */
+		if (RAND_bytes(key, STATE_KEY_LEN) != 1) {
 			snprintf(err, errlen, "the random number generator failed");
 			return -1;
 		}
-		{
-			char tmp[4096 + 16];
-
-			snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				  0600);
-			if (fd < 0) {
-				snprintf(err, errlen, "%s: cannot create: %s", tmp,
-					 strerror(errno));
-				util_wipe(key, STATE_SECRET_LEN);
-				return -1;
-			}
-			w = write(fd, key, STATE_SECRET_LEN);
-			if (w != STATE_SECRET_LEN || fsync(fd) != 0) {
-				close(fd);
-				unlink(tmp);
-				snprintf(err, errlen, "%s: cannot write", tmp);
-				util_wipe(key, STATE_SECRET_LEN);
-				return -1;
-			}
-			close(fd);
-			if (link(tmp, path) != 0 && errno != EEXIST) {
-				snprintf(err, errlen, "%s: cannot create: %s", path,
-					 strerror(errno));
-				unlink(tmp);
-				util_wipe(key, STATE_SECRET_LEN);
-				return -1;
-			}
-			unlink(tmp);
-			util_wipe(key, STATE_SECRET_LEN);
+		snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+		(void)unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "key_file %s: cannot create: %s", tmp,
+				 strerror(errno));
+			util_wipe(key, STATE_KEY_LEN);
+			return -1;
 		}
+		w = write(fd, key, STATE_KEY_LEN);
+		util_wipe(key, STATE_KEY_LEN);
+		if (w != STATE_KEY_LEN || fsync(fd) != 0) {
+			close(fd);
+			unlink(tmp);
+			snprintf(err, errlen, "key_file %s: cannot write", tmp);
+			return -1;
+		}
+		close(fd);
+		if (link(tmp, path) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "key_file %s: cannot create: %s", path,
+				 strerror(errno));
+			unlink(tmp);
+			return -1;
+		}
+		unlink(tmp);
 	}
-	snprintf(err, errlen, "%s: cannot be read or created", path);
+	snprintf(err, errlen, "key_file %s: cannot be read or created", path);
 	return -1;
 }
 
@@ -145,7 +146,10 @@ state_secret(const char *dir, unsigned char key[STATE_SECRET_LEN], char *err,
 #define STATE_MAX_CODE 64
 /* A state file is a few hundred bytes; anything much larger is not ours. */
 #define STATE_MAX_SIZE 4096
-#define STATE_HEADER "pam_smsotp-state 1"
+#define STATE_HEADER "pam_smsotp-state 2"
+/* Version 1 kept codes as a salted SHA-256, without the key: read, its
+ * kept code dropped (a login after the upgrade sends a new one). */
+#define STATE_HEADER_V1 "pam_smsotp-state 1"
 /* A login holds the lock for one read and one write, never across the
  * network: waiting longer than this means something is stuck. */
 #define STATE_LOCK_WAIT_MS 10000
@@ -156,8 +160,11 @@ struct state_handle {
 	int dirfd;		/* every file is opened relative to it */
 	int lockfd;
 	char *dir;		/* for messages */
-	char hex[STATE_HEX_LEN + 1];
+	char hex[STATE_HEX_LEN + 1];	/* the file's name: the name's
+					   SHA-256, or standin-XXX */
 	char user[STATE_MAX_USER + 1];	/* empty in state_foreach */
+	int stand_in;		/* a slot: another name's record reads as
+				   a fresh one */
 };
 
 enum {
@@ -240,10 +247,11 @@ user_hex(const char *user, char hex[STATE_HEX_LEN + 1])
 	return 0;
 }
 
-/* SHA-256(salt || s[0..len)), len <= STATE_MAX_CODE. */
+/* HMAC-SHA256(key, salt || s[0..len)), len <= STATE_MAX_CODE. */
 static int
-salted_hash(const unsigned char salt[STATE_SALT_LEN], const char *s, size_t len,
-	    unsigned char out[STATE_HASH_LEN])
+keyed_hash(const unsigned char key[STATE_KEY_LEN],
+	   const unsigned char salt[STATE_SALT_LEN], const char *s, size_t len,
+	   unsigned char out[STATE_HASH_LEN])
 {
 	unsigned char in[STATE_SALT_LEN + STATE_MAX_CODE], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -251,8 +259,8 @@ salted_hash(const unsigned char salt[STATE_SALT_LEN], const char *s, size_t len,
 
 	memcpy(in, salt, STATE_SALT_LEN);
 	memcpy(in + STATE_SALT_LEN, s, len);
-	ok = EVP_Digest(in, STATE_SALT_LEN + len, md, &mdlen, EVP_sha256(),
-			NULL) == 1 && mdlen == STATE_HASH_LEN;
+	ok = HMAC(EVP_sha256(), key, STATE_KEY_LEN, in, STATE_SALT_LEN + len, md,
+		  &mdlen) != NULL && mdlen == STATE_HASH_LEN;
 	if (ok)
 		memcpy(out, md, STATE_HASH_LEN);
 	util_wipe(in, sizeof(in));
@@ -500,6 +508,7 @@ parse_state(const struct state_handle *h, char *buf, size_t len,
 {
 	char *line, *next, *value, *nul, hex[STATE_HEX_LEN + 1];
 	unsigned seen = 0, lineno = 0, user_line = 0;
+	int v1 = 0;
 	long long v;
 	int k;
 
@@ -523,7 +532,8 @@ parse_state(const struct state_handle *h, char *buf, size_t len,
 		*next++ = '\0';
 		lineno++;
 		if (lineno == 1) {
-			if (strcmp(line, STATE_HEADER) != 0)
+			v1 = strcmp(line, STATE_HEADER_V1) == 0;
+			if (!v1 && strcmp(line, STATE_HEADER) != 0)
 				return file_error(h, 1, err, errlen, "not a pam_smsotp "
 						  "state file (no \"%s\" header)",
 						  STATE_HEADER);
@@ -590,7 +600,19 @@ parse_state(const struct state_handle *h, char *buf, size_t len,
 	if ((seen & K_CODE) != 0 && (seen & K_CODE) != K_CODE)
 		return file_error(h, lineno, err, errlen, "code_issued=, code_salt= "
 				  "and code_hash= go together");
-	u->has_code = (seen & K_CODE) == K_CODE;
+	u->has_code = (seen & K_CODE) == K_CODE && !v1;
+	if (v1) {
+		util_wipe(u->salt, sizeof(u->salt));
+		util_wipe(u->hash, sizeof(u->hash));
+		u->code_issued = 0;
+	}
+	/* A stand-in slot that holds another name: that name is forgotten,
+	 * this one starts afresh. */
+	if (h->stand_in && strcmp(u->user, h->user) != 0) {
+		memset(u, 0, sizeof(*u));
+		util_strlcpy(u->user, h->user, sizeof(u->user));
+		return STATE_OK;
+	}
 	/* A name that does not hash to the file name is a planted file (or,
 	 * in theory, a SHA-256 collision): never another user's counts. */
 	if (h->user[0] != '\0' ? strcmp(u->user, h->user) != 0 :
@@ -666,11 +688,36 @@ read_state(const struct state_handle *h, struct state_user *u, char *err,
 	return rc;
 }
 
-int
-state_lock(const char *dir, const char *user, struct state_handle **hp,
+/* Locks and reads h's file (h->hex and h->user set).  Takes h: it is
+ * freed on failure. */
+static int
+lock_and_read(struct state_handle *h, struct state_handle **hp,
+	      struct state_user *u, char *err, size_t errlen)
+{
+	int rc = lock_file(h, err, errlen);
+
+	if (rc == STATE_OK)
+		rc = read_state(h, u, err, errlen);
+	if (rc == STATE_NOFILE) {
+		memset(u, 0, sizeof(*u));
+		util_strlcpy(u->user, h->user, sizeof(u->user));
+		rc = STATE_OK;
+	}
+	if (rc != STATE_OK) {
+		if (rc == STATE_ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		state_unlock(h);
+		return rc;
+	}
+	*hp = h;
+	return STATE_OK;
+}
+
+/* A handle for user in dir, its file not yet named. */
+static int
+handle_for(const char *dir, const char *user, struct state_handle **hp,
 	   struct state_user *u, char *err, size_t errlen)
 {
-	struct state_handle *h = NULL;
 	int dirfd, rc;
 
 	*hp = NULL;
@@ -680,34 +727,115 @@ state_lock(const char *dir, const char *user, struct state_handle **hp,
 	dirfd = open_dir(dir, err, errlen);
 	if (dirfd < 0)
 		return STATE_EINVAL;
-	rc = handle_new(dir, dirfd, &h);
+	rc = handle_new(dir, dirfd, hp);
 	if (rc != STATE_OK) {
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	util_strlcpy(h->user, user, sizeof(h->user));
+	util_strlcpy((*hp)->user, user, sizeof((*hp)->user));
+	return STATE_OK;
+}
+
+int
+state_lock(const char *dir, const char *user, struct state_handle **hp,
+	   struct state_user *u, char *err, size_t errlen)
+{
+	struct state_handle *h = NULL;
+	int rc;
+
+	*hp = NULL;
+	rc = handle_for(dir, user, &h, u, err, errlen);
+	if (rc != STATE_OK)
+		return rc;
 	if (user_hex(user, h->hex) != 0) {
 		snprintf(err, errlen, "state: SHA-256 failed");
-		rc = STATE_EINVAL;
-		goto fail;
+		state_unlock(h);
+		return STATE_EINVAL;
 	}
-	rc = lock_file(h, err, errlen);
+	return lock_and_read(h, hp, u, err, errlen);
+}
+
+int
+state_lock_stand_in(const char *dir, const char *user,
+		    const unsigned char key[STATE_KEY_LEN], struct state_handle **hp,
+		    struct state_user *u, char *err, size_t errlen)
+{
+	static const char label[] = "stand-in slot";
+	struct state_handle *h = NULL;
+	unsigned char in[sizeof(label) + STATE_MAX_USER], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, slot;
+	size_t n;
+	int rc;
+
+	char cut[STATE_MAX_USER + 1];
+
+	*hp = NULL;
+	/* Any name may be tried: one longer than a user's may be is kept
+	 * cut short (its slot still comes from all of it). */
+	util_strlcpy(cut, user != NULL ? user : "", sizeof(cut));
+	rc = handle_for(dir, cut, &h, u, err, errlen);
 	if (rc != STATE_OK)
-		goto fail;
-	rc = read_state(h, u, err, errlen);
-	if (rc == STATE_NOFILE) {
-		util_strlcpy(u->user, user, sizeof(u->user));
-		rc = STATE_OK;
+		return rc;
+	/* Keyed: nobody can pick names that share a slot with another. */
+	n = strlen(cut);
+	memcpy(in, label, sizeof(label));
+	memcpy(in + sizeof(label), cut, n);
+	if (HMAC(EVP_sha256(), key, STATE_KEY_LEN, in, sizeof(label) + n, md,
+		 &mdlen) == NULL || mdlen < 4) {
+		snprintf(err, errlen, "state: HMAC failed");
+		state_unlock(h);
+		return STATE_EINVAL;
 	}
-	if (rc != STATE_OK)
-		goto fail;
-	*hp = h;
-	return STATE_OK;
-fail:
-	if (rc == STATE_ENOMEM)
-		snprintf(err, errlen, "out of memory");
-	state_unlock(h);
-	return rc;
+	slot = ((unsigned)md[0] << 24 | (unsigned)md[1] << 16 |
+		(unsigned)md[2] << 8 | md[3]) % STATE_STAND_IN_SLOTS;
+	util_wipe(md, sizeof(md));
+	snprintf(h->hex, sizeof(h->hex), "standin-%03x", slot);
+	h->stand_in = 1;
+	return lock_and_read(h, hp, u, err, errlen);
+}
+
+/*
+ * A file size limit (RLIMIT_FSIZE, which sudo's caller chooses) raises
+ * SIGXFSZ at the write that crosses it, and its default action ends the
+ * process, in the middle of a save.  Held back (blocked) while a state
+ * file is written, the write fails with EFBIG instead: the save fails
+ * cleanly, its temporary file removed.  A SIGXFSZ raised meanwhile is
+ * taken off again; one pending before is left as it was.
+ */
+struct xfsz {
+	int held;
+	int was_pending;
+	sigset_t old;
+};
+
+static void
+xfsz_hold(struct xfsz *x)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGXFSZ);
+	if (pthread_sigmask(SIG_BLOCK, &set, &x->old) != 0)
+		return;
+	x->held = 1;
+	x->was_pending = sigpending(&pending) == 0 &&
+		sigismember(&pending, SIGXFSZ) == 1;
+}
+
+static void
+xfsz_release(struct xfsz *x)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGXFSZ);
+	if (!x->was_pending && sigismember(&x->old, SIGXFSZ) != 1) {
+		while (sigtimedwait(&set, NULL, &zero) == SIGXFSZ)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &x->old, NULL);
+	x->held = 0;
 }
 
 static int
@@ -730,10 +858,12 @@ state_save(struct state_handle *h, const struct state_user *u, char *err,
 	char buf[STATE_MAX_SIZE], name[3 * STATE_MAX_USER + 1];
 	char salt[2 * STATE_SALT_LEN + 1], hash[2 * STATE_HASH_LEN + 1];
 	char tmp[STATE_HEX_LEN + 32];
+	struct xfsz xfsz;
 	size_t len = 0, off = 0;
 	ssize_t w;
 	int n, fd = -1, rc = STATE_EINVAL;
 
+	memset(&xfsz, 0, sizeof(xfsz));
 	if (h == NULL || h->lockfd < 0 || u == NULL) {
 		snprintf(err, errlen, "state_save: no lock held");
 		return STATE_EINVAL;
@@ -768,10 +898,11 @@ state_save(struct state_handle *h, const struct state_user *u, char *err,
 		goto out;
 	}
 	len = (size_t)n;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", h->hex, (long)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", h->hex);
 	/* Under the user's lock a file of this name can only be left over
-	 * from a login of the same pid that died in the middle of a save. */
+	 * from a login that died in the middle of a save. */
 	(void)unlinkat(h->dirfd, tmp, 0);
+	xfsz_hold(&xfsz);
 	fd = openat(h->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
@@ -814,6 +945,8 @@ fail:
 		close(fd);
 	(void)unlinkat(h->dirfd, tmp, 0);
 out:
+	if (xfsz.held)
+		xfsz_release(&xfsz);
 	util_wipe(buf, sizeof(buf));
 	return rc;
 }
@@ -834,7 +967,8 @@ state_unlock(struct state_handle *h)
 }
 
 int
-state_set_code(struct state_user *u, const char *code, long long now)
+state_set_code(struct state_user *u, const char *code, long long now,
+	       const unsigned char key[STATE_KEY_LEN])
 {
 	size_t len;
 
@@ -843,8 +977,8 @@ state_set_code(struct state_user *u, const char *code, long long now)
 	len = strlen(code);
 	if (len == 0 || len > STATE_MAX_CODE)
 		return STATE_EINVAL;
-	if (RAND_bytes(u->salt, STATE_SALT_LEN) != 1 ||
-	    salted_hash(u->salt, code, len, u->hash) != 0) {
+	if (key == NULL || RAND_bytes(u->salt, STATE_SALT_LEN) != 1 ||
+	    keyed_hash(key, u->salt, code, len, u->hash) != 0) {
 		util_wipe(u->salt, STATE_SALT_LEN);
 		util_wipe(u->hash, STATE_HASH_LEN);
 		u->has_code = 0;
@@ -856,14 +990,15 @@ state_set_code(struct state_user *u, const char *code, long long now)
 }
 
 int
-state_code_matches(const struct state_user *u, const char *answer)
+state_code_matches(const struct state_user *u, const char *answer,
+		   const unsigned char key[STATE_KEY_LEN])
 {
 	unsigned char md[STATE_HASH_LEN];
 	const char *end;
 	size_t alen;
 	int same;
 
-	if (u == NULL || answer == NULL || !u->has_code)
+	if (u == NULL || answer == NULL || key == NULL || !u->has_code)
 		return 0;
 	while (*answer != '\0' && isspace((unsigned char)*answer))
 		answer++;
@@ -873,8 +1008,8 @@ state_code_matches(const struct state_user *u, const char *answer)
 	alen = (size_t)(end - answer);
 	/* An answer longer than any code is hashed cut short and compared
 	 * all the same: its length changes the result, not the path. */
-	if (salted_hash(u->salt, answer, alen < STATE_MAX_CODE ? alen :
-			STATE_MAX_CODE, md) != 0)
+	if (keyed_hash(key, u->salt, answer, alen < STATE_MAX_CODE ? alen :
+		       STATE_MAX_CODE, md) != 0)
 		return 0;
 	same = CRYPTO_memcmp(md, u->hash, STATE_HASH_LEN) == 0;
 	same &= alen > 0 && alen <= STATE_MAX_CODE;

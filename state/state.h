@@ -6,6 +6,17 @@
 
 #include <stddef.h>
 
+#define STATE_KEY_LEN 32
+
+/* The host key of the keyed hashes (kept codes, stand-in numbers, stand-in
+ * records), read from path: a regular file of root or the effective uid,
+ * mode 0600, exactly STATE_KEY_LEN bytes; created with a random key (O_EXCL,
+ * written whole, then linked in) when missing.  Kept away from state_dir
+ * (/etc/security/pam_smsotp.key by default).  Returns 0, or -1 with a
+ * reason in err. */
+int state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
+	      size_t errlen);
+
 /* Make sure dir exists as a directory owned by root or the effective uid
  * with mode 0700 (created so when missing; an existing one with group or
  * other bits, another owner or a symlink is refused).  Returns 0, or -1
@@ -23,6 +34,10 @@ int state_dir_prepare(const char *dir, char *err, size_t errlen);
 #define STATE_SALT_LEN 16
 #define STATE_HASH_LEN 32
 
+/* The user's record: what the file holds.  The code is kept as
+ * HMAC-SHA256(key, salt || code), keyed with state_key(): a copy of the
+ * records alone (a backup of state_dir, a database dump) cannot be brute-
+ * forced offline. */
 struct state_user {
 	char user[256];		/* the name, for the admin tool's listing */
 	long long window_start;	/* start of the current send window */
@@ -33,7 +48,7 @@ struct state_user {
 	int has_code;		/* a code sent and not spent */
 	long long code_issued;	/* when that code was sent */
 	unsigned char salt[STATE_SALT_LEN];
-	unsigned char hash[STATE_HASH_LEN];	/* SHA-256(salt || code) */
+	unsigned char hash[STATE_HASH_LEN];	/* HMAC(key, salt || code) */
 };
 
 /*
@@ -60,33 +75,46 @@ struct state_handle;
 int state_lock(const char *dir, const char *user, struct state_handle **h,
 	       struct state_user *u, char *err, size_t errlen);
 
+/*
+ * The same for a name that gets no SMS (an unknown user, a user without a
+ * number), so that its logins show what a real user's would (a code "sent"
+ * N s ago, the send limit, the lock) while bots trying names cannot fill
+ * the disk: such records live in STATE_STAND_IN_SLOTS files of dir,
+ * "standin-XXX", the slot chosen by an HMAC of the name with key.  A slot
+ * holding another name reads as a fresh record (the older name is
+ * forgotten).  The files have the format, and so the size, of a user's.
+ */
+#define STATE_STAND_IN_SLOTS 1024
+int state_lock_stand_in(const char *dir, const char *user,
+			const unsigned char key[STATE_KEY_LEN],
+			struct state_handle **h, struct state_user *u,
+			char *err, size_t errlen);
+
 /* Write *u for the locked user (temporary file, fsync, rename, fsync of
- * the directory).  The lock stays held. */
+ * the directory).  The lock stays held.  The temporary file has one name
+ * per user (HEX.tmp), written only under the lock: one left by a login
+ * killed in the middle is replaced by the next save.  SIGXFSZ is held
+ * back while writing, so that a file size limit is an error here (the
+ * temporary file removed), not the end of the process. */
 int state_save(struct state_handle *h, const struct state_user *u,
 	       char *err, size_t errlen);
 
 /* Release the lock and free h.  NULL is fine. */
 void state_unlock(struct state_handle *h);
 
-/* Keep code for reuse: a new random salt and SHA-256(salt || code). */
-int state_set_code(struct state_user *u, const char *code, long long now);
+/* Keep code for reuse: a new random salt and HMAC(key, salt || code). */
+int state_set_code(struct state_user *u, const char *code, long long now,
+		   const unsigned char key[STATE_KEY_LEN]);
 
 /* 1 when answer (trimmed of white space) is the kept code; compared in
  * constant time.  0 when not, or when no code is kept. */
-int state_code_matches(const struct state_user *u, const char *answer);
+int state_code_matches(const struct state_user *u, const char *answer,
+		       const unsigned char key[STATE_KEY_LEN]);
 
 /* Every user with a state file in dir, for the admin tool: calls fn for
  * each (read under its lock); stops and returns the first error. */
 int state_foreach(const char *dir, int (*fn)(const struct state_user *u,
 					      void *ud), void *ud,
 		  char *err, size_t errlen);
-
-#define STATE_SECRET_LEN 32
-
-/* A random secret of this host, kept in dir/secret.key (0600, created on
- * first use), for values that must be stable but unguessable.  Returns 0,
- * or -1 with a reason in err. */
-int state_secret(const char *dir, unsigned char key[STATE_SECRET_LEN],
-		 char *err, size_t errlen);
 
 #endif

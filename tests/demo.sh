@@ -71,7 +71,7 @@ chmod 0644 "$D/phones"
 (umask 077 && cat > "$D/pam_smsotp.conf") <<EOF
 # pam_smsotp demo configuration: one http provider, the simulated gateway
 phones = { file = "$D/phones"; };
-limits = { state_dir = "$D/state"; };
+limits = { state_dir = "$D/state"; key_file = "$D/hash.key"; };
 providers = (
 	{ name = "demo-gateway"; type = "http"; url = "http://127.0.0.1:$PORT/sms"; format = "json"; }
 );

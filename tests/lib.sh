@@ -623,7 +623,13 @@ std_conf() {
 	{
 		[ -n "$_tpl" ] && printf 'template = "%s";\n' "$_tpl"
 		printf 'phones = { %s };\n' "${PHONES_GROUP:-file = \"$C/phones\";}"
-		printf 'limits = { %s };\n' "${LIMITS_GROUP:-state_dir = \"$C/state\"; resend_after = 0;}"
+		_lim=${LIMITS_GROUP:-state_dir = \"$C/state\"; resend_after = 0;}
+		# the key of the kept codes: the test's own, never the host's
+		case $_lim in
+		*key_file*) ;;
+		*) _lim="key_file = \"$C/hash.key\"; $_lim" ;;
+		esac
+		printf 'limits = { %s };\n' "$_lim"
 		printf 'providers = ( %s );\n' "${PROVIDERS:-$(std_provider)}"
 		for l in "$@"; do
 			printf '%s\n' "$l"

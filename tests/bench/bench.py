@@ -164,8 +164,8 @@ http {
                 f.write('template = "CODE={code}";\n')
                 f.write('max_tries = 1;\n')
                 f.write('phones = { file = "%s/phones"; };\n' % t)
-                f.write('limits = { state_dir = "%s/state-%s"; resend_after = 0; %s };\n'
-                        % (t, name, limits))
+                f.write('limits = { state_dir = "%s/state-%s"; key_file = "%s/hash.key"; resend_after = 0; %s };\n'
+                        % (t, name, t, limits))
                 f.write('providers = ( { name = "nginx"; type = "http"; url = "%s"; '
                         'method = "POST"; format = "json"; body = "%s"; ca_file = "%s"; } );\n'
                         % (self.url, body, self.ca))

@@ -52,9 +52,9 @@ state_path() {
 # no_stray_files: nothing in $C but what the harness and the case made;
 # state_dir holds only hashed names
 no_stray_files() {
-	bad=$(ls -A "$C/state" 2>/dev/null | grep -vE '^([0-9a-f]{64}(\.lock)?|secret\.key)$')
-	assert_eq "" "$bad" "files in state_dir other than hashed names"
-	bad=$(ls -A "$C" | grep -vE '^(svc|state|passwd|group|phones|pam_smsotp\.conf|syslog\.all|case\.out|gw[0-9]+\.(log|err|port)|run[0-9]+\.(out|syslog|sh|answer\.err)|'"${1:-x^}"')$')
+	bad=$(ls -A "$C/state" 2>/dev/null | grep -vE '^([0-9a-f]{64}(\.lock)?|standin-[0-9a-f]{3}(\.lock)?)$')
+	assert_eq "" "$bad" "files in state_dir other than hashed names and stand-in slots"
+	bad=$(ls -A "$C" | grep -vE '^(svc|state|hash\.key|passwd|group|phones|pam_smsotp\.conf|syslog\.all|case\.out|gw[0-9]+\.(log|err|port)|run[0-9]+\.(out|syslog|sh|answer\.err)|'"${1:-x^}"')$')
 	assert_eq "" "$bad" "unexpected files in the case folder"
 	assert_eq "" "$(find "$T" -name 'passwd' ! -path "$T/c*/passwd" 2>/dev/null)" "a passwd file outside the case folders"
 }

@@ -142,11 +142,11 @@ t_phone_stand_in() {
 	pam_run smsotp "$1" "$three_wrong"
 	assert_eq "$first" "$(stand_in)" "the same stand-in number at the second login"
 	assert_match "$SYSLOG" "user=$1 .*phone=- " "the outcome line has phone=- (second login)"
-	assert_eq 600 "$(stat -c %a "$C/state/secret.key")" "the host secret is 0600"
-	# keyed: another host (another secret) shows another number
-	rm "$C/state/secret.key"
+	assert_eq 600 "$(stat -c %a "$C/hash.key")" "the host key is 0600"
+	# keyed: another host (another key) shows another number
+	rm "$C/hash.key"
 	pam_run smsotp "$1" "$three_wrong"
-	assert_ne "$first" "$(stand_in)" "a new host secret gives a new stand-in"
+	assert_ne "$first" "$(stand_in)" "a new host key gives a new stand-in"
 	assert_sms_count 0
 }
 t_phone_stand_in_bob() { t_phone_stand_in bob; }

@@ -17,6 +17,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,8 @@
 #include "../../state/state.h"
 
 static char dir[64];
+static const unsigned char test_key[STATE_KEY_LEN] =
+	"0123456789abcdef0123456789abcde";
 
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -126,7 +130,7 @@ check_dir_names(int *tmps)
 		}
 		if (de->d_name[64] == '\0')
 			n++;
-		else if (strncmp(de->d_name + 64, ".tmp.", 5) == 0 && tmps != NULL)
+		else if (strncmp(de->d_name + 64, ".tmp", 4) == 0 && tmps != NULL)
 			(*tmps)++;
 		else if (strcmp(de->d_name + 64, ".lock") != 0)
 			fail_msg("%s: unexpected name in the state dir", de->d_name);
@@ -259,7 +263,7 @@ test_file_format(void **state)
 	in.locked_until = 0;
 	save_user("bob", &in);
 	buf = read_state_file("bob", &len);
-	assert_string_equal(buf, "pam_smsotp-state 1\nuser=bob\nwindow_start=100\n"
+	assert_string_equal(buf, "pam_smsotp-state 2\nuser=bob\nwindow_start=100\n"
 			    "sends=2\nlast_send=150\nwrong=1\nlocked_until=0\n");
 	free(buf);
 }
@@ -296,53 +300,53 @@ test_codes(void **state)
 
 	(void)state;
 	memset(&u, 0, sizeof(u));
-	assert_false(state_code_matches(&u, "918273"));
-	assert_int_equal(state_set_code(&u, "918273", 12345), STATE_OK);
+	assert_false(state_code_matches(&u, "918273", test_key));
+	assert_int_equal(state_set_code(&u, "918273", 12345, test_key), STATE_OK);
 	assert_true(u.has_code);
 	assert_int_equal(u.code_issued, 12345);
-	assert_true(state_code_matches(&u, "918273"));
-	assert_true(state_code_matches(&u, "  918273\n"));
-	assert_true(state_code_matches(&u, "\t918273 \r\n"));
-	assert_false(state_code_matches(&u, "918274"));
-	assert_false(state_code_matches(&u, "91827"));
-	assert_false(state_code_matches(&u, "9182730"));
-	assert_false(state_code_matches(&u, "9182 73"));
-	assert_false(state_code_matches(&u, ""));
-	assert_false(state_code_matches(&u, "   "));
-	assert_false(state_code_matches(&u, NULL));
-	assert_false(state_code_matches(NULL, "918273"));
+	assert_true(state_code_matches(&u, "918273", test_key));
+	assert_true(state_code_matches(&u, "  918273\n", test_key));
+	assert_true(state_code_matches(&u, "\t918273 \r\n", test_key));
+	assert_false(state_code_matches(&u, "918274", test_key));
+	assert_false(state_code_matches(&u, "91827", test_key));
+	assert_false(state_code_matches(&u, "9182730", test_key));
+	assert_false(state_code_matches(&u, "9182 73", test_key));
+	assert_false(state_code_matches(&u, "", test_key));
+	assert_false(state_code_matches(&u, "   ", test_key));
+	assert_false(state_code_matches(&u, NULL, test_key));
+	assert_false(state_code_matches(NULL, "918273", test_key));
 	memset(big, '9', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_false(state_code_matches(&u, big));
+	assert_false(state_code_matches(&u, big, test_key));
 	memcpy(big, "918273", 6);
-	assert_false(state_code_matches(&u, big));
+	assert_false(state_code_matches(&u, big, test_key));
 
 	/* the salt is new each time: the same code, another hash */
 	v = u;
-	assert_int_equal(state_set_code(&v, "918273", 12345), STATE_OK);
+	assert_int_equal(state_set_code(&v, "918273", 12345, test_key), STATE_OK);
 	assert_memory_not_equal(u.salt, v.salt, STATE_SALT_LEN);
 	assert_memory_not_equal(u.hash, v.hash, STATE_HASH_LEN);
-	assert_true(state_code_matches(&v, "918273"));
+	assert_true(state_code_matches(&v, "918273", test_key));
 
 	/* a code of the longest length; one byte more never matches */
 	memset(code64, 'A', 64);
 	code64[64] = '\0';
-	assert_int_equal(state_set_code(&v, code64, 1), STATE_OK);
-	assert_true(state_code_matches(&v, code64));
+	assert_int_equal(state_set_code(&v, code64, 1, test_key), STATE_OK);
+	assert_true(state_code_matches(&v, code64, test_key));
 	memset(big, 'A', 65);
 	big[65] = '\0';
-	assert_false(state_code_matches(&v, big));
-	assert_int_equal(state_set_code(&v, big, 1), STATE_EINVAL);
-	assert_int_equal(state_set_code(&v, "", 1), STATE_EINVAL);
-	assert_int_equal(state_set_code(&v, NULL, 1), STATE_EINVAL);
+	assert_false(state_code_matches(&v, big, test_key));
+	assert_int_equal(state_set_code(&v, big, 1, test_key), STATE_EINVAL);
+	assert_int_equal(state_set_code(&v, "", 1, test_key), STATE_EINVAL);
+	assert_int_equal(state_set_code(&v, NULL, 1, test_key), STATE_EINVAL);
 
 	/* kept across a save, and only as a hash */
 	save_user("dave", &u);
 	memset(&v, 0, sizeof(v));
 	load_user("dave", &v);
 	assert_true(v.has_code);
-	assert_true(state_code_matches(&v, "918273"));
-	assert_false(state_code_matches(&v, "111111"));
+	assert_true(state_code_matches(&v, "918273", test_key));
+	assert_false(state_code_matches(&v, "111111", test_key));
 	buf = read_state_file("dave", &len);
 	assert_null(memmem(buf, len, "918273", 6));
 	assert_non_null(strstr(buf, "code_hash="));
@@ -350,7 +354,7 @@ test_codes(void **state)
 
 	/* a spent code matches nothing */
 	v.has_code = 0;
-	assert_false(state_code_matches(&v, "918273"));
+	assert_false(state_code_matches(&v, "918273", test_key));
 }
 
 static void
@@ -401,7 +405,7 @@ test_names(void **state)
 	assert_int_equal(check_dir_names(NULL), (int)i);
 }
 
-#define GOOD_HEAD "pam_smsotp-state 1\nuser=alice\n"
+#define GOOD_HEAD "pam_smsotp-state 2\nuser=alice\n"
 #define GOOD_REST "window_start=1\nsends=2\nlast_send=3\nwrong=0\nlocked_until=0\n"
 #define SALT32 "00112233445566778899aabbccddeeff"
 #define HASH64 SALT32 SALT32
@@ -412,7 +416,7 @@ static const struct {
 } corrupt_cases[] = {
 	{ "", "line 1: empty file" },
 	{ "user=alice\n" GOOD_REST, "line 1: not a pam_smsotp state file" },
-	{ "pam_smsotp-state 2\nuser=alice\n" GOOD_REST, "line 1: not a pam_smsotp" },
+	{ "pam_smsotp-state 3\nuser=alice\n" GOOD_REST, "line 1: not a pam_smsotp" },
 	{ GOOD_HEAD GOOD_REST "colour=blue\n", "line 8: unknown key \"colour\"" },
 	{ GOOD_HEAD "sends=1\n" GOOD_REST, "line 5: sends= given twice" },
 	{ GOOD_HEAD "user=alice\n" GOOD_REST, "line 3: user= given twice" },
@@ -433,7 +437,7 @@ static const struct {
 	  "code_hash=" HASH64 "\n", "line 9: code_salt= is not" },
 	{ GOOD_HEAD GOOD_REST "code_issued=5\ncode_salt=" SALT32 "\n",
 	  "line 9: code_issued=, code_salt= and code_hash= go together" },
-	{ "pam_smsotp-state 1\nuser=bob\n" GOOD_REST, "line 2: user= names another user" },
+	{ "pam_smsotp-state 2\nuser=bob\n" GOOD_REST, "line 2: user= names another user" },
 	{ "pam_smsotp-state 1\nuser=alice%00\n" GOOD_REST, "line 2: user= is not" },
 	{ "pam_smsotp-state 1\nuser=ali%zzce\n" GOOD_REST, "line 2: user= is not" },
 	{ "pam_smsotp-state 1\nuser=\n" GOOD_REST, "line 2: user= is not" },
@@ -584,8 +588,9 @@ test_leftover_temp(void **state)
 
 	(void)state;
 	name_hex("erin", hex);
-	/* one of a dead login with our pid, one of another pid */
-	snprintf(name, sizeof(name), "%s.tmp.%ld", hex, (long)getpid());
+	/* one of a login killed in the middle of a save (one name per user,
+	 * whatever process wrote it), and one of an older version */
+	snprintf(name, sizeof(name), "%s.tmp", hex);
 	write_file(name, "half a fi", 9, 0600);
 	snprintf(name, sizeof(name), "%s.tmp.1", hex);
 	write_file(name, "garbage", 7, 0600);
@@ -595,7 +600,7 @@ test_leftover_temp(void **state)
 	load_user("erin", &out);
 	assert_int_equal(out.sends, 4);
 	assert_int_equal(check_dir_names(&tmps), 1);
-	assert_int_equal(tmps, 1);	/* only the other pid's is left */
+	assert_int_equal(tmps, 1);	/* only the older version's is left */
 }
 
 static void
@@ -628,7 +633,7 @@ test_save_failures(void **state)
 	rmdir(path);
 
 	/* the temporary name is taken by something we may not remove */
-	snprintf(sub, sizeof(sub), "%s/%s.tmp.%ld", dir, hex, (long)getpid());
+	snprintf(sub, sizeof(sub), "%s/%s.tmp", dir, hex);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	snprintf(deep, sizeof(deep), "%s/keep", sub);
 	assert_int_equal(mkdir(deep, 0700), 0);
@@ -869,6 +874,164 @@ test_foreach(void **state)
 }
 
 /* What every login does first, and what smsotp status shows. */
+/* The key file: made once (0600, 32 bytes), read back the same; a short
+ * one or one others can read is refused. */
+static void
+test_key_file(void **state)
+{
+	unsigned char k1[STATE_KEY_LEN], k2[STATE_KEY_LEN];
+	char path[256], err[1024];
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/k.key", dir);
+	assert_int_equal(state_key(path, k1, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, STATE_KEY_LEN);
+	assert_int_equal(state_key(path, k2, err, sizeof(err)), 0);
+	assert_memory_equal(k1, k2, STATE_KEY_LEN);
+	chmod(path, 0644);
+	assert_int_equal(state_key(path, k2, err, sizeof(err)), -1);
+	unlink(path);
+	write_file("k.key", "short", 5, 0600);
+	assert_int_equal(state_key(path, k2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not 32 bytes"));
+	assert_int_equal(state_key("relative.key", k2, err, sizeof(err)), -1);
+}
+
+/* A kept code is checked with the key it was kept with, and only then; a
+ * file of version 1 (salted SHA-256, no key) keeps its counts, not its
+ * code. */
+static void
+test_keyed_codes(void **state)
+{
+	static const unsigned char other[STATE_KEY_LEN] =
+		"another key, another key, anoth";
+	struct state_user u;
+	char hex[65], body[512];
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(state_set_code(&u, "918273", 5, test_key), STATE_OK);
+	assert_true(state_code_matches(&u, "918273", test_key));
+	assert_false(state_code_matches(&u, "918273", other));
+	assert_false(state_code_matches(&u, "918273", NULL));
+	assert_int_equal(state_set_code(&u, "918273", 5, NULL), STATE_EINVAL);
+
+	name_hex("olga", hex);
+	snprintf(body, sizeof(body), "pam_smsotp-state 1\nuser=olga\n"
+		 "window_start=100\nsends=3\nlast_send=120\nwrong=2\n"
+		 "locked_until=0\ncode_issued=120\ncode_salt=%s\ncode_hash=%s\n",
+		 "00112233445566778899aabbccddeeff",
+		 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	write_file(hex, body, strlen(body), 0600);
+	load_user("olga", &u);
+	assert_int_equal(u.sends, 3);
+	assert_int_equal(u.wrong, 2);
+	assert_false(u.has_code);
+	assert_false(state_code_matches(&u, "918273", test_key));
+}
+
+static int
+count_prefix(const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* Stand-in records: kept per name like a user's, in a bounded number of
+ * slot files; a slot taken over by another name reads as fresh. */
+static void
+test_stand_in(void **state)
+{
+	struct state_handle *h;
+	struct state_user u;
+	char err[1024], name[64];
+	int i, fresh = 0;
+
+	(void)state;
+	assert_int_equal(state_lock_stand_in(dir, "ghost", test_key, &h, &u, err,
+					     sizeof(err)), STATE_OK);
+	assert_string_equal(u.user, "ghost");
+	assert_int_equal(u.sends, 0);
+	u.sends = 2;
+	u.wrong = 1;
+	assert_int_equal(state_save(h, &u, err, sizeof(err)), STATE_OK);
+	state_unlock(h);
+	assert_int_equal(state_lock_stand_in(dir, "ghost", test_key, &h, &u, err,
+					     sizeof(err)), STATE_OK);
+	assert_int_equal(u.sends, 2);
+	assert_int_equal(u.wrong, 1);
+	state_unlock(h);
+	/* a real user of that name has a record of its own */
+	load_user("ghost", &u);
+	assert_int_equal(u.sends, 0);
+
+	/* bots trying names: never more than the slots */
+	for (i = 0; i < 3 * STATE_STAND_IN_SLOTS; i++) {
+		snprintf(name, sizeof(name), "bot%d", i);
+		assert_int_equal(state_lock_stand_in(dir, name, test_key, &h, &u,
+						     err, sizeof(err)), STATE_OK);
+		fresh += u.sends == 0;
+		u.sends = 1;
+		assert_int_equal(state_save(h, &u, err, sizeof(err)), STATE_OK);
+		state_unlock(h);
+	}
+	assert_int_equal(fresh, 3 * STATE_STAND_IN_SLOTS);
+	assert_true(count_prefix("standin-") <= 2 * STATE_STAND_IN_SLOTS);
+	assert_int_equal(count_prefix("standin-") % 2, 0);
+}
+
+/* A file size limit below the state file's size (sudo's caller sets it):
+ * the save fails with a clear error, the process lives on, no temporary
+ * file is left and the old state is intact. */
+static void
+test_fsize_limit(void **state)
+{
+	struct state_handle *h;
+	struct state_user u;
+	char err[1024];
+	int status, tmps;
+	pid_t pid;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	u.sends = 7;
+	save_user("hank", &u);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 100, 100 };
+
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0 ||
+		    state_lock(dir, "hank", &h, &u, err, sizeof(err)) != STATE_OK)
+			_exit(2);
+		u.sends = 8;
+		if (state_set_code(&u, "918273", 5, test_key) != STATE_OK)
+			_exit(3);
+		if (state_save(h, &u, err, sizeof(err)) != STATE_EINVAL ||
+		    strstr(err, "File too large") == NULL)
+			_exit(4);
+		state_unlock(h);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	load_user("hank", &u);
+	assert_int_equal(u.sends, 7);
+	check_dir_names(&tmps);
+	assert_int_equal(tmps, 0);
+}
+
 static void
 test_refresh(void **state)
 {
@@ -926,6 +1089,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyed_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stand_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsize_limit, setup, teardown),
 		cmocka_unit_test(test_refresh),
 	};
 
