@@ -826,6 +826,8 @@ _q() {
 # shell code whose output is pamtester's stdin (default: none, EOF).
 #	PAMTESTER_OPTS  extra pamtester options ("-I rhost=203.0.113.9")
 #	PAM_ENV         extra environment ("NAME=value ...", no spaces in values)
+#	PAMTESTER       another program taking pamtester's arguments
+#	                (tests/pam/handle_driver.c)
 #	PAM_TTY=1       run pamtester on a pseudo-terminal (script(1)), so that
 #	                echo on/off is visible in the output
 # Sets RC (exit status), OUT (stdout+stderr), SYSLOG (the module's log
@@ -860,7 +862,7 @@ pam_run() {
 		if [ "$PAM_VALGRIND" = 1 ]; then
 			printf 'exec %s-v' "$(_memcheck_cmd "$_mcb")"
 		else
-			printf 'exec pamtester -v'
+			printf 'exec %s -v' "$(_q "${PAMTESTER:-pamtester}")"
 		fi
 		for _o in ${PAMTESTER_OPTS:-} "$_svc" "$_user" ${PAM_OP:-authenticate}; do
 			printf ' %s' "$(_q "$_o")"

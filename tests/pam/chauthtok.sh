@@ -59,6 +59,32 @@ t_after_authenticate() {
 }
 run_case "authenticate, then chauthtok on the same handle: one SMS, one prompt" t_after_authenticate
 
+# handle_driver: pamtester's arguments, and a user= operation that changes
+# PAM_USER on the handle between two others
+driver_build() {
+	cc -O1 -o "$C/handle_driver" "$ROOT/tests/pam/handle_driver.c" -lpam -lpam_misc ||
+	    fail "cannot build handle_driver"
+	PAMTESTER=$C/handle_driver
+}
+
+t_other_user() {
+	# alice passes authenticate; the application then makes the handle
+	# carol's: her password change needs her own code
+	pw_setup
+	driver_build
+	make_user carol
+	printf 'alice %s\ncarol +447700900777\n' "$ALICE_PHONE" | write_phones
+	PAM_OP='authenticate user=carol chauthtok'
+	pam_run smsotp alice 'answer_code 1; answer 000000 2; answer 000000 3; answer 000000 4'
+	assert_ne 0 "$RC" "carol's password change on alice's SMS"
+	assert_contains "$OUT" "handle_driver: authenticate - successfully" "alice passed"
+	assert_not_contains "$OUT" "$MARKER" "the password modules did not run for carol"
+	assert_sms_count 2
+	assert_eq "+447700900777" "$(log_get "to(r)" "$GW_LOG" 1)" "the second SMS went to carol"
+}
+run_case "authenticate as alice, PAM_USER set to carol, chauthtok: carol needs her own code" t_other_user
+
+
 t_nullok() {
 	pw_setup nullok
 	PAM_OP=chauthtok
