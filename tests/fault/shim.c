@@ -51,8 +51,8 @@
  *	                 SIGXFSZ ignored (then a write past the limit fails
  *	                 with EFBIG instead of ending the process)
  *
- * Records, one per line (a failed call is followed by its stack from
- * backtrace_symbols_fd, then "END"):
+ * Records, one per line (a failed call is followed by its stack, then
+ * "END", all in one write):
  *	FAULT pid=P proc=p fn=write k=3 errno=ENOSPC
  *	LIMITS pid=P fsize=N nofile=N fds=N     (fds: lowest free descriptor)
  *	CALL proc=p fn=write n=7 at=0x1a2b len=N (census; len: a write's size)
@@ -88,6 +88,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -360,6 +361,7 @@ module_frame(void)
 /* ---------------------------------------------------------------- limits */
 
 static void on_crash(int sig);
+static void check_pwrap_dir(void);
 
 static int
 lowest_free_fd(void)
@@ -379,6 +381,8 @@ apply_limits(void)
 	int fds = lowest_free_fd();
 
 	limits_done = 1;
+	if (lim_fsize < 0 && lim_nofile < 0 && !xfsz_ignore && !census)
+		return;
 	if (xfsz_ignore) {
 		signal(SIGXFSZ, SIG_IGN);
 	} else if (lim_fsize >= 0 && report_fd >= 0) {
@@ -408,22 +412,131 @@ apply_limits(void)
 	       lim_fsize, lim_nofile, fds);
 }
 
+/* ---------------------------------------------------------------- pam_wrapper's folder */
+
+/*
+ * pam_wrapper (1.1.4) picks its folder /tmp/pam.X with lstat, then mkdir:
+ * two processes starting together can both find one name free, and the
+ * second then copies its service files into the first one's folder (its
+ * mkdir fails, it goes on).  A sweep starts hundreds of logins while other
+ * tests start theirs.  With FAULT_PWRAP_CLAIM=1 the choice is atomic for
+ * this process: the lstat of a free name creates the folder, and only a
+ * process that created it is told it is free.  A process without the shim
+ * may still walk into ours: check_pwrap_dir() sees it by the pid file,
+ * which that process rewrites, and says so, for the driver to repeat the
+ * login.
+ */
+static char pwrap_claimed[32];
+
+static int
+pwrap_dir_name(const char *path)
+{
+	const char *v;
+
+	if (path == NULL || strncmp(path, "/tmp/pam.", 9) != 0 || path[9] == '\0' ||
+	    path[10] != '\0')
+		return 0;
+	v = getenv("FAULT_PWRAP_CLAIM");
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+int
+lstat(const char *path, struct stat *st)
+{
+	REAL(lstat);
+	REAL(mkdir);
+	if (pwrap_claimed[0] == '\0' && pwrap_dir_name(path)) {
+		if (real_mkdir(path, 0755) == 0) {
+			snprintf(pwrap_claimed, sizeof(pwrap_claimed), "%s", path);
+			errno = ENOENT;
+			return -1;
+		}
+		/* someone's: as it is */
+	}
+	return real_lstat(path, st);
+}
+
+int
+mkdir(const char *path, mode_t mode)
+{
+	REAL(mkdir);
+	if (pwrap_claimed[0] != '\0' && strcmp(path, pwrap_claimed) == 0) {
+		/* made by lstat above, for this very call */
+		(void)mode;
+		return 0;
+	}
+	return real_mkdir(path, mode);
+}
+
+/* At the module's first call (libpam has read the service files by then):
+ * pam_wrapper's folder must still be this process's. */
+static void
+check_pwrap_dir(void)
+{
+	const char *dir = getenv("PAM_WRAPPER_RUNTIME_DIR");
+	char path[512], buf[32];
+	ssize_t n;
+	int fd;
+
+	REAL(read);
+	if (dir == NULL || report_fd < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = real_read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (atol(buf) != (long)getpid())
+		record("TAKEN pid=%ld dir=%s by=%s", (long)getpid(), dir, buf);
+}
+
 /* ---------------------------------------------------------------- the decision */
 
 /* The module's offset of the call being decided, 0: not the module's. */
 static __thread uintptr_t counted_at;
 static long n_natural;		/* failures of their own recorded */
 
-/* A record and the stack of the caller of the shim. */
-static void
-record_stack(void)
+/*
+ * A record and the stack of the shim's caller, ended by "END", in one
+ * write: a pipe takes up to PIPE_BUF bytes whole, so that the records of
+ * pamtester and of the process it forked never interleave.  Runs with
+ * busy set (backtrace_symbols allocates).
+ */
+static void __attribute__((format(printf, 1, 2)))
+record_stack(const char *fmt, ...)
 {
+	char buf[4000];
 	void *frames[32];
-	int nf = backtrace(frames, 32);
+	char **sym;
+	va_list ap;
+	size_t len;
+	int n, i;
 
-	if (report_fd >= 0)
-		backtrace_symbols_fd(frames, nf, report_fd);
-	record("END");
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 8, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	len = (size_t)n < sizeof(buf) - 8 ? (size_t)n : sizeof(buf) - 8;
+	buf[len++] = '\n';
+	n = backtrace(frames, 32);
+	sym = backtrace_symbols(frames, n);
+	for (i = 0; sym != NULL && i < n; i++) {
+		size_t l = strlen(sym[i]);
+
+		if (len + l + 6 > sizeof(buf))
+			break;
+		memcpy(buf + len, sym[i], l);
+		len += l;
+		buf[len++] = '\n';
+	}
+	free(sym);
+	memcpy(buf + len, "END\n", 4);
+	put(buf, len + 4);
 }
 
 /*
@@ -447,17 +560,19 @@ hit(int fn)
 	}
 	counted_at = at;
 	n = ++count[fn];
-	if (!limits_done && (lim_fsize >= 0 || lim_nofile >= 0 || xfsz_ignore || census))
+	if (!limits_done) {
+		check_pwrap_dir();
 		apply_limits();
+	}
 	if (census)
 		record("CALL proc=%s fn=%s n=%ld at=0x%lx len=%ld", proc, fn_name[fn], n,
 		       (unsigned long)at, call_len);
 	if (fn == target_fn && n == target_k && strcmp(proc, target_proc) == 0) {
 		int e = target_errno != 0 ? target_errno : fn_errno[fn];
 
-		record("FAULT pid=%ld proc=%s fn=%s k=%ld errno=%s at=0x%lx", (long)getpid(),
-		       proc, fn_name[fn], n, errno_name(e), (unsigned long)at);
-		record_stack();
+		record_stack("FAULT pid=%ld proc=%s fn=%s k=%ld errno=%s at=0x%lx",
+			     (long)getpid(), proc, fn_name[fn], n, errno_name(e),
+			     (unsigned long)at);
 		counted_at = 0;
 		busy = 0;
 		errno = e;
@@ -482,9 +597,8 @@ natural(int fn)
 		return;
 	busy = 1;
 	n_natural++;
-	record("FAILED pid=%ld proc=%s fn=%s k=%ld errno=%s at=0x%lx", (long)getpid(), proc,
-	       fn_name[fn], count[fn], errno_name(e), (unsigned long)counted_at);
-	record_stack();
+	record_stack("FAILED pid=%ld proc=%s fn=%s k=%ld errno=%s at=0x%lx", (long)getpid(),
+		     proc, fn_name[fn], count[fn], errno_name(e), (unsigned long)counted_at);
 	counted_at = 0;
 	busy = 0;
 	errno = e;
