@@ -343,7 +343,6 @@ module_frame(void)
 	n = backtrace(frames, max);
 	for (i = 0; i < n && seen < depth; i++) {
 		uintptr_t a = (uintptr_t)frames[i];
-
 		size_t j;
 
 		if (in_ranges(a, self_r, n_self))
@@ -1028,6 +1027,8 @@ recv(int fd, void *buf, size_t n, int flags)
 /* The module compares a code in constant time with CRYPTO_memcmp: each
  * call it makes is recorded, so that the driver knows an answer was judged
  * (and must have been counted) whatever the conversation showed. */
+int CRYPTO_memcmp(const void *a, const void *b, size_t n);
+
 int
 CRYPTO_memcmp(const void *a, const void *b, size_t n)
 {
