@@ -42,13 +42,154 @@ util_free_secret(char *s)
 	free(s);
 }
 
-void
-util_sanitize(char *s)
+/* ---------------------------------------------------------------------
+ * util_sanitize: what a terminal or a log viewer would act on is taken out.
+ */
+
+#define ESC 0x1b
+#define BEL 0x07
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when s starts
+ * an invalid one; *bad is then how many bytes make its maximal invalid
+ * prefix (Unicode's "maximal subpart"), replaced by one '?'. */
+static size_t
+utf8_len(const unsigned char *s, size_t *bad)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	*bad = 1;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;	/* a continuation byte, C0/C1 (overlong), F5.. */
+	/* No overlong forms, no surrogates (ED A0..), nothing past U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
 	}
+	return n;
+}
+
+/* Past a control string (OSC, DCS, APC, PM, SOS) whose body starts at s:
+ * it ends with BEL, ST (ESC \ or U+009C) or the end of the text. */
+static const unsigned char *
+skip_string(const unsigned char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == BEL)
+			return s + 1;
+		if (s[0] == ESC && s[1] == '\\')
+			return s + 2;
+		if (s[0] == 0xc2 && s[1] == 0x9c)
+			return s + 2;
+	}
+	return s;
+}
+
+/* Past a CSI sequence whose parameters start at s: parameter bytes
+ * 0x30-0x3f, intermediates 0x20-0x2f, then a final byte 0x40-0x7e.  Any
+ * other byte ends it unconsumed (it is looked at on its own). */
+static const unsigned char *
+skip_csi(const unsigned char *s)
+{
+	while (*s >= 0x20 && *s <= 0x3f)
+		s++;
+	if (*s >= 0x40 && *s <= 0x7e)
+		s++;
+	return s;
+}
+
+/* Is c (an ESC's next byte, or a C1 control's code) the start of a
+ * control string? */
+static int
+starts_string(unsigned char c, int c1)
+{
+	if (c1)
+		return c == 0x90 || c == 0x98 || c == 0x9d || c == 0x9e ||
+		       c == 0x9f;
+	return c == 'P' || c == 'X' || c == ']' || c == '^' || c == '_';
+}
+
+/* Past the escape sequence whose ESC is at s[-1]. */
+static const unsigned char *
+skip_esc(const unsigned char *s)
+{
+	const unsigned char *p = s;
+
+	if (*s == '[')
+		return skip_csi(s + 1);
+	if (starts_string(*s, 0))
+		return skip_string(s + 1);
+	/* ESC, intermediates 0x20-0x2f, a final byte 0x30-0x7e ("ESC c",
+	 * "ESC ( B"); anything else ends it with the ESC alone gone. */
+	while (*p >= 0x20 && *p <= 0x2f)
+		p++;
+	if (*p >= 0x30 && *p <= 0x7e)
+		return p + 1;
+	return s;
+}
+
+void
+util_sanitize(char *str)
+{
+	const unsigned char *r = (const unsigned char *)str;
+	unsigned char *w = (unsigned char *)str;
+	size_t n, bad;
+
+	if (str == NULL)
+		return;
+	while (*r != '\0') {
+		if (*r == ESC) {
+			r = skip_esc(r + 1);
+			continue;
+		}
+		if (*r < 0x20 || *r == 0x7f) {
+			*w++ = '?';
+			r++;
+			continue;
+		}
+		n = utf8_len(r, &bad);
+		if (n == 0) {
+			*w++ = '?';
+			r += bad;
+			continue;
+		}
+		/* U+0080..U+009F (C2 80..C2 9F): C1 controls, CSI and the
+		 * string introducers with what they introduce. */
+		if (r[0] == 0xc2 && r[1] <= 0x9f) {
+			if (r[1] == 0x9b)
+				r = skip_csi(r + 2);
+			else if (starts_string(r[1], 1))
+				r = skip_string(r + 2);
+			else
+				r += 2;
+			continue;
+		}
+		/* w never passes r: memmove, as they may be the same */
+		memmove(w, r, n);
+		w += n;
+		r += n;
+	}
+	*w = '\0';
 }
 
 size_t

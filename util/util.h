@@ -47,8 +47,17 @@ void util_wipe(void *p, size_t n);
 /* Wipe a NUL-terminated string, then free it.  NULL is fine. */
 void util_free_secret(char *s);
 
-/* Replace control characters (< 0x20, 0x7f) in place by '?', so that a
- * value from the network or a user cannot forge log lines or messages. */
+/*
+ * Make s (NUL-terminated) safe to log or show, in place, so that a value
+ * from the network, a user or a program cannot forge log lines or steer
+ * the terminal that shows them: escape sequences go whole (ESC [ ... up to
+ * its final byte; ESC ] P _ ^ X ... up to BEL, ESC \ or the end; ESC and
+ * one more), and so do the UTF-8 encoded C1 controls U+0080..U+009F (CSI
+ * and the string introducers with their sequence).  Other control bytes
+ * (< 0x20, 0x7f) and bytes that are not valid UTF-8 (stray 0x80..0xff,
+ * overlong forms, surrogates, a truncated sequence) become '?'.  Printable
+ * UTF-8 is kept as is.  The result is never longer than s.
+ */
 void util_sanitize(char *s);
 
 /* Look user up in the system's accounts (getpwnam_r).  Returns 1 with
