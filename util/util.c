@@ -366,8 +366,11 @@ util_getpw(const char *user, char **name, char **gecos)
 	}
 	if (found == NULL) {
 		free(buf);
-		/* getpwnam_r(3): these mean "not found" on some services */
-		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+		/* glibc says "not found" as 0 and no entry, whatever the name
+		 * service.  An error is never that: a service that is down
+		 * (sssd, LDAP) answers ENOENT or EIO, and an unknown user may
+		 * pass with nullok where a failed lookup must fail closed. */
+		if (e == 0)
 			return 0;
 		errno = e;
 		return -1;

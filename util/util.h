@@ -62,9 +62,11 @@ void util_sanitize(char *s);
 
 /* Look user up in the system's accounts (getpwnam_r).  Returns 1 with
  * *name (the account's own name) and *gecos (its GECOS field, maybe ""),
- * heap copies the caller frees; 0 when there is no such user; -1 when the
- * lookup itself failed (errno: ENOMEM, or the name service's error), which
- * callers must not take for "no such user". */
+ * heap copies the caller frees; 0 when there is no such user, which glibc
+ * says only as a return of 0 with no entry; -1 when the lookup itself
+ * failed: any error, ENOENT and ESRCH included (a name service that is
+ * down, such as sssd, answers so), with errno set (ENOMEM, or the name
+ * service's error).  Callers must not take -1 for "no such user". */
 int util_getpw(const char *user, char **name, char **gecos);
 
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
