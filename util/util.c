@@ -192,6 +192,24 @@ util_sanitize(char *str)
 	*w = '\0';
 }
 
+void
+util_blank_digits(char *s)
+{
+	size_t i = 0, j;
+
+	while (s != NULL && s[i] != '\0') {
+		if (s[i] < '0' || s[i] > '9') {
+			i++;
+			continue;
+		}
+		for (j = i; s[j] >= '0' && s[j] <= '9'; j++)
+			;
+		if (j - i >= 4)
+			memset(s + i, '#', j - i);
+		i = j;
+	}
+}
+
 size_t
 util_strlcpy(char *dst, const char *src, size_t dstsize)
 {

@@ -60,6 +60,11 @@ void util_free_secret(char *s);
  */
 void util_sanitize(char *s);
 
+/* Replace every run of 4 or more ASCII digits in s by as many '#', in
+ * place: a program's or a server's words may echo a phone number or a
+ * code, which a log line must never hold whole. */
+void util_blank_digits(char *s);
+
 /* Look user up in the system's accounts (getpwnam_r).  Returns 1 with
  * *name (the account's own name) and *gecos (its GECOS field, maybe ""),
  * heap copies the caller frees; 0 when there is no such user, which glibc
@@ -90,7 +95,8 @@ long util_now_ms(void);
  * killed (a helper it left behind must not outlive the login) and it is
  * reaped; its pid is never signalled once it could be another's.
  */
-#define UTIL_RUN_STDERR 0x1	/* stderr into the output too (else /dev/null) */
+#define UTIL_RUN_STDERR 0x1	/* stderr into the output too (else /dev/null;
+				 * errout, when set, takes it instead) */
 #define UTIL_RUN_DRAIN 0x2	/* output beyond out_cap is read and dropped;
 				 * without: a byte beyond ends the run */
 
@@ -101,10 +107,18 @@ struct util_run {
 	char *out;		/* out_cap bytes for its stdout (a secret:
 				 * the caller wipes it; not NUL-terminated) */
 	size_t out_cap;
+	char *errout;		/* errout_cap bytes for its stderr, kept apart
+				 * from stdout; what comes beyond is read and
+				 * dropped (the program never blocks on it).
+				 * NULL: see UTIL_RUN_STDERR.  Not NUL-
+				 * terminated; wiped by the caller (a program
+				 * may echo its input there) */
+	size_t errout_cap;
 	long timeout_ms;	/* from the call to the kill */
 	int flags;		/* UTIL_RUN_* */
 	/* set by util_run() when it returns 0 */
 	size_t out_len;		/* bytes in out */
+	size_t errout_len;	/* bytes in errout */
 	int overflow;		/* it printed more than out_cap */
 	int timed_out;		/* the deadline passed: killed */
 	int lost;		/* no exit status: the host reaps its

@@ -72,4 +72,63 @@ t_lookup_no_nullok() {
 }
 run_case "without nullok, getpwnam_r fails: refused before the prompt" t_lookup_no_nullok
 
+# ---------------------------------------------------------------- phones.command
+
+# prog NAME BODY: an executable /bin/sh program $C/NAME (0755)
+prog() {
+	printf '#!/bin/sh\n%s\n' "$2" > "$C/$1"
+	chmod 0755 "$C/$1"
+}
+
+# command_setup BODY: alice (no line in the phones file) gets her number
+# from $C/number.sh with BODY; nullok
+command_setup() {
+	std_setup
+	: | write_phones
+	prog number.sh "$1"
+	PHONES_GROUP="file = \"$C/phones\"; command = \"$C/number.sh\";" std_conf
+	nullok_stack
+}
+
+t_command_none() {
+	# the control: exit 0 and nothing printed is "no number"
+	command_setup 'echo "no entry for $1" >&2; exit 0'
+	pam_run smsotp alice
+	assert_rc 0
+	assert_contains "$OUT" "$MARKER" "PAM_IGNORE: the next module ran"
+	assert_contains "$SYSLOG" "result=no number, nullok"
+}
+run_case "nullok, phones.command exits 0 printing nothing: no number, PAM_IGNORE (the control)" t_command_none
+
+t_command_exit1() {
+	command_setup 'echo "ldap: server down" >&2; echo "more detail" >&2; exit 1'
+	pam_run smsotp alice 'answer 000000'
+	refused_closed SERVICE_ERR
+	assert_contains "$SYSLOG" "phones: $C/number.sh: exited with status 1: ldap: server down" \
+	    "the log has the command's first line of stderr"
+	assert_not_contains "$SYSLOG" "more detail" "never more than its first line"
+	assert_contains "$SYSLOG" "result=number lookup failed"
+}
+run_case "nullok, phones.command exits 1 (directory down): refused with its stderr, not PAM_IGNORE" t_command_exit1
+
+t_command_killed() {
+	command_setup 'echo "segfault in libldap" >&2; kill -SEGV $$'
+	pam_run smsotp alice 'answer 000000'
+	refused_closed SERVICE_ERR
+	assert_contains "$SYSLOG" "$C/number.sh: killed by signal 11: segfault in libldap"
+}
+run_case "nullok, phones.command killed by a signal: refused" t_command_killed
+
+t_command_escapes() {
+	command_setup 'printf "ldap\033[2J\033[31m: down\033]0;pwned\007 now\302\2331m!\033[0m\r\n" >&2; exit 2'
+	pam_run smsotp alice 'answer 000000'
+	refused_closed SERVICE_ERR
+	assert_contains "$SYSLOG" "$C/number.sh: exited with status 2: ldap: down now!" \
+	    "escape sequences and C1 controls stripped from the stderr line"
+	assert_not_contains "$SYSLOG" "pwned" "an OSC title goes with its sequence"
+	assert_eq 0 "$(grep -c "$(printf '\033')" "$SYSLOG")" "no raw ESC in the log"
+	assert_eq 0 "$(grep -c "$(printf '\302\233')" "$SYSLOG")" "no C1 CSI in the log"
+}
+run_case "phones.command's stderr with escape sequences: stripped in the log" t_command_escapes
+
 finish

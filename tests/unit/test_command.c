@@ -179,12 +179,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	/* Only our folder; the name came from mkdtemp. */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_dir(dir);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,6 +1,8 @@
 /*
  * Unit tests of util/: util_sanitize against terminal escape sequences,
- * C1 controls and invalid UTF-8, by a table and by random bytes.
+ * C1 controls and invalid UTF-8, by a table and by random bytes;
+ * util_blank_digits; util_run's stderr kept apart from stdout, bounded
+ * and drained.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,19 +11,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
 #include "../../util/util.h"
 #include "testlib.h"
 
+/* A string before and after a function that changes it in place. */
+struct str_case {
+	const char *in;
+	const char *want;
+};
+
+/* Each case through fn, which must give want; then fn(NULL) is fine. */
+static void
+check_str_cases(const struct str_case *cases, size_t n, void (*fn)(char *))
+{
+	char buf[256];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		util_strlcpy(buf, cases[i].in, sizeof(buf));
+		fn(buf);
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, buf,
+				 cases[i].want);
+	}
+	fn(NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* util_sanitize */
 
-static const struct {
-	const char *in;
-	const char *want;
-} sanitize_cases[] = {
+static const struct str_case sanitize_cases[] = {
 	{ "", "" },
 	{ "alice", "alice" },
 	/* C0 controls and DEL: '?' as always */
@@ -101,18 +124,9 @@ static const struct {
 static void
 test_sanitize_table(void **state)
 {
-	char buf[256];
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(sanitize_cases) / sizeof(sanitize_cases[0]); i++) {
-		util_strlcpy(buf, sanitize_cases[i].in, sizeof(buf));
-		util_sanitize(buf);
-		if (strcmp(buf, sanitize_cases[i].want) != 0)
-			fail_msg("case %zu: got \"%s\", want \"%s\"", i, buf,
-				 sanitize_cases[i].want);
-	}
-	util_sanitize(NULL);
+	check_str_cases(sanitize_cases, sizeof(sanitize_cases) /
+			sizeof(sanitize_cases[0]), util_sanitize);
 }
 
 /* Is s valid UTF-8 with no control character, C0 or C1? */
@@ -193,12 +207,129 @@ test_sanitize_random(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* util_blank_digits */
+
+static void
+test_blank_digits(void **state)
+{
+	static const struct str_case cases[] = {
+		{ "", "" },
+		{ "no digits", "no digits" },
+		{ "port 389, 10.0.0.1", "port 389, 10.0.0.1" },
+		{ "+447700900123", "+############" },
+		{ "+44 7700 900123 x", "+44 #### ###### x" },
+		{ "code 1234", "code ####" },
+		{ "1234", "####" },
+		{ "a123b4567", "a123b####" },
+	};
+
+	(void)state;
+	check_str_cases(cases, sizeof(cases) / sizeof(cases[0]),
+			util_blank_digits);
+}
+
+/* ------------------------------------------------------------------ */
+/* util_run */
+
+static char dir[64];		/* the test's folder, for scripts */
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_util.XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return remove_dir(dir);
+}
+
+/* Runs a /bin/sh program with body ("%D": the folder) under util_run,
+ * with out and errout (errout NULL: not kept apart) and flags; returns
+ * util_run's result.  NUL-terminates both buffers. */
+static int
+run_body(const char *body, struct util_run *run, char *out, size_t outcap,
+	 char *errout, size_t errcap, int flags)
+{
+	char path[128], err[256];
+	char *argv[2];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/prog.sh", dir);
+	write_script(path, dir, body);
+	argv[0] = path;
+	argv[1] = NULL;
+	memset(run, 0, sizeof(*run));
+	run->argv = argv;
+	run->out = out;
+	run->out_cap = outcap - 1;
+	run->errout = errout;
+	run->errout_cap = errout != NULL ? errcap - 1 : 0;
+	run->timeout_ms = 10000;
+	run->flags = flags;
+	rc = util_run(run, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("util_run: %d: %s", rc, err);
+	out[run->out_len] = '\0';
+	if (errout != NULL)
+		errout[run->errout_len] = '\0';
+	run->argv = NULL;
+	return rc;
+}
+
+static void
+test_run_errout(void **state)
+{
+	struct util_run run;
+	char out[64], errout[64];
+	long t0;
+
+	(void)state;
+	/* apart: each in its own buffer */
+	run_body("echo out\necho err >&2\necho more\nexit 3\n", &run, out,
+		 sizeof(out), errout, sizeof(errout), 0);
+	assert_string_equal(out, "out\nmore\n");
+	assert_string_equal(errout, "err\n");
+	assert_true(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 3);
+	/* UTIL_RUN_STDERR gives way to errout */
+	run_body("echo out\necho err >&2\n", &run, out, sizeof(out), errout,
+		 sizeof(errout), UTIL_RUN_STDERR);
+	assert_string_equal(out, "out\n");
+	assert_string_equal(errout, "err\n");
+	/* without errout: /dev/null, or into out with UTIL_RUN_STDERR */
+	run_body("echo out\necho err >&2\n", &run, out, sizeof(out), NULL, 0,
+		 0);
+	assert_string_equal(out, "out\n");
+	run_body("echo out\necho err >&2\n", &run, out, sizeof(out), NULL, 0,
+		 UTIL_RUN_STDERR);
+	assert_string_equal(out, "out\nerr\n");
+	/* 1 MiB on stderr: the first bytes kept, the rest drained, no
+	 * overflow (that is stdout's), and no wait for the deadline */
+	t0 = util_now_ms();
+	run_body("head -c 1048576 /dev/zero | tr '\\0' e >&2\necho done\n",
+		 &run, out, sizeof(out), errout, sizeof(errout), 0);
+	assert_true(util_now_ms() - t0 < 5000);
+	assert_int_equal(run.errout_len, sizeof(errout) - 1);
+	assert_int_equal(strspn(errout, "e"), sizeof(errout) - 1);
+	assert_string_equal(out, "done\n");
+	assert_int_equal(run.overflow, 0);
+	assert_int_equal(run.timed_out, 0);
+	assert_true(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sanitize_table),
 		cmocka_unit_test(test_sanitize_random),
+		cmocka_unit_test(test_blank_digits),
+		cmocka_unit_test_setup_teardown(test_run_errout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

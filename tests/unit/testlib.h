@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -35,6 +36,17 @@ write_script(const char *path, const char *folder, const char *body)
 	}
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(path, 0700), 0);
+}
+
+/* Removes a test's folder (from mkdtemp: no quote in its name) and all in
+ * it; for a teardown: 0, or -1. */
+static inline int
+remove_dir(const char *folder)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", folder);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
