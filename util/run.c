@@ -112,6 +112,8 @@ run_child(const struct run_child *c)
 {
 	int a, b, d, s, sig, step = RUN_STEP_SETUP, rfd = c->st_fd;
 
+	/* Out of reach of sudo's caller (signals, resource limits). */
+	util_child_harden();
 	/* Its own process group: the deadline kills the program and
 	 * whatever it started. */
 	if (setpgid(0, 0) != 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -405,4 +406,53 @@ util_getpw(const char *user, char **name, char **gecos)
 		return -1;
 	}
 	return 1;
+}
+
+/* ---------------------------------------------------------------------
+ * util_child_harden: a child of the module drops what sudo's caller gave
+ * it.  Async-signal-safe: system calls only, no allocation, no locks.
+ */
+
+/* Raise limit r to want (RLIM_INFINITY is the largest rlim_t): soft and,
+ * where lower, hard as root; else the soft limit as far as the hard one
+ * allows. */
+static void
+harden_limit(int r, rlim_t want, int root)
+{
+	struct rlimit rl, up;
+
+	if (getrlimit(r, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	if (root) {
+		up.rlim_cur = want;
+		up.rlim_max = rl.rlim_max >= want ? rl.rlim_max : want;
+		/* fails without CAP_SYS_RESOURCE (a container): as a user */
+		if (setrlimit(r, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	(void)setrlimit(r, &rl);
+}
+
+void
+util_child_harden(void)
+{
+	static const struct rlimit no_core = { 0, 0 };
+	int root = geteuid() == 0;
+
+	/* sudo and su run PAM with the caller's real uid: the caller may
+	 * signal, stop or trace a child that keeps it.  All ids 0 make it
+	 * root's alone; a child that cannot have them must not run. */
+	if (root && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+		_exit(127);
+	/* The caller's limits: a file size or CPU limit would kill a
+	 * program half-way (SIGXFSZ, SIGXCPU), an address space or data
+	 * limit fail it, too few fds starve it. */
+	harden_limit(RLIMIT_FSIZE, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_CPU, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_AS, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_DATA, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_NOFILE, 1024, root);
+	/* no core dump of a process that held a code or a secret */
+	(void)setrlimit(RLIMIT_CORE, &no_core);
 }

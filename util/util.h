@@ -82,12 +82,28 @@ size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
 long util_now_ms(void);
 
 /*
+ * For a child the module forks (util_run's, the send process), first thing
+ * after fork: what sudo's or su's caller chose must not reach it.  With
+ * the effective uid 0, all gids and uids become 0 (setresgid, setresuid):
+ * the caller, whose real uid the process had, can then neither signal,
+ * stop nor trace it (and a shell it runs does not drop to that uid); if
+ * that fails the child ends (_exit(127)).  Resource limits: RLIMIT_FSIZE,
+ * RLIMIT_CPU, RLIMIT_AS and RLIMIT_DATA unlimited (soft and hard; without
+ * CAP_SYS_RESOURCE, as for a user, the soft limit up to the hard one), at
+ * least 1024 for RLIMIT_NOFILE's soft limit (beyond the hard one only with
+ * CAP_SYS_RESOURCE), RLIMIT_CORE 0 (no core dump of a secret).
+ * Async-signal-safe.
+ */
+void util_child_harden(void);
+
+/*
  * Running a program (util/run.c), as the phones command and the command
  * SMS provider do.  argv[0] must be an absolute path: no PATH search, no
  * shell.  The program gets an environment of PATH=/usr/sbin:/usr/bin:
  * /sbin:/bin and LANG=C.UTF-8 alone, fds 0, 1 and 2 and nothing else of
  * the host's, its own process group, "/" as its directory, umask 077,
- * default signal dispositions and an empty signal mask.  Only async-
+ * default signal dispositions and an empty signal mask, and what
+ * util_child_harden() gives (root's ids, sane resource limits).  Only async-
  * signal-safe calls run between fork and execve; the host's signal
  * dispositions are never changed, and no SIGPIPE reaches it when the
  * program closes its stdin early.  When the program ends, overflows (see

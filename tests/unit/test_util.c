@@ -2,7 +2,8 @@
  * Unit tests of util/: util_sanitize against terminal escape sequences,
  * C1 controls and invalid UTF-8, by a table and by random bytes;
  * util_blank_digits; util_run's stderr kept apart from stdout, bounded
- * and drained.
+ * and drained; util_child_harden, alone and in util_run's child, under a
+ * parent that has a caller's real uid (as under sudo) and low limits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -249,6 +252,21 @@ teardown(void **state)
 	return remove_dir(dir);
 }
 
+/* The text of the file name in the test's folder, into buf (size). */
+static const char *
+in_dir_text(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	buf[fread(buf, 1, size - 1, f)] = '\0';
+	fclose(f);
+	return buf;
+}
+
 /* Runs a /bin/sh program with body ("%D": the folder) under util_run,
  * with out and errout (errout NULL: not kept apart) and flags; returns
  * util_run's result.  NUL-terminates both buffers. */
@@ -322,6 +340,236 @@ test_run_errout(void **state)
 	assert_true(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* util_child_harden */
+
+/* The uid a caller of sudo has in these tests. */
+#define CALLER 1000
+
+/* What a child had after util_child_harden. */
+struct harden_seen {
+	struct rlimit lim[6];	/* in the order of harden_limits */
+	uid_t uid[3];		/* real, effective, saved */
+	gid_t gid[3];
+};
+
+static const int harden_limits[6] = { RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS,
+	RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_CORE };
+
+/* Limits a caller could leave: low soft limits under higher hard ones,
+ * too few fds, core dumps on. */
+static int
+caller_limits(void)
+{
+	static const struct rlimit want[6] = {
+		{ 4096, 1 << 20 }, { 5, 100 }, { 1UL << 40, RLIM_INFINITY },
+		{ 1UL << 40, RLIM_INFINITY }, { 32, 64 }, { 0, RLIM_INFINITY },
+	};
+	struct rlimit core = { RLIM_INFINITY, RLIM_INFINITY };
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		if (setrlimit(harden_limits[i], &want[i]) != 0)
+			return -1;
+	}
+	/* a core dump on, where allowed */
+	if (setrlimit(RLIMIT_CORE, &core) != 0) {
+		core.rlim_max = want[5].rlim_max;
+		core.rlim_cur = 1 << 20;
+		(void)setrlimit(RLIMIT_CORE, &core);
+	}
+	return 0;
+}
+
+/*
+ * In a child: the caller's limits; with ruid, real ids CALLER and, with
+ * all, the effective and saved ones too (a plain user); then
+ * util_child_harden.  What it had then is in *seen.  Returns 0, or -1
+ * when the child could not be set up.
+ */
+static int
+harden_in_child(int ruid, int all, struct harden_seen *seen)
+{
+	int fd[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct harden_seen h;
+		size_t i;
+		uid_t u = all ? CALLER : 0;
+
+		close(fd[0]);
+		if (caller_limits() != 0)
+			_exit(2);
+		if (ruid && (setresgid(CALLER, u, u) != 0 ||
+			     setresuid(CALLER, u, u) != 0))
+			_exit(3);
+		util_child_harden();
+		for (i = 0; i < 6; i++)
+			(void)getrlimit(harden_limits[i], &h.lim[i]);
+		(void)getresuid(&h.uid[0], &h.uid[1], &h.uid[2]);
+		(void)getresgid(&h.gid[0], &h.gid[1], &h.gid[2]);
+		n = write(fd[1], &h, sizeof(h));
+		_exit(n == (ssize_t)sizeof(h) ? 0 : 4);
+	}
+	close(fd[1]);
+	n = read(fd[0], seen, sizeof(*seen));
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    n != (ssize_t)sizeof(*seen))
+		return -1;
+	return 0;
+}
+
+/* May this process raise a hard limit (root with CAP_SYS_RESOURCE; a
+ * container may withhold it)?  Tried in a child. */
+static int
+can_raise_hard(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit low = { 4096, 4096 }, up = { RLIM_INFINITY,
+			RLIM_INFINITY };
+
+		_exit(setrlimit(RLIMIT_FSIZE, &low) == 0 &&
+		      setrlimit(RLIMIT_FSIZE, &up) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void
+assert_limit(const struct rlimit *rl, rlim_t cur, rlim_t max)
+{
+	assert_true(rl->rlim_cur == cur);
+	assert_true(rl->rlim_max == max);
+}
+
+/* Under sudo: the caller's real uid, euid 0.  All ids 0 afterwards,
+ * limits reset: beyond the caller's hard limits where root may (with
+ * CAP_SYS_RESOURCE), else up to them. */
+static void
+test_harden_root(void **state)
+{
+	struct harden_seen h;
+	int i, up;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	up = can_raise_hard();
+	assert_int_equal(harden_in_child(1, 0, &h), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(h.uid[i], 0);
+		assert_int_equal(h.gid[i], 0);
+	}
+	if (up) {
+		assert_limit(&h.lim[0], RLIM_INFINITY, RLIM_INFINITY);
+		assert_limit(&h.lim[1], RLIM_INFINITY, RLIM_INFINITY);
+		assert_limit(&h.lim[4], 1024, 1024);
+	} else {
+		print_message("no CAP_SYS_RESOURCE: soft limits up to the "
+			      "caller's hard ones only\n");
+		assert_limit(&h.lim[0], 1 << 20, 1 << 20);
+		assert_limit(&h.lim[1], 100, 100);
+		assert_limit(&h.lim[4], 64, 64);
+	}
+	assert_limit(&h.lim[2], RLIM_INFINITY, RLIM_INFINITY);
+	assert_limit(&h.lim[3], RLIM_INFINITY, RLIM_INFINITY);
+	assert_limit(&h.lim[5], 0, 0);
+}
+
+/* Not root: the ids stay, soft limits rise as far as the hard ones. */
+static void
+test_harden_user(void **state)
+{
+	struct harden_seen h;
+	uid_t u = geteuid() == 0 ? CALLER : getuid();
+	int i;
+
+	(void)state;
+	assert_int_equal(harden_in_child(geteuid() == 0, 1, &h), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(h.uid[i], u);
+	assert_limit(&h.lim[0], 1 << 20, 1 << 20);
+	assert_limit(&h.lim[1], 100, 100);
+	assert_limit(&h.lim[2], RLIM_INFINITY, RLIM_INFINITY);
+	assert_limit(&h.lim[3], RLIM_INFINITY, RLIM_INFINITY);
+	assert_limit(&h.lim[4], 64, 64);
+	assert_true(h.lim[5].rlim_cur == 0);
+}
+
+/*
+ * util_run's child, from a parent as sudo runs PAM (real uid CALLER,
+ * effective 0, the caller's limits): root's ids and sane limits in the
+ * program, and the caller can no longer signal it (setpriv plays the
+ * caller, before the program ends).
+ */
+static void
+test_harden_run(void **state)
+{
+	static const char body[] =
+	    "grep -E '^(Uid|Gid):' /proc/$$/status > %D/ids\n"
+	    "{ ulimit -f; ulimit -t; ulimit -v; ulimit -d; ulimit -n; "
+	    "ulimit -c; } > %D/limits\n"
+	    "setpriv --reuid=1000 --regid=1000 --clear-groups true && "
+	    "echo ran > %D/setpriv\n"
+	    "if setpriv --reuid=1000 --regid=1000 --clear-groups "
+	    "kill -0 $$ 2>/dev/null; then echo signalable; else "
+	    "echo protected; fi > %D/kill\n";
+	char path[128], got[512];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/prog.sh", dir);
+	write_script(path, dir, body);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[2] = { path, NULL };
+		char out[16], err[256];
+		struct util_run run;
+
+		if (caller_limits() != 0 ||
+		    setresgid(CALLER, 0, 0) != 0 || setresuid(CALLER, 0, 0) != 0)
+			_exit(2);
+		memset(&run, 0, sizeof(run));
+		run.argv = argv;
+		run.out = out;
+		run.out_cap = sizeof(out);
+		run.timeout_ms = 10000;
+		_exit(util_run(&run, err, sizeof(err)) == 0 &&
+		      WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0 ?
+		      0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* 3: the program failed (without the reset, a shell run with a
+	 * real uid not 0 drops to it and cannot write its files) */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(in_dir_text("ids", got, sizeof(got)),
+			    "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+	/* dash counts -f in 512-byte blocks: the caller's hard 1 MiB */
+	assert_string_equal(in_dir_text("limits", got, sizeof(got)),
+			    can_raise_hard() ?
+			    "unlimited\nunlimited\nunlimited\nunlimited\n1024\n0\n" :
+			    "2048\n100\nunlimited\nunlimited\n64\n0\n");
+	assert_string_equal(in_dir_text("setpriv", got, sizeof(got)), "ran\n");
+	assert_string_equal(in_dir_text("kill", got, sizeof(got)),
+			    "protected\n");
+}
+
 int
 main(void)
 {
@@ -330,6 +578,9 @@ main(void)
 		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_blank_digits),
 		cmocka_unit_test_setup_teardown(test_run_errout, setup, teardown),
+		cmocka_unit_test(test_harden_root),
+		cmocka_unit_test(test_harden_user),
+		cmocka_unit_test_setup_teardown(test_harden_run, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
