@@ -550,6 +550,7 @@ util_run(struct util_run *run, char *err, size_t errlen)
 	long deadline;
 	int sup, e;
 
+	run->started = 0;
 	run->out_len = 0;
 	run->errout_len = 0;
 	run->overflow = 0;
@@ -571,6 +572,7 @@ util_run(struct util_run *run, char *err, size_t errlen)
 	deadline = util_now_ms() + run->timeout_ms;
 	if (run_start(&s, err, errlen) != 0)
 		return -1;
+	run->started = 1;
 	if (s.len == 0)
 		run_close(&s.in_fd);
 	sup = run_supervise(&s, deadline);

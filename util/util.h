@@ -132,6 +132,9 @@ struct util_run {
 	size_t errout_cap;
 	long timeout_ms;	/* from the call to the kill */
 	int flags;		/* UTIL_RUN_* */
+	/* set by util_run() whatever it returns */
+	int started;		/* its process was forked: it may have run
+				 * (0: it certainly never did) */
 	/* set by util_run() when it returns 0 */
 	size_t out_len;		/* bytes in out */
 	size_t errout_len;	/* bytes in errout */
@@ -146,10 +149,11 @@ struct util_run {
  * Run run->argv and supervise it.  Returns 0 when it ran (the result
  * fields say how it ended); 1 when the program could not be executed,
  * with err "cannot run PATH: No such file or directory" (or "...: setting
- * up: ..." when the child failed before execve); -1 with errno when it
- * could not be started or watched, with err "cannot run PATH: fork: ..."
- * (pipe, /dev/null, signal mask) or "waiting for PATH: ...".  A child it
- * started is always reaped before it returns.
+ * up: ..." when the child failed before execve): the program never ran;
+ * -1 with errno when it could not be started or watched, with err "cannot
+ * run PATH: fork: ..." (pipe, /dev/null, signal mask) or "waiting for
+ * PATH: ..." (then started is 1: it may have run).  A child it started is
+ * always reaped before it returns.
  */
 int util_run(struct util_run *run, char *err, size_t errlen);
 

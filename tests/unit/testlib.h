@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../util/util.h"	/* util_now_ms() for timings */
@@ -47,6 +48,23 @@ remove_dir(const char *folder)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", folder);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs fn(arg) in a child process, for a test that changes what is the
+ * whole process's (resource limits, ids, fds); fn's result is the child's
+ * exit status, which must be 0. */
+static inline void
+in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
