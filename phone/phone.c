@@ -298,13 +298,16 @@ phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 /* ---------------------------------------------------------------------
  * phones.command: an administrator's program (an LDAP or HR database
  * query) prints the number.  util_run() runs it: no shell, a clean
- * environment, stdin and stderr /dev/null, killed with its process group
- * after CMD_TIMEOUT_S.
+ * environment, stdin /dev/null, killed with its process group after
+ * CMD_TIMEOUT_S.  Exit 0 is its answer (a number, or nothing: no number);
+ * anything else is a failure, told with its first line of stderr.
  */
 
 #define CMD_TIMEOUT_S 5
 /* A number is one short line; a program printing more is broken. */
 #define CMD_OUT_MAX 4096
+/* What is kept of its stderr for the log: the start of the first line. */
+#define CMD_ERR_MAX 200
 
 /* The number from what an exit status 0 left on stdout (buf, len bytes
  * and a NUL after them): one line, or nothing (no number). */
@@ -345,17 +348,46 @@ cmd_parse(char *buf, size_t len, const char *cmd, const char *cc,
 	return PHONE_OK;
 }
 
-/* The verdict from the run: exit 0 or exit 1 without output are normal
- * answers, anything else fails the source (fail closed). */
+/*
+ * The first line of what the program said on stderr (run->errout, a NUL
+ * after errout_len), made fit for the log in place: escape sequences and
+ * controls out, digit runs blanked (a number it names must not reach the
+ * log whole).  Returns it, maybe "".
+ */
+static const char *
+cmd_errline(struct util_run *run)
+{
+	char *line = run->errout, *end;
+
+	line[run->errout_len] = '\0';
+	end = strchr(line, '\n');
+	if (end == NULL)
+		end = line + strlen(line);
+	*end = '\0';
+	while (end > line && strchr(" \t\r", end[-1]) != NULL)
+		*--end = '\0';
+	line += strspn(line, " \t");
+	util_sanitize(line);
+	util_blank_digits(line);
+	return line;
+}
+
+/*
+ * The verdict from the run: exit 0 is the program's answer (one line, or
+ * nothing: no number); anything else (exit 1 included: a lookup script
+ * whose directory is down must not read as "no number", which nullok lets
+ * pass), a signal, the time limit, fails the source, closed.
+ */
 static int
-cmd_verdict(const struct util_run *run, const char *cmd, const char *cc,
+cmd_verdict(struct util_run *run, const char *cmd, const char *cc,
 	    char *err, size_t errlen, char out[PHONE_MAX])
 {
+	const char *why = cmd_errline(run), *sep = why[0] != '\0' ? ": " : "";
 	int status = run->status;
 
 	if (run->timed_out) {
-		snprintf(err, errlen, "%s: timed out after %d s", cmd,
-			 CMD_TIMEOUT_S);
+		snprintf(err, errlen, "%s: timed out after %d s%s%s", cmd,
+			 CMD_TIMEOUT_S, sep, why);
 		return PHONE_EFILE;
 	}
 	if (run->overflow) {
@@ -371,17 +403,12 @@ cmd_verdict(const struct util_run *run, const char *cmd, const char *cc,
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return cmd_parse(run->out, run->out_len, cmd, cc, out, err,
 				 errlen);
-	/* 1 and silence: "no such user", as grep and getent-like tools
-	 * say it. */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
-	    strspn(run->out, " \t\r\n") == run->out_len)
-		return PHONE_NOTFOUND;
 	if (WIFEXITED(status))
-		snprintf(err, errlen, "%s: exited with status %d", cmd,
-			 WEXITSTATUS(status));
+		snprintf(err, errlen, "%s: exited with status %d%s%s", cmd,
+			 WEXITSTATUS(status), sep, why);
 	else if (WIFSIGNALED(status))
-		snprintf(err, errlen, "%s: killed by signal %d", cmd,
-			 WTERMSIG(status));
+		snprintf(err, errlen, "%s: killed by signal %d%s%s", cmd,
+			 WTERMSIG(status), sep, why);
 	else
 		snprintf(err, errlen, "%s: ended with wait status %d", cmd,
 			 status);
@@ -410,7 +437,7 @@ cmd_find(const char *cmd, const char *user, const char *cc,
 	 char out[PHONE_MAX], char *err, size_t errlen)
 {
 	struct util_run run;
-	char buf[CMD_OUT_MAX + 1];
+	char buf[CMD_OUT_MAX + 1], ebuf[CMD_ERR_MAX + 1];
 	char *argv[3] = { NULL, NULL, NULL };
 	int rc;
 
@@ -428,6 +455,7 @@ cmd_find(const char *cmd, const char *user, const char *cc,
 	/* The output on the stack (a forked child that cannot exec leaves
 	 * no heap block behind), wiped: it is a number. */
 	memset(buf, 0, sizeof(buf));
+	memset(ebuf, 0, sizeof(ebuf));
 	argv[0] = strdup(cmd);
 	argv[1] = strdup(user);
 	if (argv[0] == NULL || argv[1] == NULL) {
@@ -436,9 +464,11 @@ cmd_find(const char *cmd, const char *user, const char *cc,
 	}
 	memset(&run, 0, sizeof(run));
 	run.argv = argv;
-	run.text = NULL;	/* stdin and stderr: /dev/null */
+	run.text = NULL;	/* stdin: /dev/null */
 	run.out = buf;
 	run.out_cap = CMD_OUT_MAX;
+	run.errout = ebuf;
+	run.errout_cap = CMD_ERR_MAX;
 	run.timeout_ms = CMD_TIMEOUT_S * 1000L;
 	rc = util_run(&run, err, errlen);
 	if (rc != 0) {
@@ -450,6 +480,7 @@ cmd_find(const char *cmd, const char *user, const char *cc,
 	rc = cmd_verdict(&run, cmd, cc, err, errlen, out);
 out:
 	util_wipe(buf, sizeof(buf));
+	util_wipe(ebuf, sizeof(ebuf));
 	free(argv[0]);
 	free(argv[1]);
 	return rc;

@@ -44,8 +44,10 @@ struct phone_sources {
 /*
  * Find user's number: the phones file, then the command (run with the user
  * name as its only argument, no shell, a clean environment, killed after
- * 5 s; its first line of output is the number, nothing printed = no
- * number), then the GECOS field gecos (the caller passes pw_gecos; the
+ * 5 s; exit 0 with one line of output: the number; exit 0 with nothing
+ * printed: no number; any other exit (1 included), a signal or the time
+ * limit: PHONE_EFILE, err with the first line of its stderr, sanitized),
+ * then the GECOS field gecos (the caller passes pw_gecos; the
  * first comma-separated field that is a number wins).  Each number is
  * normalised and checked against allowed_countries.  Returns PHONE_OK with
  * *source set, PHONE_NOTFOUND, PHONE_EINVAL (a number found but invalid or

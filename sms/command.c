@@ -2,8 +2,11 @@
  * sms/command: the command provider.  Runs an administrator's program (a
  * GSM modem tool such as gammu-smsd-inject or smstools, an in-house
  * gateway client) with argv templates, no shell, a fixed environment and
- * the message on its stdin; exit status 0 within `timeout` means accepted.
- * util_run() starts and supervises the program.
+ * the message on its stdin; exit status 0 within `timeout` means accepted,
+ * another exit status or the timeout is the program's "no".  A program
+ * killed by a signal the supervisor did not send, or whose end cannot be
+ * known, gave no verdict: SMS_EBROKEN.  util_run() starts and supervises
+ * the program.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,15 @@
  * the rest is read and dropped so that the program never blocks on a full
  * pipe. */
 #define CMD_MAX_OUTPUT 4096
+
+/* What argv items may hold: every local user can read a program's
+ * arguments (/proc/PID/cmdline, ps), so never {message}, which holds the
+ * code; the program reads the message on its stdin. */
+static const char *const cmd_argv_placeholders[] = {
+	"phone", "phone_digits", "sender"
+};
+#define CMD_N_ARGV_PLACEHOLDERS \
+	(sizeof(cmd_argv_placeholders) / sizeof(cmd_argv_placeholders[0]))
 
 static int
 cmd_has_ctl(const char *s)
@@ -69,13 +81,22 @@ sms_command_check(const struct sms_provider *p, char *err, size_t errlen)
 			return -1;
 		}
 		why[0] = '\0';
+		if (tpl_check(p->argv[i], cmd_argv_placeholders,
+			      CMD_N_ARGV_PLACEHOLDERS, 0, why,
+			      sizeof(why)) == TPL_OK)
+			continue;
+		/* the one request placeholder argv may not have */
 		if (tpl_check(p->argv[i], sms_request_placeholders,
-			      sms_n_request_placeholders, 0, why,
-			      sizeof(why)) != TPL_OK) {
+			      sms_n_request_placeholders, 0, NULL, 0) == TPL_OK)
+			snprintf(err, errlen, "argv[%zu]: {message} is not "
+				 "allowed in argv: every local user can read a "
+				 "program's arguments (/proc/PID/cmdline) and "
+				 "the message holds the code; the program gets "
+				 "it on its standard input", i);
+		else
 			snprintf(err, errlen, "argv[%zu]: %s", i,
 				 why[0] != '\0' ? why : "bad template");
-			return -1;
-		}
+		return -1;
 	}
 	if (p->url != NULL) {
 		snprintf(err, errlen, "url is not used by type command");
@@ -115,9 +136,7 @@ cmd_ctl_reason(const char *tmpl, size_t i, const struct tpl_var *vars,
 			continue;
 		snprintf(err, errlen, "argv[%zu]: the value of %s holds a "
 			 "newline or another control character, which an "
-			 "argument cannot carry%s", i, ph,
-			 strcmp(vars[j].name, "message") == 0 ?
-			 " (the message is on the program's stdin)" : "");
+			 "argument cannot carry", i, ph);
 		return;
 	}
 	snprintf(err, errlen, "argv[%zu] holds a control character", i);
@@ -125,22 +144,27 @@ cmd_ctl_reason(const char *tmpl, size_t i, const struct tpl_var *vars,
 
 /*
  * The program's argv, NULL-terminated, argv[0] as configured and every
- * other item expanded as is.  A value with a control character is refused:
- * a newline in an argument is how option and line injection start, and
- * the message has stdin for its newlines.  SMS_OK with *out (secrets),
- * SMS_FAILED with err, SMS_ENOMEM.
+ * other item expanded as is, over cmd_argv_placeholders only: {message}
+ * is unknown here too, whatever checked the configuration.  A value with a
+ * control character is refused: a newline in an argument is how option and
+ * line injection start.  SMS_OK with *out (secrets), SMS_FAILED with err,
+ * SMS_ENOMEM.
  */
 static int
 cmd_build_args(const struct sms_provider *p, const struct sms_message *m,
 	       char ***out, char *err, size_t errlen)
 {
-	struct tpl_var vars[SMS_REQUEST_VARS];
+	struct tpl_var all[SMS_REQUEST_VARS], vars[SMS_REQUEST_VARS];
 	char **args, why[200];
-	size_t i, nvars;
+	size_t i, j, nall, nvars = 0;
 	int rc;
 
 	*out = NULL;
-	nvars = sms_request_vars(p, m, vars);
+	nall = sms_request_vars(p, m, all);
+	for (j = 0; j < nall; j++) {
+		if (strcmp(all[j].name, "message") != 0)
+			vars[nvars++] = all[j];
+	}
 
 	args = calloc(p->n_argv + 1, sizeof(*args));
 	if (args == NULL)
@@ -205,12 +229,19 @@ cmd_excerpt(const char *out, size_t len, const struct sms_message *m,
 	sms_excerpt(out, len, secrets, ex, exlen);
 }
 
-/* The verdict from what the run left.  SMS_OK or SMS_FAILED with err. */
+/*
+ * The verdict from what the run left: SMS_OK; SMS_FAILED with err when the
+ * program said no (a non-zero exit status) or did not answer in time (the
+ * supervisor killed it); SMS_EBROKEN with err when it gave no verdict: a
+ * signal the supervisor did not send (whoever sent it, the message may be
+ * out) or an exit status that was lost.
+ */
 static int
 cmd_verdict(const struct sms_provider *p, const struct sms_message *m,
 	    const struct util_run *run, char *err, size_t errlen)
 {
 	char ex[SMS_EXCERPT_MAX + 1];
+	const char *sep;
 	int status = run->status;
 
 	if (run->timed_out) {
@@ -218,24 +249,25 @@ cmd_verdict(const struct sms_provider *p, const struct sms_message *m,
 		return SMS_FAILED;
 	}
 	if (run->lost) {
-		/* Without its exit status, there is no telling whether the
-		 * message went: fail closed. */
 		snprintf(err, errlen, "exit status of %s lost: the host "
 			 "process reaps its children (SIGCHLD)", p->argv[0]);
-		return SMS_FAILED;
+		return SMS_EBROKEN;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return SMS_OK;
 	cmd_excerpt(run->out, run->out_len, m, ex, sizeof(ex));
-	if (WIFEXITED(status))
+	sep = ex[0] != '\0' ? ": " : "";
+	if (WIFEXITED(status)) {
 		snprintf(err, errlen, "exited with status %d%s%s",
-			 WEXITSTATUS(status), ex[0] != '\0' ? ": " : "", ex);
-	else if (WIFSIGNALED(status))
+			 WEXITSTATUS(status), sep, ex);
+		return SMS_FAILED;
+	}
+	if (WIFSIGNALED(status))
 		snprintf(err, errlen, "killed by signal %d%s%s",
-			 WTERMSIG(status), ex[0] != '\0' ? ": " : "", ex);
+			 WTERMSIG(status), sep, ex);
 	else
 		snprintf(err, errlen, "ended with wait status %d", status);
-	return SMS_FAILED;
+	return SMS_EBROKEN;
 }
 
 int
@@ -248,6 +280,8 @@ sms_command_send(const struct sms_provider *p, const struct sms_message *m,
 	int rc;
 
 	res->status = 0;
+	/* Until the program may have started, nothing left. */
+	res->left = 0;
 	rc = cmd_build_args(p, m, &args, res->error, sizeof(res->error));
 	if (rc != SMS_OK)
 		return rc;
@@ -268,8 +302,15 @@ sms_command_send(const struct sms_provider *p, const struct sms_message *m,
 	 * not failed for that. */
 	run.flags = UTIL_RUN_STDERR | UTIL_RUN_DRAIN;
 	t0 = util_now_ms();
-	if (util_run(&run, res->error, sizeof(res->error)) != 0) {
-		rc = SMS_FAILED;
+	rc = util_run(&run, res->error, sizeof(res->error));
+	/* 1: it could not be executed, it never ran; -1: it may have, once
+	 * its process was forked (watching it failed). */
+	res->left = rc == 0 || (rc < 0 && run.started);
+	if (rc != 0) {
+		/* No verdict of the program's: not started or not watched,
+		 * for reasons of this host (a missing program, or fds and
+		 * memory, which sudo's caller can limit). */
+		rc = SMS_EBROKEN;
 		goto out;
 	}
 	rc = cmd_verdict(p, m, &run, res->error, sizeof(res->error));

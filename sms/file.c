@@ -102,6 +102,8 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 	int fd, rc, e;
 
 	res->status = 0;
+	/* Until a write is tried, nothing left. */
+	res->left = 0;
 	rc = file_line(m, &line, &len);
 	if (rc != SMS_OK)
 		return rc;
@@ -137,7 +139,9 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		goto out;
 	}
 	/* One write() of the whole line: O_APPEND keeps concurrent logins'
-	 * lines whole. */
+	 * lines whole.  From here the line may be in the file, whatever
+	 * write() says. */
+	res->left = 1;
 	do {
 		w = write(fd, line, len);
 	} while (w < 0 && errno == EINTR);

@@ -26,9 +26,12 @@ size_t sms_request_vars(const struct sms_provider *p, const struct sms_message *
 #define SMS_EXCERPT_MAX 120
 
 /*
- * One provider's attempt at m.  Returns SMS_OK, SMS_FAILED or SMS_ENOMEM;
- * sets res->status and, on failure, res->error.  p has passed
- * sms_provider_check().
+ * One provider's attempt at m.  Returns SMS_OK, SMS_FAILED (the provider's
+ * own "no"), SMS_EBROKEN (no verdict: for command, a program that could
+ * not be started or watched, was killed by a signal the supervisor did not
+ * send, or whose exit status was lost) or SMS_ENOMEM; sets res->status,
+ * res->left (file and command: 0 only when the message certainly never
+ * left) and, on failure, res->error.  p has passed sms_provider_check().
  */
 int sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 		  const struct smsotp_log *log, struct sms_result *res);

@@ -159,7 +159,7 @@ fi
 _memcheck_env() {
 	echo 'export PAM_WRAPPER_DISABLE_DEEPBIND=1'
 	if [ "$PAM_ASAN" = 1 ]; then
-		echo "export LD_PRELOAD=$(_q "$LIBASAN libpam_wrapper.so libnss_wrapper.so")"
+		echo "export LD_PRELOAD=$(_q "$LIBASAN libpam_wrapper.so $NSS_PRELOAD")"
 		echo "export ASAN_OPTIONS=$(_q "detect_leaks=1:abort_on_error=0:log_path=$1.asan${_ASAN_USER:+:$_ASAN_USER}")"
 		echo "export UBSAN_OPTIONS=$(_q "print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}")"
 	fi
@@ -177,7 +177,7 @@ _memcheck_cmd() {
 	    --track-origins=yes --num-callers=40 --keep-debuginfo=yes \
 	    $_mc_supp "--log-file=$1.valgrind.%p" \
 	    ${PAM_VALGRIND_OPTS:-} \
-	    "$LDSO" --preload "libpam_wrapper.so libnss_wrapper.so" "$(command -v pamtester)"; do
+	    "$LDSO" --preload "libpam_wrapper.so $NSS_PRELOAD" "$(command -v pamtester)"; do
 		printf '%s ' "$(_q "$_o")"
 	done
 }
@@ -400,6 +400,23 @@ require_pam_wrapper() {
 			exit 77
 		fi
 	done
+	_build_nss_glibc
+}
+
+# nss_wrapper answers getpwnam_r for a name it does not know with ENOENT,
+# where glibc answers 0 and no entry; the module takes any error for a
+# failed lookup (fail closed).  tests/nss_glibc.c, preloaded just before
+# nss_wrapper, gives glibc's answer back, and fails one name's lookup on
+# demand: PAM_ENV=NSS_GLIBC_FAIL=carol:EIO.  $NSS_PRELOAD is the pair, for
+# LD_PRELOAD.
+NSS_GLIBC=$T/nss_glibc.so
+NSS_PRELOAD="$NSS_GLIBC libnss_wrapper.so"
+_build_nss_glibc() {
+	[ -f "$NSS_GLIBC" ] && return 0
+	cc -shared -fPIC -O2 -Wall -o "$NSS_GLIBC" "$TESTS/nss_glibc.c" -ldl > "$T/nss_glibc.err" 2>&1 || {
+		echo "FAIL: cannot build tests/nss_glibc.c: $(cat "$T/nss_glibc.err")"
+		exit 1
+	}
 }
 
 require_root() {
@@ -833,6 +850,7 @@ _q() {
 # Sets RC (exit status), OUT (stdout+stderr), SYSLOG (the module's log
 # lines), ELAPSED_MS.
 pam_run() {
+	_build_nss_glibc
 	_svc=$1
 	_user=$2
 	_ans=${3:-:}
@@ -851,7 +869,7 @@ pam_run() {
 		if [ "$PAM_VALGRIND" = 1 ] || [ "$PAM_ASAN" = 1 ]; then
 			_memcheck_env "$_mcb"
 		else
-			echo 'export LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so"'
+			echo "export LD_PRELOAD=$(_q "libpam_wrapper.so $NSS_PRELOAD")"
 		fi
 		echo "export PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$(_q "$C/svc")"
 		echo 'export PAM_WRAPPER_DEBUGLEVEL=2'

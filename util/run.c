@@ -100,7 +100,8 @@ struct run_child {
 	long maxfd;		/* bound for the fd loop, from before fork */
 	int in_fd;		/* its stdin: the text pipe's read end, or /dev/null */
 	int out_fd;		/* its stdout: the output pipe's write end */
-	int err_fd;		/* its stderr: out_fd, or /dev/null */
+	int err_fd;		/* its stderr: the error pipe's write end,
+				 * out_fd, or /dev/null */
 	int st_fd;		/* write end of the status pipe (CLOEXEC) */
 };
 
@@ -111,6 +112,8 @@ run_child(const struct run_child *c)
 {
 	int a, b, d, s, sig, step = RUN_STEP_SETUP, rfd = c->st_fd;
 
+	/* Out of reach of sudo's caller (signals, resource limits). */
+	util_child_harden();
 	/* Its own process group: the deadline kills the program and
 	 * whatever it started. */
 	if (setpgid(0, 0) != 0)
@@ -166,6 +169,7 @@ struct run_state {
 	pid_t pid;
 	int in_fd;		/* our ends, -1 once closed */
 	int out_fd;
+	int err_fd;		/* -1 unless run->errout */
 	int st_fd;
 	size_t len, off;	/* of the text, and written so far */
 	int st[2];		/* run_child_report()'s message */
@@ -252,33 +256,57 @@ run_read(int *fd, void *buf, size_t len)
 }
 
 /*
- * Read what the program wrote: the first out_cap bytes into the caller's
- * buffer.  A byte beyond them sets overflow; with UTIL_RUN_DRAIN the rest
- * is read and dropped (the program never blocks on a full pipe), without
- * it reading stops there.
+ * Read what is there on *fd: the first cap bytes into buf (*len so far),
+ * the rest, with drain, read and dropped (the program never blocks on a
+ * full pipe); without drain reading stops at the first byte beyond cap.
+ * Returns 1 when a byte beyond cap came.
  */
+static int
+run_collect(int *fd, char *buf, size_t cap, size_t *len, int drain)
+{
+	char sink[4096];
+	int over = 0;
+	ssize_t n;
+
+	while (*fd >= 0 && (drain || !over)) {
+		if (*len < cap)
+			n = run_read(fd, buf + *len, cap - *len);
+		else
+			n = run_read(fd, sink, sizeof(sink));
+		if (n <= 0)
+			break;
+		if (*len < cap)
+			*len += (size_t)n;
+		else
+			over = 1;
+	}
+	/* it may hold the text the program echoed */
+	util_wipe(sink, sizeof(sink));
+	return over;
+}
+
+/* What the program wrote on stdout: a byte beyond out_cap sets overflow,
+ * and without UTIL_RUN_DRAIN nothing more is read. */
 static void
 run_read_output(struct run_state *s)
 {
 	struct util_run *run = s->run;
-	char sink[4096];
-	ssize_t n;
 
-	while (s->out_fd >= 0 && !run_overflowed(s)) {
-		if (run->out_len < run->out_cap)
-			n = run_read(&s->out_fd, run->out + run->out_len,
-				     run->out_cap - run->out_len);
-		else
-			n = run_read(&s->out_fd, sink, sizeof(sink));
-		if (n <= 0)
-			break;
-		if (run->out_len < run->out_cap)
-			run->out_len += (size_t)n;
-		else
-			run->overflow = 1;
-	}
-	/* it may hold the text the program echoed */
-	util_wipe(sink, sizeof(sink));
+	if (!run_overflowed(s) &&
+	    run_collect(&s->out_fd, run->out, run->out_cap, &run->out_len,
+			run->flags & UTIL_RUN_DRAIN))
+		run->overflow = 1;
+}
+
+/* What it wrote on stderr, when the caller keeps it apart: the first
+ * errout_cap bytes, the rest dropped. */
+static void
+run_read_errout(struct run_state *s)
+{
+	struct util_run *run = s->run;
+
+	(void)run_collect(&s->err_fd, run->errout, run->errout_cap,
+			  &run->errout_len, 1);
 }
 
 /* Read the child's report from the status pipe, if any; closed at end of
@@ -330,7 +358,7 @@ run_peek(struct run_state *s)
 static int
 run_supervise(struct run_state *s, long deadline)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	nfds_t n;
 	long left;
 	int rc, i;
@@ -355,13 +383,17 @@ run_supervise(struct run_state *s, long deadline)
 			pfd[n].fd = s->out_fd;
 			pfd[n++].events = POLLIN;
 		}
+		if (s->err_fd >= 0) {
+			pfd[n].fd = s->err_fd;
+			pfd[n++].events = POLLIN;
+		}
 		/* End of output is usually the end of the program, a few
 		 * microseconds before it can be waited for; a helper it left
 		 * in the background may hold the output open: look at the
 		 * child now and then either way. */
-		if (s->out_fd >= 0 && left > 100)
+		if ((s->out_fd >= 0 || s->err_fd >= 0) && left > 100)
 			left = 100;
-		else if (s->out_fd < 0 && left > 5)
+		else if (s->out_fd < 0 && s->err_fd < 0 && left > 5)
 			left = 5;
 		rc = poll(n > 0 ? pfd : NULL, n, (int)left);
 		if (rc < 0 && errno == EINTR)
@@ -377,6 +409,8 @@ run_supervise(struct run_state *s, long deadline)
 				run_write_text(s);
 			else if (pfd[i].fd == s->out_fd)
 				run_read_output(s);
+			else if (pfd[i].fd == s->err_fd)
+				run_read_errout(s);
 		}
 	}
 }
@@ -425,14 +459,16 @@ run_start(struct run_state *s, char *err, size_t errlen)
 	struct sigaction dfl;
 	sigset_t all, empty, old;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st[2] = { -1, -1 };
-	int null_fd = -1, e;
+	int ep[2] = { -1, -1 }, null_fd = -1, e;
 	const char *step = "pipe";
 	long maxfd;
 
 	if (run_pipe(out, 0) != 0 || run_pipe(st, 0) != 0 ||
-	    (run->text != NULL && run_pipe(in, 1) != 0))
+	    (run->text != NULL && run_pipe(in, 1) != 0) ||
+	    (run->errout != NULL && run_pipe(ep, 0) != 0))
 		goto fail;
-	if (run->text == NULL || !(run->flags & UTIL_RUN_STDERR)) {
+	if (run->text == NULL ||
+	    (run->errout == NULL && !(run->flags & UTIL_RUN_STDERR))) {
 		step = "/dev/null";
 		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null_fd < 0)
@@ -453,7 +489,10 @@ run_start(struct run_state *s, char *err, size_t errlen)
 	c.maxfd = maxfd;
 	c.in_fd = run->text != NULL ? in[0] : null_fd;
 	c.out_fd = out[1];
-	c.err_fd = run->flags & UTIL_RUN_STDERR ? out[1] : null_fd;
+	if (run->errout != NULL)
+		c.err_fd = ep[1];
+	else
+		c.err_fd = run->flags & UTIL_RUN_STDERR ? out[1] : null_fd;
 	c.st_fd = st[1];
 	sigfillset(&all);
 	sigemptyset(&empty);
@@ -479,9 +518,11 @@ run_start(struct run_state *s, char *err, size_t errlen)
 	run_close(&null_fd);
 	run_close(&in[0]);
 	run_close(&out[1]);
+	run_close(&ep[1]);
 	run_close(&st[1]);
 	s->in_fd = in[1];
 	s->out_fd = out[0];
+	s->err_fd = ep[0];
 	s->st_fd = st[0];
 	return 0;
 fail:
@@ -494,6 +535,8 @@ cleanup:
 	run_close(&in[1]);
 	run_close(&out[0]);
 	run_close(&out[1]);
+	run_close(&ep[0]);
+	run_close(&ep[1]);
 	run_close(&st[0]);
 	run_close(&st[1]);
 	errno = e;
@@ -507,7 +550,9 @@ util_run(struct util_run *run, char *err, size_t errlen)
 	long deadline;
 	int sup, e;
 
+	run->started = 0;
 	run->out_len = 0;
+	run->errout_len = 0;
 	run->overflow = 0;
 	run->timed_out = 0;
 	run->lost = 0;
@@ -522,11 +567,12 @@ util_run(struct util_run *run, char *err, size_t errlen)
 	}
 	memset(&s, 0, sizeof(s));
 	s.run = run;
-	s.in_fd = s.out_fd = s.st_fd = -1;
+	s.in_fd = s.out_fd = s.err_fd = s.st_fd = -1;
 	s.len = run->text != NULL ? strlen(run->text) : 0;
 	deadline = util_now_ms() + run->timeout_ms;
 	if (run_start(&s, err, errlen) != 0)
 		return -1;
+	run->started = 1;
 	if (s.len == 0)
 		run_close(&s.in_fd);
 	sup = run_supervise(&s, deadline);
@@ -534,8 +580,10 @@ util_run(struct util_run *run, char *err, size_t errlen)
 	/* Whatever the program wrote before it ended (nothing more once it
 	 * overflowed). */
 	run_read_output(&s);
+	run_read_errout(&s);
 	run_close(&s.in_fd);
 	run_close(&s.out_fd);
+	run_close(&s.err_fd);
 	/* Also after a normal end: a helper the program left behind would
 	 * otherwise outlive the login. */
 	run_reap(&s);

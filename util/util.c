@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,12 +43,171 @@ util_free_secret(char *s)
 	free(s);
 }
 
-void
-util_sanitize(char *s)
+/* ---------------------------------------------------------------------
+ * util_sanitize: what a terminal or a log viewer would act on is taken out.
+ */
+
+#define ESC 0x1b
+#define BEL 0x07
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when s starts
+ * an invalid one; *bad is then how many bytes make its maximal invalid
+ * prefix (Unicode's "maximal subpart"), replaced by one '?'. */
+static size_t
+utf8_len(const unsigned char *s, size_t *bad)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	*bad = 1;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;	/* a continuation byte, C0/C1 (overlong), F5.. */
+	/* No overlong forms, no surrogates (ED A0..), nothing past U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+/* Past a control string (OSC, DCS, APC, PM, SOS) whose body starts at s:
+ * it ends with BEL, ST (ESC \ or U+009C) or the end of the text. */
+static const unsigned char *
+skip_string(const unsigned char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == BEL)
+			return s + 1;
+		if (s[0] == ESC && s[1] == '\\')
+			return s + 2;
+		if (s[0] == 0xc2 && s[1] == 0x9c)
+			return s + 2;
+	}
+	return s;
+}
+
+/* Past a CSI sequence whose parameters start at s: parameter bytes
+ * 0x30-0x3f, intermediates 0x20-0x2f, then a final byte 0x40-0x7e.  Any
+ * other byte ends it unconsumed (it is looked at on its own). */
+static const unsigned char *
+skip_csi(const unsigned char *s)
+{
+	while (*s >= 0x20 && *s <= 0x3f)
+		s++;
+	if (*s >= 0x40 && *s <= 0x7e)
+		s++;
+	return s;
+}
+
+/* Is c (an ESC's next byte, or a C1 control's code) the start of a
+ * control string? */
+static int
+starts_string(unsigned char c, int c1)
+{
+	if (c1)
+		return c == 0x90 || c == 0x98 || c == 0x9d || c == 0x9e ||
+		       c == 0x9f;
+	return c == 'P' || c == 'X' || c == ']' || c == '^' || c == '_';
+}
+
+/* Past the escape sequence whose ESC is at s[-1]. */
+static const unsigned char *
+skip_esc(const unsigned char *s)
+{
+	const unsigned char *p = s;
+
+	if (*s == '[')
+		return skip_csi(s + 1);
+	if (starts_string(*s, 0))
+		return skip_string(s + 1);
+	/* ESC, intermediates 0x20-0x2f, a final byte 0x30-0x7e ("ESC c",
+	 * "ESC ( B"); anything else ends it with the ESC alone gone. */
+	while (*p >= 0x20 && *p <= 0x2f)
+		p++;
+	if (*p >= 0x30 && *p <= 0x7e)
+		return p + 1;
+	return s;
+}
+
+void
+util_sanitize(char *str)
+{
+	const unsigned char *r = (const unsigned char *)str;
+	unsigned char *w = (unsigned char *)str;
+	size_t n, bad;
+
+	if (str == NULL)
+		return;
+	while (*r != '\0') {
+		if (*r == ESC) {
+			r = skip_esc(r + 1);
+			continue;
+		}
+		if (*r < 0x20 || *r == 0x7f) {
+			*w++ = '?';
+			r++;
+			continue;
+		}
+		n = utf8_len(r, &bad);
+		if (n == 0) {
+			*w++ = '?';
+			r += bad;
+			continue;
+		}
+		/* U+0080..U+009F (C2 80..C2 9F): C1 controls, CSI and the
+		 * string introducers with what they introduce. */
+		if (r[0] == 0xc2 && r[1] <= 0x9f) {
+			if (r[1] == 0x9b)
+				r = skip_csi(r + 2);
+			else if (starts_string(r[1], 1))
+				r = skip_string(r + 2);
+			else
+				r += 2;
+			continue;
+		}
+		/* w never passes r: memmove, as they may be the same */
+		memmove(w, r, n);
+		w += n;
+		r += n;
+	}
+	*w = '\0';
+}
+
+void
+util_blank_digits(char *s)
+{
+	size_t i = 0, j;
+
+	while (s != NULL && s[i] != '\0') {
+		if (s[i] < '0' || s[i] > '9') {
+			i++;
+			continue;
+		}
+		for (j = i; s[j] >= '0' && s[j] <= '9'; j++)
+			;
+		if (j - i >= 4)
+			memset(s + i, '#', j - i);
+		i = j;
 	}
 }
 
@@ -225,8 +385,11 @@ util_getpw(const char *user, char **name, char **gecos)
 	}
 	if (found == NULL) {
 		free(buf);
-		/* getpwnam_r(3): these mean "not found" on some services */
-		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+		/* glibc says "not found" as 0 and no entry, whatever the name
+		 * service.  An error is never that: a service that is down
+		 * (sssd, LDAP) answers ENOENT or EIO, and an unknown user may
+		 * pass with nullok where a failed lookup must fail closed. */
+		if (e == 0)
 			return 0;
 		errno = e;
 		return -1;
@@ -243,4 +406,53 @@ util_getpw(const char *user, char **name, char **gecos)
 		return -1;
 	}
 	return 1;
+}
+
+/* ---------------------------------------------------------------------
+ * util_child_harden: a child of the module drops what sudo's caller gave
+ * it.  Async-signal-safe: system calls only, no allocation, no locks.
+ */
+
+/* Raise limit r to want (RLIM_INFINITY is the largest rlim_t): soft and,
+ * where lower, hard as root; else the soft limit as far as the hard one
+ * allows. */
+static void
+harden_limit(int r, rlim_t want, int root)
+{
+	struct rlimit rl, up;
+
+	if (getrlimit(r, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	if (root) {
+		up.rlim_cur = want;
+		up.rlim_max = rl.rlim_max >= want ? rl.rlim_max : want;
+		/* fails without CAP_SYS_RESOURCE (a container): as a user */
+		if (setrlimit(r, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	(void)setrlimit(r, &rl);
+}
+
+void
+util_child_harden(void)
+{
+	static const struct rlimit no_core = { 0, 0 };
+	int root = geteuid() == 0;
+
+	/* sudo and su run PAM with the caller's real uid: the caller may
+	 * signal, stop or trace a child that keeps it.  All ids 0 make it
+	 * root's alone; a child that cannot have them must not run. */
+	if (root && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+		_exit(127);
+	/* The caller's limits: a file size or CPU limit would kill a
+	 * program half-way (SIGXFSZ, SIGXCPU), an address space or data
+	 * limit fail it, too few fds starve it. */
+	harden_limit(RLIMIT_FSIZE, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_CPU, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_AS, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_DATA, RLIM_INFINITY, root);
+	harden_limit(RLIMIT_NOFILE, 1024, root);
+	/* no core dump of a process that held a code or a secret */
+	(void)setrlimit(RLIMIT_CORE, &no_core);
 }

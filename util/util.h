@@ -47,15 +47,31 @@ void util_wipe(void *p, size_t n);
 /* Wipe a NUL-terminated string, then free it.  NULL is fine. */
 void util_free_secret(char *s);
 
-/* Replace control characters (< 0x20, 0x7f) in place by '?', so that a
- * value from the network or a user cannot forge log lines or messages. */
+/*
+ * Make s (NUL-terminated) safe to log or show, in place, so that a value
+ * from the network, a user or a program cannot forge log lines or steer
+ * the terminal that shows them: escape sequences go whole (ESC [ ... up to
+ * its final byte; ESC ] P _ ^ X ... up to BEL, ESC \ or the end; ESC and
+ * one more), and so do the UTF-8 encoded C1 controls U+0080..U+009F (CSI
+ * and the string introducers with their sequence).  Other control bytes
+ * (< 0x20, 0x7f) and bytes that are not valid UTF-8 (stray 0x80..0xff,
+ * overlong forms, surrogates, a truncated sequence) become '?'.  Printable
+ * UTF-8 is kept as is.  The result is never longer than s.
+ */
 void util_sanitize(char *s);
+
+/* Replace every run of 4 or more ASCII digits in s by as many '#', in
+ * place: a program's or a server's words may echo a phone number or a
+ * code, which a log line must never hold whole. */
+void util_blank_digits(char *s);
 
 /* Look user up in the system's accounts (getpwnam_r).  Returns 1 with
  * *name (the account's own name) and *gecos (its GECOS field, maybe ""),
- * heap copies the caller frees; 0 when there is no such user; -1 when the
- * lookup itself failed (errno: ENOMEM, or the name service's error), which
- * callers must not take for "no such user". */
+ * heap copies the caller frees; 0 when there is no such user, which glibc
+ * says only as a return of 0 with no entry; -1 when the lookup itself
+ * failed: any error, ENOENT and ESRCH included (a name service that is
+ * down, such as sssd, answers so), with errno set (ENOMEM, or the name
+ * service's error).  Callers must not take -1 for "no such user". */
 int util_getpw(const char *user, char **name, char **gecos);
 
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
@@ -66,12 +82,28 @@ size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
 long util_now_ms(void);
 
 /*
+ * For a child the module forks (util_run's, the send process), first thing
+ * after fork: what sudo's or su's caller chose must not reach it.  With
+ * the effective uid 0, all gids and uids become 0 (setresgid, setresuid):
+ * the caller, whose real uid the process had, can then neither signal,
+ * stop nor trace it (and a shell it runs does not drop to that uid); if
+ * that fails the child ends (_exit(127)).  Resource limits: RLIMIT_FSIZE,
+ * RLIMIT_CPU, RLIMIT_AS and RLIMIT_DATA unlimited (soft and hard; without
+ * CAP_SYS_RESOURCE, as for a user, the soft limit up to the hard one), at
+ * least 1024 for RLIMIT_NOFILE's soft limit (beyond the hard one only with
+ * CAP_SYS_RESOURCE), RLIMIT_CORE 0 (no core dump of a secret).
+ * Async-signal-safe.
+ */
+void util_child_harden(void);
+
+/*
  * Running a program (util/run.c), as the phones command and the command
  * SMS provider do.  argv[0] must be an absolute path: no PATH search, no
  * shell.  The program gets an environment of PATH=/usr/sbin:/usr/bin:
  * /sbin:/bin and LANG=C.UTF-8 alone, fds 0, 1 and 2 and nothing else of
  * the host's, its own process group, "/" as its directory, umask 077,
- * default signal dispositions and an empty signal mask.  Only async-
+ * default signal dispositions and an empty signal mask, and what
+ * util_child_harden() gives (root's ids, sane resource limits).  Only async-
  * signal-safe calls run between fork and execve; the host's signal
  * dispositions are never changed, and no SIGPIPE reaches it when the
  * program closes its stdin early.  When the program ends, overflows (see
@@ -79,7 +111,8 @@ long util_now_ms(void);
  * killed (a helper it left behind must not outlive the login) and it is
  * reaped; its pid is never signalled once it could be another's.
  */
-#define UTIL_RUN_STDERR 0x1	/* stderr into the output too (else /dev/null) */
+#define UTIL_RUN_STDERR 0x1	/* stderr into the output too (else /dev/null;
+				 * errout, when set, takes it instead) */
 #define UTIL_RUN_DRAIN 0x2	/* output beyond out_cap is read and dropped;
 				 * without: a byte beyond ends the run */
 
@@ -90,10 +123,21 @@ struct util_run {
 	char *out;		/* out_cap bytes for its stdout (a secret:
 				 * the caller wipes it; not NUL-terminated) */
 	size_t out_cap;
+	char *errout;		/* errout_cap bytes for its stderr, kept apart
+				 * from stdout; what comes beyond is read and
+				 * dropped (the program never blocks on it).
+				 * NULL: see UTIL_RUN_STDERR.  Not NUL-
+				 * terminated; wiped by the caller (a program
+				 * may echo its input there) */
+	size_t errout_cap;
 	long timeout_ms;	/* from the call to the kill */
 	int flags;		/* UTIL_RUN_* */
+	/* set by util_run() whatever it returns */
+	int started;		/* its process was forked: it may have run
+				 * (0: it certainly never did) */
 	/* set by util_run() when it returns 0 */
 	size_t out_len;		/* bytes in out */
+	size_t errout_len;	/* bytes in errout */
 	int overflow;		/* it printed more than out_cap */
 	int timed_out;		/* the deadline passed: killed */
 	int lost;		/* no exit status: the host reaps its
@@ -105,10 +149,11 @@ struct util_run {
  * Run run->argv and supervise it.  Returns 0 when it ran (the result
  * fields say how it ended); 1 when the program could not be executed,
  * with err "cannot run PATH: No such file or directory" (or "...: setting
- * up: ..." when the child failed before execve); -1 with errno when it
- * could not be started or watched, with err "cannot run PATH: fork: ..."
- * (pipe, /dev/null, signal mask) or "waiting for PATH: ...".  A child it
- * started is always reaped before it returns.
+ * up: ..." when the child failed before execve): the program never ran;
+ * -1 with errno when it could not be started or watched, with err "cannot
+ * run PATH: fork: ..." (pipe, /dev/null, signal mask) or "waiting for
+ * PATH: ..." (then started is 1: it may have run).  A child it started is
+ * always reaped before it returns.
  */
 int util_run(struct util_run *run, char *err, size_t errlen);
 

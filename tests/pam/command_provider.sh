@@ -193,4 +193,20 @@ t_check_refused() {
 }
 run_case "argv[0] not absolute: the configuration is refused" t_check_refused
 
+t_message_refused() {
+	record_prog
+	make_user alice
+	printf 'alice %s\n' "$ALICE_PHONE" | write_phones
+	PROVIDERS=$(cmd_provider cmd "\"$C/record.sh\", \"{message}\"") std_conf
+	service smsotp "auth required $MODULE conf=$CONF"
+	pam_run smsotp alice 'answer 000000'
+	assert_result SERVICE_ERR
+	assert_not_prompted
+	[ -e "$C/sent.log" ] && fail "the program ran with the message in its argv"
+	assert_contains "$SYSLOG" "{message} is not allowed in argv" \
+	    "the code would be in /proc/PID/cmdline: refused with the configuration"
+	pass
+}
+run_case "{message} in argv: the configuration is refused, nothing runs" t_message_refused
+
 finish

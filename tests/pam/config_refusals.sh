@@ -456,6 +456,14 @@ t_command_url() {
 }
 run_case "command provider with a url: refused" t_command_url
 
+t_command_message() {
+	std_setup
+	PROVIDERS='{ name = "cmd"; type = "command"; argv = ["/usr/bin/sms-send", "{phone}", "--text={message}"]; }' std_conf
+	expect_refused "provider 'cmd'" "argv[2]: {message} is not allowed in argv" \
+	    "/proc/PID/cmdline" "standard input"
+}
+run_case "command provider with {message} in argv (readable by every user): refused" t_command_message
+
 # ---------------------------------------------------------------- arguments
 
 t_arg_unknown() { refused_arg 'colour=red' colour; }

@@ -2,8 +2,9 @@
 # Where a user's number comes from, through real logins: the phones file
 # (every accepted spelling, national numbers with default_country, refused
 # numbers with the file and line logged), allowed_countries, phones.command
-# (one argument, a clean environment, no output, failure, a hang killed at
-# 5 s), GECOS (opt-in, logged as user-editable) and the order file, command,
+# (one argument, a clean environment, no output with exit 0, any other exit
+# a failure logged with its first line of stderr, a hang killed at 5 s),
+# GECOS (opt-in, logged as user-editable) and the order file, command,
 # GECOS.  Never a full number in the log.
 . "$(dirname "$0")/../lib.sh"
 require_module
@@ -265,13 +266,13 @@ t_command_empty() {
 	prog number.sh 'exit 0'
 	phones_conf "file = \"$C/phones\"; command = \"$C/number.sh\";"
 	no_number alice
-	prog number.sh 'exit 1'
-	no_number alice
 	prog number.sh 'printf "  \n"'
+	no_number alice
+	prog number.sh 'echo "no entry for $1" >&2'
 	no_number alice
 	assert_sms_count 0
 }
-run_case "phones.command printing nothing (exit 0 or 1): no number, the same prompt, no SMS" t_command_empty
+run_case "phones.command printing nothing with exit 0: no number, the same prompt, no SMS" t_command_empty
 
 t_command_fails() {
 	std_setup
@@ -280,6 +281,15 @@ t_command_fails() {
 	prog number.sh 'echo +15555550123; exit 3'
 	refused alice 5555550123
 	assert_contains "$SYSLOG" "$C/number.sh: exited with status 3"
+	# exit 1 and silence is a failure too, not "no number"
+	prog number.sh 'exit 1'
+	refused alice
+	assert_contains "$SYSLOG" "$C/number.sh: exited with status 1"
+	prog number.sh 'echo "ldap_search: Can'"'"'t contact LDAP server" >&2; echo second >&2; exit 1'
+	refused alice
+	assert_contains "$SYSLOG" "$C/number.sh: exited with status 1: ldap_search: Can't contact LDAP server" \
+	    "the first line of its stderr"
+	assert_not_contains "$SYSLOG" "second" "only the first line"
 	prog number.sh 'echo "call +1 555 555 0199 now"'
 	refused alice 5555550199
 	assert_contains "$SYSLOG" "$C/number.sh: printed a line that is not a valid number"
@@ -292,7 +302,7 @@ t_command_fails() {
 	assert_contains "$SYSLOG" "phones command $C/number.sh: the number of alice ($ALICE_MASKED) is not in allowed_countries"
 	assert_sms_count 0
 }
-run_case "phones.command failing, printing junk or two lines, or a number outside allowed_countries: fails closed" t_command_fails
+run_case "phones.command failing (exit 1 included, stderr logged), printing junk or two lines, or a number outside allowed_countries: fails closed" t_command_fails
 
 t_command_hang() {
 	std_setup

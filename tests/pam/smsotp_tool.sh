@@ -18,7 +18,8 @@ TRC=
 TOUT=
 TERR=
 # tool ARGS...: run the tool with -c $CONF (unless TOOL_NOCONF=1) and the
-# test users (nss_wrapper); sets TRC, TOUT (stdout file), TERR (stderr file)
+# test users (nss_wrapper, with glibc's "no such user": lib.sh); sets TRC,
+# TOUT (stdout file), TERR (stderr file)
 tool() {
 	TOOL_N=$((TOOL_N + 1))
 	TOUT=$C/tool$TOOL_N.out
@@ -28,7 +29,7 @@ tool() {
 	else
 		set -- -c "$CONF" "$@"
 	fi
-	LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD=$C/passwd \
+	LD_PRELOAD=$NSS_PRELOAD NSS_WRAPPER_PASSWD=$C/passwd \
 	    NSS_WRAPPER_GROUP=$C/group \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	    "$TOOL" "$@" > "$TOUT" 2> "$TERR" < /dev/null

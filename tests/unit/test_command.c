@@ -1,11 +1,13 @@
 /*
  * Unit tests of the command provider (sms/command.c): the configuration
- * checks, and real runs of small /bin/sh programs written to a temporary
- * folder: arguments passed exactly and never through a shell, the text on
- * stdin byte for byte, a clean environment, no inherited fds, signal and
- * process-group state, exit statuses, output floods, timeouts that end the
- * whole process group, a missing program, EPIPE, and a host that reaps its
- * own children.
+ * checks ({message} never in argv), and real runs of small /bin/sh
+ * programs written to a temporary folder: arguments passed exactly and
+ * never through a shell, the text on stdin byte for byte, a clean
+ * environment, no inherited fds, signal and process-group state, exit
+ * statuses (the program's "no") against signals and lost statuses (no
+ * verdict: SMS_EBROKEN), whether the message may have left (res.left),
+ * output floods, timeouts that end the whole process group, a missing
+ * program, EPIPE, and a host that reaps its own children.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -154,6 +157,22 @@ run(const struct sms_provider *p, const struct sms_message *m,
 	return rc;
 }
 
+/* A send through a provider that runs prog alone: rc, an error holding
+ * want, and left as given. */
+static void
+expect_send(const char *prog, int rc, const char *want, int left)
+{
+	const char *argv[] = { prog, NULL };
+	struct sms_provider *p = new_cmd(10, argv);
+	struct sms_result res;
+
+	assert_int_equal(run(p, &msg, &res, NULL), rc);
+	if (strstr(res.error, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", res.error, want);
+	assert_int_equal(res.left, left);
+	sms_provider_free(p);
+}
+
 static pid_t
 read_pid(const char *path)
 {
@@ -179,12 +198,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	/* Only our folder; the name came from mkdtemp. */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_dir(dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -202,8 +217,14 @@ static const struct check_case check_cases[] = {
 	  NULL, NULL },
 	{ { "/bin/true" }, 1, NULL, NULL },
 	{ { "/opt/sms/send", "--to={phone_digits}", "--from={sender}",
-	    "{message}" }, 4, NULL, NULL },
+	    "{phone}" }, 4, NULL, NULL },
 	{ { "/opt/sms/send", "{{literal}}", "" }, 3, NULL, NULL },
+	{ { "/opt/sms/send", "{{message}}" }, 2, NULL, NULL },
+	/* the message holds the code; argv is readable by every user */
+	{ { "/opt/sms/send", "{phone}", "{message}" }, 3, NULL,
+	  "argv[2]: {message} is not allowed in argv" },
+	{ { "/opt/sms/send", "--text={message}" }, 2, NULL, "/proc/PID/cmdline" },
+	{ { "/opt/sms/send", "{{{message}}}" }, 2, NULL, "standard input" },
 	{ { NULL }, -1, NULL, "argv is required" },
 	{ { NULL }, 0, NULL, "argv is required" },
 	{ { "send", "{phone}" }, 2, NULL, "absolute path" },
@@ -293,10 +314,10 @@ test_argv_exact(void **state)
 		"cat > /dev/null\n");
 	char hostile[256];
 	const char *argv[] = { prog, "{phone}", "--to={phone_digits}",
-		"--from={sender}", "a b  c", hostile, "", "{message}",
+		"--from={sender}", "a b  c", hostile, "", "{{message}}",
 		"{{literal}}", NULL };
 	const char *want[] = { PHONE, "--to=447700900123", "--from=ACME Ltd",
-		"a b  c", hostile, "", TEXT, "{literal}" };
+		"a b  c", hostile, "", "{message}", "{literal}" };
 	struct sms_provider *p;
 	struct sms_result res;
 	char *got, *s;
@@ -310,6 +331,7 @@ test_argv_exact(void **state)
 	p->sender = xstrdup("ACME Ltd");
 	assert_int_equal(sms_provider_check(p, res.error, sizeof(res.error)), 0);
 	assert_int_equal(run(p, &msg, &res, NULL), SMS_OK);
+	assert_int_equal(res.left, 1);
 	got = slurp(in_dir("args"), &len);
 	s = got;
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -367,32 +389,42 @@ test_empty_text(void **state)
 	sms_provider_free(p);
 }
 
+/* Arguments refused at the send, before anything runs (nothing left):
+ * {message}, even where no check ran before (the code must never be in
+ * argv), and a value with a control character (option and line
+ * injection). */
 static void
-test_newline_in_argv(void **state)
+test_refused_args(void **state)
 {
-	const char *prog = script("nl.sh", "touch %D/ran\n");
-	const char *argv[] = { prog, "--text", "{message}", NULL };
-	const struct sms_message m = { PHONE, "Your code:\n" CODE, CODE };
-	struct sms_provider *p = new_cmd(10, argv);
+	static const struct {
+		const char *item;	/* argv[2] */
+		const char *sender;
+		const char *want;
+	} cases[] = {
+		{ "{message}", NULL, "{message}" },
+		{ "--text={message}", NULL, "{message}" },
+		{ "{sender}", "AC\x1bME\n--evil", "the value of {sender} holds a newline" },
+	};
+	const char *prog = script("ran.sh", "touch %D/ran\n");
+	const char *argv[] = { prog, "--x", NULL, NULL };
+	struct sms_provider *p;
 	struct sms_result res;
+	size_t i;
 
 	(void)state;
-	assert_int_equal(run(p, &m, &res, NULL), SMS_FAILED);
-	assert_non_null(strstr(res.error, "argv[2]"));
-	assert_non_null(strstr(res.error, "{message}"));
-	assert_non_null(strstr(res.error, "newline"));
-	assert_clean(res.error);
-	/* Refused before anything ran. */
-	assert_int_equal(access(in_dir("ran"), F_OK), -1);
-	/* A sender with a control character is refused the same way. */
-	argv[2] = "{sender}";
-	sms_provider_free(p);
-	p = new_cmd(10, argv);
-	p->sender = xstrdup("AC\x1bME");
-	assert_int_equal(run(p, &msg, &res, NULL), SMS_FAILED);
-	assert_non_null(strstr(res.error, "{sender}"));
-	assert_int_equal(access(in_dir("ran"), F_OK), -1);
-	sms_provider_free(p);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		argv[2] = cases[i].item;
+		p = new_cmd(10, argv);
+		if (cases[i].sender != NULL)
+			p->sender = xstrdup(cases[i].sender);
+		assert_int_equal(run(p, &msg, &res, NULL), SMS_FAILED);
+		assert_non_null(strstr(res.error, "argv[2]"));
+		assert_non_null(strstr(res.error, cases[i].want));
+		assert_int_equal(res.left, 0);
+		assert_clean(res.error);
+		assert_int_equal(access(in_dir("ran"), F_OK), -1);
+		sms_provider_free(p);
+	}
 }
 
 static void
@@ -558,42 +590,41 @@ test_exit_status(void **state)
 {
 	const char *ok = script("ok.sh", "cat > /dev/null\nexit 0\n");
 	const char *bad = script("bad.sh",
-		"cat > /dev/null\n"
 		"echo \"modem: no network for $1\" >&2\n"
-		"echo \"text was: $(printf '%s' \"$2\")\"\n"
+		"echo \"text was: $(cat)\"\n"
 		"echo \"code " CODE ", number 447700900123\" >&2\n"
 		"exit 3\n");
 	const char *argv_ok[] = { ok, "{phone}", NULL };
-	const char *argv_bad[] = { bad, "{phone}", "{message}", NULL };
+	const char *argv_bad[] = { bad, "{phone}", NULL };
 	struct sms_provider *p = new_cmd(10, argv_ok);
 	struct sms_result res;
 
 	(void)state;
 	assert_int_equal(run(p, &msg, &res, NULL), SMS_OK);
 	assert_string_equal(res.error, "");
+	assert_int_equal(res.left, 1);
 	sms_provider_free(p);
 
+	/* the program's own "no": not accepted, but it ran */
 	p = new_cmd(10, argv_bad);
 	assert_int_equal(run(p, &msg, &res, NULL), SMS_FAILED);
 	assert_non_null(strstr(res.error, "exited with status 3: "));
 	assert_non_null(strstr(res.error, "modem: no network for ***"));
+	assert_int_equal(res.left, 1);
 	assert_clean(res.error);
 	sms_provider_free(p);
 }
 
+/* A signal the supervisor did not send: no verdict (whoever sent it, the
+ * message may be out), never "not accepted". */
 static void
 test_killed_by_signal(void **state)
 {
-	const char *prog = script("sig.sh", "echo dying\nkill -TERM $$\n");
-	const char *argv[] = { prog, NULL };
-	struct sms_provider *p = new_cmd(10, argv);
-	struct sms_result res;
-
 	(void)state;
-	assert_int_equal(run(p, &msg, &res, NULL), SMS_FAILED);
-	assert_non_null(strstr(res.error, "killed by signal 15"));
-	assert_non_null(strstr(res.error, "dying"));
-	sms_provider_free(p);
+	expect_send(script("sig.sh", "echo dying\nkill -TERM $$\n"),
+		    SMS_EBROKEN, "killed by signal 15: dying", 1);
+	expect_send(script("segv.sh", "cat > /dev/null\nkill -SEGV $$\n"),
+		    SMS_EBROKEN, "killed by signal 11", 1);
 }
 
 /* 1 MiB of output, on stdout and stderr, before reading stdin. */
@@ -638,8 +669,10 @@ test_timeout(void **state)
 	long ms;
 
 	(void)state;
+	/* the supervisor's kill: the provider did not answer in time */
 	assert_int_equal(run(p, &msg, &res, &ms), SMS_FAILED);
 	assert_string_equal(res.error, "timed out after 2 s");
+	assert_int_equal(res.left, 1);
 	assert_true(ms >= 1900);
 	assert_true(ms < 3000);
 	sms_provider_free(p);
@@ -697,28 +730,59 @@ test_cannot_run(void **state)
 	long ms;
 
 	(void)state;
-	assert_int_equal(run(p, &msg, &res, &ms), SMS_FAILED);
+	/* no verdict of a program (it never ran), and nothing left */
+	assert_int_equal(run(p, &msg, &res, &ms), SMS_EBROKEN);
 	snprintf(want, sizeof(want), "cannot run %s: %s", in_dir("missing"),
 		 strerror(ENOENT));
 	assert_string_equal(res.error, want);
+	assert_int_equal(res.left, 0);
 	assert_true(ms < 2000);
 	sms_provider_free(p);
 
 	/* Not executable: even root needs an x bit. */
 	assert_int_equal(chmod(noexec, 0600), 0);
-	argv[0] = noexec;
-	p = new_cmd(10, argv);
-	assert_int_equal(run(p, &msg, &res, NULL), SMS_FAILED);
 	snprintf(want, sizeof(want), "cannot run %s: %s", noexec,
 		 strerror(EACCES));
-	assert_string_equal(res.error, want);
-	sms_provider_free(p);
-
+	expect_send(noexec, SMS_EBROKEN, want, 0);
 	/* A folder. */
-	argv[0] = dir;
-	p = new_cmd(10, argv);
-	assert_int_equal(run(p, &msg, &res, NULL), SMS_FAILED);
-	assert_non_null(strstr(res.error, "cannot run "));
+	expect_send(dir, SMS_EBROKEN, "cannot run ", 0);
+}
+
+/* In a child (in_child): every fd up to a low limit taken, then a send
+ * through provider p.  0 when it was SMS_EBROKEN with nothing left. */
+static int
+send_without_fds(void *p)
+{
+	struct rlimit rl;
+	struct sms_result res;
+	int rc;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 2;
+	rl.rlim_cur = 16;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 2;
+	while (open("/dev/null", O_RDONLY) >= 0)
+		;
+	memset(&res, 0, sizeof(res));
+	res.left = 1;
+	rc = sms_command_send(p, &msg, NULL, &res);
+	return rc == SMS_EBROKEN && res.left == 0 &&
+	       strstr(res.error, "cannot run") != NULL ? 0 : 1;
+}
+
+/* No fd left for the pipes (sudo's caller chooses RLIMIT_NOFILE): not
+ * started, nothing left, and no verdict, so no fail mode may open. */
+static void
+test_no_fds(void **state)
+{
+	const char *prog = script("ran.sh", "touch %D/ran\ncat > /dev/null\n");
+	const char *argv[] = { prog, NULL };
+	struct sms_provider *p = new_cmd(10, argv);
+
+	(void)state;
+	in_child(send_without_fds, p);
+	assert_int_equal(access(in_dir("ran"), F_OK), -1);
 	sms_provider_free(p);
 }
 
@@ -780,10 +844,11 @@ test_host_reaps(void **state)
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGCHLD, &ign, &old);
-	assert_int_equal(run(p, &msg, &res, &ms), SMS_FAILED);
+	assert_int_equal(run(p, &msg, &res, &ms), SMS_EBROKEN);
 	sigaction(SIGCHLD, &old, NULL);
 	assert_non_null(strstr(res.error, "exit status"));
 	assert_non_null(strstr(res.error, "lost"));
+	assert_int_equal(res.left, 1);
 	assert_true(ms < 3000);
 	sms_provider_free(p);
 }
@@ -830,7 +895,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_argv_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newline_in_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fd_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_state, setup, teardown),
@@ -841,6 +906,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leftover_after_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cannot_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_epipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_reaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failover_and_log, setup, teardown),

@@ -401,10 +401,12 @@ static const struct {
 	  "+447700900123", NULL },
 	{ "echo 07700900123\n", "44", PHONE_OK, "+447700900123", NULL },
 	{ "echo '(555) 555-0123'\n", "1", PHONE_OK, "+15555550123", NULL },
-	/* no number */
+	/* no number: exit 0 and nothing printed, whatever stderr says */
 	{ "exit 0\n", NULL, PHONE_NOTFOUND, NULL, NULL },
 	{ "printf '\\n \\n'\n", NULL, PHONE_NOTFOUND, NULL, NULL },
-	{ "exit 1\n", NULL, PHONE_NOTFOUND, NULL, NULL },
+	{ "echo 'no entry' >&2\n", NULL, PHONE_NOTFOUND, NULL, NULL },
+	{ "echo 'warning' >&2; echo +447700900123\n", NULL, PHONE_OK,
+	  "+447700900123", NULL },
 	/* a bad number: the source's answer, not a failure to answer */
 	{ "echo 07700900123\n", NULL, PHONE_EINVAL, NULL, "not a valid number" },
 	{ "echo 'no such user'\n", NULL, PHONE_EINVAL, NULL, "not a valid number" },
@@ -425,12 +427,27 @@ static const struct {
 	  "exited with status 1" },
 	{ "printf '\\0'; exit 1\n", NULL, PHONE_EFILE, NULL,
 	  "exited with status 1" },
-	{ "echo 'ldap down' >&2; exit 2\n", NULL, PHONE_EFILE, NULL,
-	  "exited with status 2" },
 	{ "kill -KILL $$\n", NULL, PHONE_EFILE, NULL, "killed by signal 9" },
-	/* stdin and stderr are /dev/null */
+	/* exit 1 is a failure, not "no number" (a crashed lookup script
+	 * must not let nullok pass), told with its first line of stderr */
+	{ "exit 1\n", NULL, PHONE_EFILE, NULL, "exited with status 1" },
+	{ "echo 'ldap: server down' >&2; exit 1\n", NULL, PHONE_EFILE, NULL,
+	  "exited with status 1: ldap: server down" },
+	{ "echo 'ldap down' >&2; exit 2\n", NULL, PHONE_EFILE, NULL,
+	  "exited with status 2: ldap down" },
+	{ "printf '  first line \\r\\nsecond line\\n' >&2; exit 1\n", NULL,
+	  PHONE_EFILE, NULL, "exited with status 1: first line" },
+	{ "printf 'a\\033[31mred\\033[0m\\033]0;title\\007 \\302\\2332Jb\\001c\\n' >&2\n"
+	  "exit 1\n", NULL, PHONE_EFILE, NULL, "exited with status 1: ared b?c" },
+	{ "echo 'no entry for +44 7700 900123' >&2; exit 1\n", NULL,
+	  PHONE_EFILE, NULL, "status 1: no entry for +44 #### ######" },
+	{ "head -c 1048576 /dev/zero | tr '\\0' e >&2; exit 3\n", NULL,
+	  PHONE_EFILE, NULL, "exited with status 3: eeee" },
+	{ "echo dying >&2; kill -TERM $$\n", NULL, PHONE_EFILE, NULL,
+	  "killed by signal 15: dying" },
+	/* stdin is /dev/null; stderr is its own pipe */
 	{ "[ \"$(readlink /proc/$$/fd/0)\" = /dev/null ] || exit 4\n"
-	  "[ \"$(readlink /proc/$$/fd/2)\" = /dev/null ] || exit 5\n"
+	  "[ \"$(readlink /proc/$$/fd/2)\" != \"$(readlink /proc/$$/fd/1)\" ] || exit 5\n"
 	  "echo +447700900123\n", NULL, PHONE_OK, "+447700900123", NULL },
 };
 
@@ -460,10 +477,16 @@ test_command_output(void **state)
 		if (cmd_cases[i].err != NULL && strstr(err, cmd_cases[i].err) == NULL)
 			fail_msg("case %zu: err '%s' lacks '%s'", i, err,
 				 cmd_cases[i].err);
-		/* syslog never sees the number or the program's words */
-		if (strstr(err, "900123") != NULL || strstr(err, "ldap") != NULL ||
-		    strstr(err, "lookup failed") != NULL)
+		/* syslog never sees the number, nor anything of stdout (the
+		 * start of stderr, sanitized, is what it is for), nor more
+		 * than stderr's first line, nor an ESC */
+		if (strstr(err, "900123") != NULL ||
+		    strstr(err, "lookup failed") != NULL ||
+		    strstr(err, "second") != NULL || strchr(err, '\033') != NULL)
 			fail_msg("case %zu: err '%s' echoes the output", i, err);
+		/* the stderr excerpt is bounded */
+		if (strlen(err) > strlen(prog) + 40 + 200)
+			fail_msg("case %zu: err is %zu bytes", i, strlen(err));
 		/* none of these waits for the timeout */
 		if (util_now_ms() - t0 > 3000)
 			fail_msg("case %zu took %ld ms", i, util_now_ms() - t0);
@@ -757,9 +780,9 @@ static const struct {
 	{ "command prints nothing: gecos", "bob +447700900111\n", 0,
 	  "exit 0\n", "Alice,,+447700900333", NULL, NULL,
 	  PHONE_OK, "+447700900333", PHONE_SRC_GECOS, NULL },
-	{ "command exits 1: gecos", NULL, 0,
-	  "exit 1\n", "Alice,,+447700900333", NULL, NULL,
-	  PHONE_OK, "+447700900333", PHONE_SRC_GECOS, NULL },
+	{ "command exits 1: a failure, GECOS is not tried", NULL, 0,
+	  "echo 'directory down' >&2; exit 1\n", "Alice,,+447700900333", NULL,
+	  NULL, PHONE_EFILE, NULL, 0, "status 1: directory down" },
 	{ "nothing anywhere", "bob +447700900111\n", 0,
 	  "exit 0\n", "Alice,Room 1,,", NULL, NULL,
 	  PHONE_NOTFOUND, NULL, 0, NULL },

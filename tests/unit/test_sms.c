@@ -733,7 +733,7 @@ test_excerpt(void **state)
 	sms_excerpt("x hunter22 y abc", 16, secrets, out, sizeof(out));
 	assert_string_equal(out, "x *** y abc");	/* "abc" too short */
 	sms_excerpt("a\tb\x1b[31mc\x7f", 10, NULL, out, sizeof(out));
-	assert_string_equal(out, "a?b?[31mc?");
+	assert_string_equal(out, "a?bc?");	/* the escape sequence gone */
 	sms_excerpt("a\0b", 3, NULL, out, sizeof(out));
 	assert_string_equal(out, "a?b");
 	/* a number or code echoed in a form no secret matches: digit runs

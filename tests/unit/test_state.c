@@ -506,8 +506,8 @@ test_corrupt(void **state)
 	expect_refused("alice", "larger than 4096 bytes");
 
 	/* a control character in the file does not reach the message */
-	write_file(hex, GOOD_HEAD "a\x1b[2Jb=1\n", strlen(GOOD_HEAD "a\x1b[2Jb=1\n"), 0600);
-	expect_refused("alice", "line 3: unknown key \"a?[2Jb\"");
+	write_file(hex, GOOD_HEAD "a\x1b[2Jb\x01=1\n", strlen(GOOD_HEAD "a\x1b[2Jb\x01=1\n"), 0600);
+	expect_refused("alice", "line 3: unknown key \"ab?\"");
 }
 
 static void

@@ -8,9 +8,11 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../util/util.h"	/* util_now_ms() for timings */
@@ -35,6 +37,34 @@ write_script(const char *path, const char *folder, const char *body)
 	}
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(path, 0700), 0);
+}
+
+/* Removes a test's folder (from mkdtemp: no quote in its name) and all in
+ * it; for a teardown: 0, or -1. */
+static inline int
+remove_dir(const char *folder)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", folder);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs fn(arg) in a child process, for a test that changes what is the
+ * whole process's (resource limits, ids, fds); fn's result is the child's
+ * exit status, which must be 0. */
+static inline void
+in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Is pid gone (or a zombie nobody has collected yet)?  Waits up to 2 s. */
