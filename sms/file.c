@@ -91,6 +91,18 @@ out:
 	return rc;
 }
 
+/*
+ * A failure the process's own limits cause (a file size limit, no
+ * descriptor left) is no verdict of the provider: under sudo and su the
+ * caller sets those limits, and failmode=open must not follow from them.
+ * A short write (a limit reached in the middle) is none either.
+ */
+static int
+file_verdict(int e)
+{
+	return e == EFBIG || e == EMFILE || e == ENFILE ? SMS_EBROKEN : SMS_FAILED;
+}
+
 int
 sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 	      const struct smsotp_log *log, struct sms_result *res)
@@ -116,7 +128,7 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		e = errno;
 		snprintf(res->error, sizeof(res->error), "cannot open %s: %s",
 			 p->path, e == ELOOP ? "is a symbolic link" : strerror(e));
-		rc = e == ENOMEM ? SMS_ENOMEM : SMS_FAILED;
+		rc = e == ENOMEM ? SMS_ENOMEM : file_verdict(e);
 		goto out;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -150,7 +162,7 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		snprintf(res->error, sizeof(res->error), "cannot write %s: %s",
 			 p->path, w < 0 ? strerror(e) : "short write");
 		close(fd);
-		rc = SMS_FAILED;
+		rc = w < 0 ? file_verdict(e) : SMS_EBROKEN;
 		goto out;
 	}
 	if (close(fd) != 0) {

@@ -175,6 +175,9 @@ speaks_http(const struct sms_provider *p)
 static void
 serve(const struct sms_sender *s, int fd, int warm)
 {
+	/* Root's ids (sudo's caller may no longer signal or stop this
+	 * process) and sane resource limits, whatever the caller set. */
+	util_child_harden();
 	/* Nothing of the caller's environment reaches libcurl or OpenSSL.
 	 * One variable is set: GnuTLS, which libcurl's RTMP support pulls
 	 * in and which never runs here (only http and https are allowed),

@@ -96,7 +96,8 @@ test_left(void **state)
 }
 
 /* In a child (in_child): a send under a 10-byte file size limit.  0 when
- * it failed with the line maybe written. */
+ * it broke off (a limit of the caller's is no verdict of the provider:
+ * failmode=open must not follow) with the line maybe written. */
 static int
 send_short(void *unused)
 {
@@ -112,7 +113,7 @@ send_short(void *unused)
 	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
 		return 2;
 	rc = send_to("small.jsonl", &res);
-	return rc == SMS_FAILED && res.left == 1 &&
+	return rc == SMS_EBROKEN && res.left == 1 &&
 	       strstr(res.error, "cannot write") != NULL ? 0 : 1;
 }
 
