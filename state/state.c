@@ -68,6 +68,7 @@ state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 	  size_t errlen)
 {
 	char tmp[4096 + 32], *buf = NULL;
+	struct stat st;
 	size_t len = 0;
 	int fd, tries;
 
@@ -95,7 +96,9 @@ state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 			free(buf);
 			return 0;
 		}
-		if (access(path, F_OK) == 0 || errno != ENOENT)
+		/* lstat, not access(): access() asks with the real uid, which
+		 * under sudo is the caller's. */
+		if (lstat(path, &st) == 0 || errno != ENOENT)
 			return -1;
 		/* O_EXCL: of two first logins, one writes and both read it.
 		 * Written under a temporary name and linked in whole, so
