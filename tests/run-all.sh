@@ -9,7 +9,8 @@
 # Exit status 1 if any test failed.
 #
 # A test passes with exit status 0, is skipped with 77, fails otherwise.  A
-# test still running after TEST_TIMEOUT seconds (default 300) is killed and
+# test still running after TEST_TIMEOUT seconds (default 300, or more where
+# the script asks for it in a "# run-all-timeout: N" line) is killed and
 # fails.
 set -u
 
@@ -33,6 +34,15 @@ if [ "${1:-}" = --one ]; then
 	t=$3
 	name=$4
 	timeout=${TEST_TIMEOUT:-300}
+	# a script that needs longer says so in a "# run-all-timeout: N" line
+	# (the fault sweep: hundreds of logins); TEST_TIMEOUT, when larger,
+	# still wins
+	case $t in
+	*.sh)
+		_own=$(sed -n 's/^# run-all-timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+		[ -n "$_own" ] && [ "$_own" -gt "$timeout" ] && timeout=$_own
+		;;
+	esac
 	start=$(date +%s%N)
 	case $t in
 	*.sh) sh "$t" > "$res/$name.out" 2>&1 < /dev/null & ;;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# run-all-timeout: 600
 # Fault injection (issue 13, item 8): along one login, the k-th call the
 # module makes of malloc, open, write, fsync, rename, fork, socketpair,
 # read, send or recv fails, for every k until the login runs clean, for a
@@ -13,8 +14,8 @@
 #
 #	FAULT_DEPTH   stack frames above the call that may be the module's (4)
 #	FAULT_MAX_K   the highest k tried before failing (400)
-#	FAULT_BUDGET  seconds the whole sweep may take before it fails (240:
-#	              within run-all.sh's TEST_TIMEOUT of 300)
+#	FAULT_BUDGET  seconds the whole sweep may take before it fails (540:
+#	              within the timeout this script asks of run-all.sh)
 #	FAULT_ERRNO   other errnos: "open=EACCES write=EIO" (defaults: the
 #	              table in tests/fault/shim.c)
 #	FAULT_CASES   the cases to run: "faults limits" (both, the default)
@@ -31,7 +32,7 @@ TOOL=${SMSOTP_TOOL:-$ROOT/build/smsotp}
 [ -x "$TOOL" ] || { echo "SKIP: $TOOL is not built (run make)"; exit 77; }
 command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler (cc) to build the shim"; exit 77; }
 
-DEADLINE=$(($(date +%s) + ${FAULT_BUDGET:-240}))
+DEADLINE=$(($(date +%s) + ${FAULT_BUDGET:-540}))
 SHIM=$T/shim.so
 if ! _e=$(cc -shared -fPIC -O1 -g -Wall -Wextra -o "$SHIM" "$TESTS/fault/shim.c" -ldl 2>&1); then
 	echo "FAIL: cannot build tests/fault/shim.c:"
