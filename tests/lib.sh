@@ -65,7 +65,13 @@ set -u
 ROOT=${SMSOTP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 TESTS=$ROOT/tests
 MODULE=${MODULE:-$ROOT/pam_smsotp.so}
-PYTHON=${PYTHON:-python3}
+# Debian's python3 (the package install-deps.sh installs) first: a python3
+# earlier in PATH may be a version manager's shim that costs a second per
+# call, and the tests call it for every look at a gateway's log.
+if [ -z "${PYTHON:-}" ]; then
+	PYTHON=python3
+	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+fi
 GATEWAY=$TESTS/mock_gateway.py
 TEST_NAME=$(basename "$0" .sh)
 

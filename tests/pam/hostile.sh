@@ -102,7 +102,7 @@ t_answers() {
 	done
 	# fullwidth digits looking like the right code
 	n=$((n + 1))
-	pam_run smsotp alice 'wait_sms 1; wait_prompt 1 && code_from_log | python3 -c "import sys; print(\"\".join(chr(ord(c) + 0xfee0) for c in sys.stdin.read().strip()))"; answer_code 2'
+	pam_run smsotp alice 'wait_sms 1; wait_prompt 1 && code_from_log | "$PYTHON" -c "import sys; print(\"\".join(chr(ord(c) + 0xfee0) for c in sys.stdin.read().strip()))"; answer_code 2'
 	assert_result SUCCESS
 	assert_prompted 2
 	assert_sms_count $n
