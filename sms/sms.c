@@ -243,7 +243,7 @@ send_through(struct sms_provider *const *list, size_t n,
 	     const struct smsotp_log *log, struct sms_result *res)
 {
 	size_t i;
-	int left = 0;
+	int left = 0, broken = 0;
 
 	res->provider = NULL;
 	res->status = 0;
@@ -294,7 +294,7 @@ send_through(struct sms_provider *const *list, size_t n,
 		/* Fail closed: anything but SMS_OK is a failure. */
 		if (res->error[0] == '\0')
 			snprintf(res->error, sizeof(res->error), "failed");
-		if (rc != SMS_FAILED) {
+		if (rc != SMS_FAILED && res->left) {
 			/* Broken off without a verdict: the message may be
 			 * out, and whoever broke it off must not get a
 			 * second provider (or failmode=open) for it. */
@@ -302,13 +302,17 @@ send_through(struct sms_provider *const *list, size_t n,
 				    "no other provider is tried", name, res->error);
 			return SMS_EBROKEN;
 		}
+		/* Broken before anything left (the send process or the
+		 * program could not be started): the next provider may
+		 * go, but the end is no verdict either. */
+		broken |= rc != SMS_FAILED;
 		/* res->error names the HTTP status when there was one. */
 		smsotp_logf(log, LOG_WARNING, "sms: provider '%s' failed: %s",
 			    name, res->error);
 	}
 	if (res->provider == NULL)
 		snprintf(res->error, sizeof(res->error), "no provider configured");
-	return SMS_FAILED;
+	return broken ? SMS_EBROKEN : SMS_FAILED;
 }
 
 int
