@@ -131,26 +131,6 @@ sms_replace(char *out, size_t outlen, size_t *o, const char *s, size_t n)
 	}
 }
 
-/* A provider may echo a number or a code in a form no secret matches
- * (reformatted, escaped, cut): blank every run of 4 or more digits. */
-static void
-blank_digit_runs(char *s)
-{
-	size_t i = 0, j;
-
-	while (s[i] != '\0') {
-		if (s[i] < '0' || s[i] > '9') {
-			i++;
-			continue;
-		}
-		for (j = i; s[j] >= '0' && s[j] <= '9'; j++)
-			;
-		if (j - i >= 4)
-			memset(s + i, '#', j - i);
-		i = j;
-	}
-}
-
 void
 sms_excerpt(const char *text, size_t len, const char *const *secrets,
 	    char *out, size_t outlen)
@@ -201,7 +181,9 @@ sms_excerpt(const char *text, size_t len, const char *const *secrets,
 	}
 	out[o] = '\0';
 	util_sanitize(out);
-	blank_digit_runs(out);
+	/* A provider may echo a number or a code in a form no secret
+	 * matches (reformatted, escaped, cut): digit runs are blanked. */
+	util_blank_digits(out);
 }
 
 static int
