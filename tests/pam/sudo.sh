@@ -87,14 +87,16 @@ setup_sudo() {
 }
 
 # sudo_run right|wrong: su to the user, sudo -S -k /usr/bin/true, its stdin
-# a FIFO fed with the code (or a wrong one) once the SMS arrived
+# a FIFO fed with the code (or a wrong one) once this run's SMS arrived
+# (one more request than the gateway had before the run)
 sudo_run() {
 	_mode=$1
+	_want=$(( $(sms_count) + 1 ))
 	rm -f "$C/in"
 	mkfifo "$C/in" || fail "mkfifo"
 	(
 		_i=0
-		while [ "$(sms_count)" -lt 1 ] && [ $_i -lt $((WAIT_TIMEOUT * 20)) ]; do
+		while [ "$(sms_count)" -lt "$_want" ] && [ $_i -lt $((WAIT_TIMEOUT * 20)) ]; do
 			sleep 0.05
 			_i=$((_i + 1))
 		done
