@@ -63,7 +63,8 @@ ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' $(WARN) $(HARDEN) 
 
 LIB_SRCS := util/util.c util/run.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
-	sms/presets.c sms/curl.c sms/isolate.c state/state.c
+	sms/presets.c sms/curl.c sms/isolate.c state/state.c \
+	state/store.c state/store_file.c policy/policy.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 MOD_OBJS := $(B)/pam_smsotp.o
 

@@ -2,7 +2,8 @@
  * pam_smsotp: a one-time code sent by SMS, asked through the PAM
  * conversation.  This file is glue: each hook builds one context, runs a few
  * named steps and frees everything in one place.  What a step needs lives in
- * config/, phone/, otp/, template/, sms/ and state/.
+ * config/, phone/, otp/, template/, sms/, policy/ (the rules) and state/
+ * (the store of the records).
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -28,6 +28,7 @@
 #include "config/config.h"
 #include "otp/otp.h"
 #include "phone/phone.h"
+#include "policy/policy.h"
 #include "sms/sms.h"
 #include "state/state.h"
 #include "template/template.h"
@@ -48,6 +49,8 @@ struct smsotp_ctx {
 	int flags;
 	struct smsotp_config *cfg;
 	struct smsotp_log log;
+	struct policy_limits lim;	/* the rules' limits, from cfg */
+	struct store *store;	/* where the users' records are kept */
 
 	const char *user;	/* as given to PAM */
 	char *account;		/* the account's own name (getpwnam) */
@@ -102,6 +105,7 @@ static void
 ctx_free(struct smsotp_ctx *ctx)
 {
 	sms_sender_end(ctx->sender);
+	store_close(ctx->store);
 	config_free(ctx->cfg);
 	free(ctx->account);
 	free(ctx->gecos);
@@ -130,10 +134,14 @@ ctx_init(struct smsotp_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 		return PAM_SERVICE_ERR;
 	}
 	ctx->log.debug = ctx->cfg->debug;
-	if (state_dir_prepare(ctx->cfg->state_dir, err, sizeof(err)) != 0) {
+	rc = store_open(ctx->cfg, &ctx->store, err, sizeof(err));
+	if (rc == STATE_ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc != STATE_OK) {
 		pam_syslog(pamh, LOG_ERR, "configuration refused: %s", err);
 		return PAM_SERVICE_ERR;
 	}
+	policy_limits_from(&ctx->lim, ctx->cfg);
 	copy_item(pamh, PAM_SERVICE, ctx->service, sizeof(ctx->service));
 	copy_item(pamh, PAM_RHOST, ctx->rhost, sizeof(ctx->rhost));
 	if (gethostname(ctx->host, sizeof(ctx->host)) != 0)
@@ -395,14 +403,14 @@ blank(const char *s)
 
 /* The notice for an empty answer when no new code can go out yet. */
 static void
-resend_notice(struct smsotp_ctx *ctx, long wait)
+resend_notice(struct smsotp_ctx *ctx, long long wait)
 {
 	ctx->notice_style = PAM_TEXT_INFO;
 	if (wait <= 0)
 		util_strlcpy(ctx->notice, "A new code was sent.", sizeof(ctx->notice));
 	else
 		snprintf(ctx->notice, sizeof(ctx->notice), "A new code can be sent in "
-			 "%ld s; enter the last code, or press Enter then.", wait);
+			 "%lld s; enter the last code, or press Enter then.", wait);
 }
 
 static void
@@ -425,27 +433,45 @@ state_failed(struct smsotp_ctx *ctx, int rc, const char *err)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* A locked user is told for how long, and gets PAM_MAXTRIES. */
 static int
-locked_out(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
+say_locked(struct smsotp_ctx *ctx, long long wait, const char *result)
 {
-	if (u->locked_until <= now)
-		return 0;
 	snprintf(ctx->notice, sizeof(ctx->notice), "Too many wrong codes: SMS login "
-		 "is locked for %lld more minute(s).", (u->locked_until - now + 59) / 60);
+		 "is locked for %lld more minute(s).", policy_minutes(wait));
 	converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
-	ctx->result = "locked";
-	return 1;
+	ctx->result = result;
+	return PAM_MAXTRIES;
 }
 
-/* Seconds before another SMS may go to this user; 0 when one may now. */
-static long
-resend_wait(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
+/* max_sends reached: a login ends with PAM_MAXTRIES, a resend is told and
+ * the last code may still be entered. */
+static int
+say_cap(struct smsotp_ctx *ctx, enum policy_ask ask, long long wait)
 {
-	long long wait = u->last_send + ctx->cfg->resend_after - now;
+	if (ask == POLICY_RESEND) {
+		snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be "
+			 "sent for now (the next in %lld minute(s)); enter the last code.",
+			 policy_minutes(wait));
+		ctx->notice_style = PAM_ERROR_MSG;
+		return PAM_SUCCESS;
+	}
+	snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be sent "
+		 "for now. The next one can be sent in %lld minute(s).",
+		 policy_minutes(wait));
+	converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
+	ctx->result = "max_sends reached, not sent";
+	return PAM_MAXTRIES;
+}
 
-	if (u->last_send == 0 || u->last_send > now || wait <= 0)
-		return 0;
-	return (long)wait;
+/* The code sent by an earlier login is asked again. */
+static void
+reuse_notice(struct smsotp_ctx *ctx, const struct policy_decision *d)
+{
+	ctx->reused = 1;
+	ctx->notice_style = PAM_TEXT_INFO;
+	snprintf(ctx->notice, sizeof(ctx->notice), "Enter the code sent %lld s ago "
+		 "(a new one can be sent in %lld s).", d->ago, d->wait);
 }
 
 static void
@@ -460,53 +486,63 @@ warn_segments(struct smsotp_ctx *ctx, const char *text)
 			   info.units, info.gsm7 ? "GSM-7" : "UCS-2", info.segments);
 }
 
-/* Locks the record of this login's user: its own, or a stand-in slot. */
+/* One user's record, held (the store's lock or transaction) for one step;
+ * now is the store's time, which every rule of that step uses. */
+struct record {
+	struct store_txn *txn;
+	struct state_user u;
+	long long now;
+};
+
+/* Opens the record of this login's user: its own, or the stand-in record
+ * of a name that gets no SMS.  STATE_OK, or an error with err. */
 static int
-lock_record(struct smsotp_ctx *ctx, struct state_handle **h,
-	    struct state_user *u, char *err, size_t errlen)
+record_open(struct smsotp_ctx *ctx, struct record *r, char *err, size_t errlen)
 {
+	const char *name = ctx->account;
+
+	memset(r, 0, sizeof(*r));
 	if (load_key(ctx) != PAM_SUCCESS) {
 		snprintf(err, errlen, "the key of the kept codes cannot be read");
 		return STATE_EINVAL;
 	}
 	if (ctx->stand_in != NULL)
-		return state_lock_stand_in(ctx->cfg->state_dir, ctx->have_account ?
-					   ctx->account : ctx->user, ctx->key,
-					   h, u, err, errlen);
-	return state_lock(ctx->cfg->state_dir, ctx->account, h, u, err, errlen);
+		name = ctx->have_account ? ctx->account : ctx->user;
+	return store_begin(ctx->store, name, ctx->stand_in != NULL ? ctx->key : NULL,
+			   &r->txn, &r->u, &r->now, err, errlen);
 }
 
+/* Releases the record: what was not written is rolled back. */
+static void
+record_close(struct record *r)
+{
+	store_end(r->txn);
+	r->txn = NULL;
+	util_wipe(&r->u, sizeof(r->u));
+}
+
+/* keep_new_code: the random number generator failed (logged). */
+#define KEEP_RNG_FAILED 1
+
 /*
- * Draw a code, keep its hash and count the SMS under the user's lock, then
- * send it outside the lock.  The count is taken before the send, so that
- * concurrent logins can never send more than max_sends; a send that
+ * Draws a code, keeps its hash and counts the SMS on the held record,
+ * written before the code leaves: the count is taken before the send, so
+ * that concurrent logins can never send more than max_sends; a send that
  * certainly never left gives its count and its code back (give_back).
+ * Returns STATE_OK, a store error with err, or KEEP_RNG_FAILED.
  */
 static int
-new_code(struct smsotp_ctx *ctx, struct state_handle *h, struct state_user *u,
-	 long long now)
+keep_new_code(struct smsotp_ctx *ctx, struct record *r, char *err, size_t errlen)
 {
-	char err[512];
-	int rc;
-
 	if (otp_generate(ctx->code, sizeof(ctx->code), (size_t)ctx->cfg->length,
 			 ctx->cfg->alphabet) != 0 ||
-	    state_set_code(u, ctx->code, now, ctx->key) != STATE_OK) {
-		state_unlock(h);
-		util_wipe(ctx->code, sizeof(ctx->code));
+	    state_set_code(&r->u, ctx->code, r->now, ctx->key) != STATE_OK) {
 		pam_syslog(ctx->pamh, LOG_ERR, "the random number generator failed");
 		ctx->result = "rng failure";
-		return PAM_SERVICE_ERR;
+		return KEEP_RNG_FAILED;
 	}
-	u->sends++;
-	u->last_send = now;
-	rc = state_save(h, u, err, sizeof(err));
-	state_unlock(h);
-	if (rc != STATE_OK) {
-		util_wipe(ctx->code, sizeof(ctx->code));
-		return state_failed(ctx, rc, err);
-	}
-	return PAM_SUCCESS;
+	policy_sent(&r->u, r->now);
+	return store_write(r->txn, &r->u, err, errlen);
 }
 
 /* Gives back the count and the code of a send that certainly never left
@@ -517,25 +553,45 @@ new_code(struct smsotp_ctx *ctx, struct state_handle *h, struct state_user *u,
 static void
 give_back(struct smsotp_ctx *ctx)
 {
-	struct state_handle *h = NULL;
-	struct state_user u;
+	struct record r;
 	char err[512];
 
-	if (lock_record(ctx, &h, &u, err, sizeof(err)) != STATE_OK)
+	if (record_open(ctx, &r, err, sizeof(err)) != STATE_OK)
 		return;
-	if (state_code_matches(&u, ctx->code, ctx->key)) {
-		u.has_code = 0;
-		if (u.sends > 0)
-			u.sends--;
-		u.last_send = 0;
-		if (state_save(h, &u, err, sizeof(err)) != STATE_OK)
+	if (state_code_matches(&r.u, ctx->code, ctx->key)) {
+		policy_give_back(&r.u);
+		if (store_write(r.txn, &r.u, err, sizeof(err)) != STATE_OK)
 			pam_syslog(ctx->pamh, LOG_ERR, "state: %s", err);
 	}
-	util_wipe(&u, sizeof(u));
-	state_unlock(h);
+	record_close(&r);
 }
 
-/* Step: send the code drawn by new_code().  PAM_SUCCESS when a provider
+/* No provider took the SMS (src): failmode decides, and the user is told. */
+static int
+not_sent(struct smsotp_ctx *ctx, int src)
+{
+	if (src == SMS_FAILED && ctx->cfg->failmode_open) {
+		/* failmode=open lets the stack go on without this factor when
+		 * every provider said no (an answer, a refused connection):
+		 * say so at every use, it is a hole an administrator chose. */
+		pam_syslog(ctx->pamh, LOG_WARNING, "failmode=open: no provider accepted "
+			   "the SMS for %s, letting the login go on without it",
+			   ctx->user_safe);
+		ctx->result = "not sent, failmode open";
+		return PAM_IGNORE;
+	}
+	if (src == SMS_EBROKEN && ctx->cfg->failmode_open)
+		/* A send process killed, stopped or silent is no provider's
+		 * verdict: sudo's caller can do that to it. */
+		pam_syslog(ctx->pamh, LOG_WARNING, "the send for %s broke off without "
+			   "a provider's answer: failing closed, failmode=open "
+			   "does not apply", ctx->user_safe);
+	ctx->result = src == SMS_EBROKEN ? "send broken off, not sent" : "not sent";
+	converse(ctx, PAM_ERROR_MSG, MSG_NOT_SENT, NULL, NULL);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+/* Step: send the code kept by keep_new_code().  PAM_SUCCESS when a provider
  * took it; the code is wiped either way (only its hash is kept).  A stand-in
  * login sends nothing and goes on as if a provider had taken it. */
 static int
@@ -567,27 +623,7 @@ send_code(struct smsotp_ctx *ctx)
 	if (rc != PAM_SUCCESS && !ctx->sent.left)
 		give_back(ctx);
 	util_wipe(ctx->code, sizeof(ctx->code));
-	if (rc != PAM_AUTHINFO_UNAVAIL)
-		return rc;
-	if (src == SMS_FAILED && ctx->cfg->failmode_open) {
-		/* failmode=open lets the stack go on without this factor when
-		 * every provider said no (an answer, a refused connection):
-		 * say so at every use, it is a hole an administrator chose. */
-		pam_syslog(ctx->pamh, LOG_WARNING, "failmode=open: no provider accepted "
-			   "the SMS for %s, letting the login go on without it",
-			   ctx->user_safe);
-		ctx->result = "not sent, failmode open";
-		return PAM_IGNORE;
-	}
-	if (src == SMS_EBROKEN && ctx->cfg->failmode_open)
-		/* A send process killed, stopped or silent is no provider's
-		 * verdict: sudo's caller can do that to it. */
-		pam_syslog(ctx->pamh, LOG_WARNING, "the send for %s broke off without "
-			   "a provider's answer: failing closed, failmode=open "
-			   "does not apply", ctx->user_safe);
-	ctx->result = src == SMS_EBROKEN ? "send broken off, not sent" : "not sent";
-	converse(ctx, PAM_ERROR_MSG, MSG_NOT_SENT, NULL, NULL);
-	return PAM_AUTHINFO_UNAVAIL;
+	return rc == PAM_AUTHINFO_UNAVAIL ? not_sent(ctx, src) : rc;
 }
 
 /*
@@ -615,188 +651,119 @@ start_sender(struct smsotp_ctx *ctx)
 	return PAM_SUCCESS;
 }
 
-/* Minutes, rounded up, until the send window ends and max_sends renews. */
-static long long
-window_left_min(struct smsotp_ctx *ctx, const struct state_user *u, long long now)
-{
-	long long left = u->window_start + ctx->cfg->send_window - now;
-
-	return left > 0 ? (left + 59) / 60 : 1;
-}
-
-/* Draws, writes down (the lock then released) and sends a new code; u is
- * wiped. */
+/*
+ * Step: a code for this login, its first (ask POLICY_FIRST) or another one
+ * for an empty answer (POLICY_RESEND), as policy_issue() decides: a locked
+ * user gets nothing (also when another login locked it meanwhile); a code
+ * sent within resend_after is asked again, or the wait told; otherwise a
+ * new code goes out, within max_sends per send_window.  Nothing is said
+ * to the user while the record is held.
+ */
 static int
-send_new_code(struct smsotp_ctx *ctx, struct state_handle *h,
-	      struct state_user *u, long long now)
+get_code(struct smsotp_ctx *ctx, enum policy_ask ask)
 {
-	int rc = new_code(ctx, h, u, now);
-
-	util_wipe(u, sizeof(*u));
-	return rc == PAM_SUCCESS ? send_code(ctx) : rc;
-}
-
-/* Starts the send process (start_sender), then locks the user's state and
- * brings it up to date; a locked user is told and gets PAM_MAXTRIES (no SMS
- * to a locked user), with no lock held.  What a first send and a resend
- * both begin with. */
-static int
-open_state(struct smsotp_ctx *ctx, struct state_handle **h, struct state_user *u,
-	   long long now)
-{
+	struct policy_decision d;
+	struct record r;
 	char err[512];
 	int rc;
 
 	rc = start_sender(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = lock_record(ctx, h, u, err, sizeof(err));
+	rc = record_open(ctx, &r, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
-	state_refresh(u, now, ctx->cfg->send_window);
-	if (locked_out(ctx, u, now)) {
-		state_unlock(*h);
-		*h = NULL;
-		return PAM_MAXTRIES;
-	}
-	return PAM_SUCCESS;
-}
-
-/*
- * Step: a locked user gets nothing; a code sent within resend_after is
- * asked again instead of a new one; otherwise a new code goes out, within
- * max_sends per send_window.
- */
-static int
-issue_code(struct smsotp_ctx *ctx)
-{
-	struct state_handle *h = NULL;
-	struct state_user u;
-	long long now = (long long)time(NULL);
-	long wait;
-	int rc;
-
-	rc = open_state(ctx, &h, &u, now);
-	if (rc != PAM_SUCCESS)
-		return rc;
-	wait = resend_wait(ctx, &u, now);
-	if (u.has_code && wait > 0 &&
-	    !otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
-		state_unlock(h);
-		ctx->reused = 1;
-		ctx->notice_style = PAM_TEXT_INFO;
-		snprintf(ctx->notice, sizeof(ctx->notice), "Enter the code sent "
-			 "%lld s ago (a new one can be sent in %ld s).",
-			 now - u.last_send, wait);
+	policy_issue(&ctx->lim, &r.u, r.now, ask, &d);
+	if (d.what == POLICY_SEND)
+		rc = keep_new_code(ctx, &r, err, sizeof(err));
+	record_close(&r);
+	switch (d.what) {
+	case POLICY_LOCKED:
+		return say_locked(ctx, d.wait, "locked");
+	case POLICY_REUSE:
+		reuse_notice(ctx, &d);
 		return PAM_SUCCESS;
-	}
-	if (u.sends >= ctx->cfg->max_sends) {
-		state_unlock(h);
-		snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be "
-			 "sent for now. The next one can be sent in %lld minute(s).",
-			 window_left_min(ctx, &u, now));
-		converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
-		ctx->result = "max_sends reached, not sent";
-		return PAM_MAXTRIES;
-	}
-	return send_new_code(ctx, h, &u, now);
-}
-
-/* An empty answer: a new code when resend_after and max_sends allow it,
- * else a notice saying when. */
-static int
-resend(struct smsotp_ctx *ctx)
-{
-	struct state_handle *h = NULL;
-	struct state_user u;
-	long long now = (long long)time(NULL);
-	long wait;
-	int rc;
-
-	/* also when another login locked the user meanwhile */
-	rc = open_state(ctx, &h, &u, now);
-	if (rc != PAM_SUCCESS)
-		return rc;
-	wait = resend_wait(ctx, &u, now);
-	if (wait > 0) {
-		state_unlock(h);
-		resend_notice(ctx, wait);
+	case POLICY_WAIT:
+		resend_notice(ctx, d.wait);
 		return PAM_SUCCESS;
+	case POLICY_CAP:
+		return say_cap(ctx, ask, d.wait);
+	default:
+		break;
 	}
-	if (u.sends >= ctx->cfg->max_sends) {
-		state_unlock(h);
-		snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be "
-			 "sent for now (the next in %lld minute(s)); enter the last code.",
-			 window_left_min(ctx, &u, now));
-		ctx->notice_style = PAM_ERROR_MSG;
-		return PAM_SUCCESS;
+	if (rc != STATE_OK) {
+		util_wipe(ctx->code, sizeof(ctx->code));
+		return rc == KEEP_RNG_FAILED ? PAM_SERVICE_ERR :
+			state_failed(ctx, rc, err);
 	}
-	rc = send_new_code(ctx, h, &u, now);
-	if (rc == PAM_SUCCESS)
+	rc = send_code(ctx);
+	if (rc == PAM_SUCCESS && ask == POLICY_RESEND)
 		resend_notice(ctx, 0);
 	return rc;
 }
 
-enum verdict { V_RIGHT, V_WRONG, V_EXPIRED, V_SPENT, V_LOCKED };
-
 /*
- * Checks an answer against the kept hash, under the lock.  The try is
+ * Checks an answer against the kept hash, on the held record.  The try is
  * counted first, durably, as if the answer were wrong (with the lock it
- * would bring): a failure to save that count refuses the answer without
- * comparing it, so nothing the caller does to the save (a file size
- * limit, a full disk, a signal) can leave a wrong answer uncounted.  A
- * right answer then spends the code and resets the count, in a second
- * save; if that one fails, the login fails too.  A stand-in login's
- * answer is never right: no code went out.
+ * would bring, policy_answer): a failure to write that count refuses the
+ * answer without comparing it, so nothing the caller does to the write (a
+ * file size limit, a full disk, a signal) can leave a wrong answer
+ * uncounted.  A right answer then spends the code and resets the count,
+ * in a second write; if that one fails, the login fails too.  A stand-in
+ * login's answer is never right: no code went out.
  */
 static int
-check_answer(struct smsotp_ctx *ctx, const char *answer, enum verdict *v)
+check_answer(struct smsotp_ctx *ctx, const char *answer, struct policy_decision *d)
 {
-	struct state_handle *h = NULL;
-	struct state_user u;
-	long long now = (long long)time(NULL);
+	struct record r;
 	char err[512];
 	int rc;
 
-	rc = lock_record(ctx, &h, &u, err, sizeof(err));
+	rc = record_open(ctx, &r, err, sizeof(err));
 	if (rc != STATE_OK)
 		return state_failed(ctx, rc, err);
-	state_refresh(&u, now, ctx->cfg->send_window);
-	if (u.locked_until > now) {
-		*v = V_LOCKED;
-	} else if (!u.has_code) {
-		*v = V_SPENT;
-	} else if (otp_expired((time_t)u.code_issued, ctx->cfg->ttl, (time_t)now)) {
-		*v = V_EXPIRED;
-	} else {
-		*v = V_WRONG;
-		u.wrong++;
-		if (ctx->cfg->lockout_after > 0 && u.wrong >= ctx->cfg->lockout_after) {
-			u.locked_until = now + ctx->cfg->lockout_time;
-			*v = V_LOCKED;
+	policy_answer(&ctx->lim, &r.u, r.now, d);
+	if (d->what == POLICY_COMPARE) {
+		rc = store_write(r.txn, &r.u, err, sizeof(err));
+		if (rc == STATE_OK) {
+			policy_compared(&r.u, ctx->stand_in == NULL &&
+					state_code_matches(&r.u, answer, ctx->key), d);
+			if (d->what == POLICY_RIGHT)
+				rc = store_write(r.txn, &r.u, err, sizeof(err));
 		}
-		rc = state_save(h, &u, err, sizeof(err));
-		if (rc == STATE_OK && ctx->stand_in == NULL &&
-		    state_code_matches(&u, answer, ctx->key)) {
-			*v = V_RIGHT;
-			u.has_code = 0;
-			u.wrong = 0;
-			u.locked_until = 0;
-			util_wipe(u.hash, sizeof(u.hash));
-			rc = state_save(h, &u, err, sizeof(err));
-		}
-		if (rc == STATE_OK && *v == V_LOCKED)
+		if (rc == STATE_OK && d->locks)
 			pam_syslog(ctx->pamh, LOG_WARNING, "%s locked for %ld s after "
 				   "%ld wrong codes", ctx->user_safe,
-				   ctx->cfg->lockout_time, u.wrong);
+				   ctx->cfg->lockout_time, r.u.wrong);
 	}
-	if (*v == V_LOCKED)
-		snprintf(ctx->notice, sizeof(ctx->notice), "Too many wrong codes: SMS "
-			 "login is locked for %lld more minute(s).",
-			 (u.locked_until - now + 59) / 60);
-	util_wipe(&u, sizeof(u));
-	state_unlock(h);
+	record_close(&r);
 	return rc == STATE_OK ? PAM_SUCCESS : state_failed(ctx, rc, err);
+}
+
+/* What the login ends with, after the last answer's verdict. */
+static int
+verdict_result(struct smsotp_ctx *ctx, const struct policy_decision *d)
+{
+	switch (d->what) {
+	case POLICY_RIGHT:
+		ctx->result = ctx->reused ? "success, code reused" : "success";
+		return PAM_SUCCESS;
+	case POLICY_EXPIRED:
+	case POLICY_SPENT:
+		/* Told apart from a wrong code: the user needs a new login,
+		 * not another try. */
+		converse(ctx, PAM_ERROR_MSG, d->what == POLICY_EXPIRED ? MSG_EXPIRED :
+			 MSG_SPENT, NULL, NULL);
+		ctx->result = d->what == POLICY_EXPIRED ? "expired" : "code spent";
+		return PAM_AUTH_ERR;
+	case POLICY_ANSWER_LOCKED:
+		return say_locked(ctx, d->wait, "wrong code, locked");
+	case POLICY_WRONG:
+	default:
+		converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
+		ctx->result = "too many wrong codes";
+		return PAM_MAXTRIES;
+	}
 }
 
 /* Step: prompt and verify, up to max_tries wrong answers; empty answers
@@ -806,10 +773,12 @@ ask_and_verify(struct smsotp_ctx *ctx)
 {
 	char *prompt = NULL, *answer = NULL;
 	const char *notice = ctx->reused ? ctx->notice : NULL;
+	struct policy_decision d;
 	long wrong = 0, empty = 0;
-	enum verdict v = V_WRONG;
 	int rc;
 
+	memset(&d, 0, sizeof(d));
+	d.what = POLICY_WRONG;
 	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
 	while (rc == PAM_SUCCESS) {
 		rc = converse(ctx, ctx->notice_style, notice, prompt, &answer);
@@ -819,46 +788,21 @@ ask_and_verify(struct smsotp_ctx *ctx)
 		if (blank(answer) && ++empty <= ctx->cfg->max_tries) {
 			util_free_secret(answer);
 			answer = NULL;
-			rc = resend(ctx);
+			rc = get_code(ctx, POLICY_RESEND);
 			continue;
 		}
-		rc = check_answer(ctx, answer, &v);
+		rc = check_answer(ctx, answer, &d);
 		util_free_secret(answer);
 		answer = NULL;
-		if (rc != PAM_SUCCESS || v != V_WRONG)
-			break;
-		if (++wrong >= ctx->cfg->max_tries)
+		if (rc != PAM_SUCCESS || d.what != POLICY_WRONG ||
+		    ++wrong >= ctx->cfg->max_tries)
 			break;
 		wrong_notice(ctx);
 	}
 	free(prompt);
-	if (rc != PAM_SUCCESS) {
-		if (rc == PAM_CONV_ERR)
-			ctx->result = "conversation failed";
-		return rc;
-	}
-	switch (v) {
-	case V_RIGHT:
-		ctx->result = ctx->reused ? "success, code reused" : "success";
-		return PAM_SUCCESS;
-	case V_EXPIRED:
-	case V_SPENT:
-		/* Told apart from a wrong code: the user needs a new login,
-		 * not another try. */
-		converse(ctx, PAM_ERROR_MSG, v == V_EXPIRED ? MSG_EXPIRED : MSG_SPENT,
-			 NULL, NULL);
-		ctx->result = v == V_EXPIRED ? "expired" : "code spent";
-		return PAM_AUTH_ERR;
-	case V_LOCKED:
-		converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
-		ctx->result = "wrong code, locked";
-		return PAM_MAXTRIES;
-	case V_WRONG:
-	default:
-		converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
-		ctx->result = "too many wrong codes";
-		return PAM_MAXTRIES;
-	}
+	if (rc == PAM_CONV_ERR)
+		ctx->result = "conversation failed";
+	return rc == PAM_SUCCESS ? verdict_result(ctx, &d) : rc;
 }
 
 /* One line per outcome: never the code, a secret or the full number. */
@@ -900,7 +844,7 @@ authenticate(struct smsotp_ctx *ctx)
 		ctx->stand_in = "refused by sshd, not sent";
 		ctx->stand_in_rc = PAM_AUTH_ERR;
 	}
-	rc = issue_code(ctx);
+	rc = get_code(ctx, POLICY_FIRST);
 	if (rc == PAM_SUCCESS)
 		rc = ask_and_verify(ctx);
 	if (ctx->stand_in == NULL)

@@ -63,14 +63,85 @@ state_dir_prepare(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* Reads the key file: 0, 1 when it is not there, or -1 with err. */
+static int
+read_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
+	 size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (util_read_trusted(path, UTIL_TRUST_PRIVATE, STATE_KEY_LEN, &buf, &len,
+			      err, errlen) == 0) {
+		if (len != STATE_KEY_LEN) {
+			snprintf(err, errlen, "key_file %s: not %d bytes, refused "
+				 "(remove it to make a new one; codes kept until "
+				 "then are lost)", path, STATE_KEY_LEN);
+			util_wipe(buf, len);
+			free(buf);
+			return -1;
+		}
+		memcpy(key, buf, STATE_KEY_LEN);
+		util_wipe(buf, len);
+		free(buf);
+		return 0;
+	}
+	/* lstat, not access(): access() asks with the real uid, which under
+	 * sudo is the caller's. */
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return -1;
+	return 1;
+}
+
+/* Creates the key file with a random key: 0, or -1 with err.  O_EXCL: of
+ * two first logins, one writes and both read it.  Written under a
+ * temporary name and linked in whole, so nobody reads a short key. */
+static int
+create_key(const char *path, char *err, size_t errlen)
+{
+	unsigned char key[STATE_KEY_LEN];
+	char tmp[4096 + 32];
+	ssize_t w;
+	int fd;
+
+	if (RAND_bytes(key, STATE_KEY_LEN) != 1) {
+		snprintf(err, errlen, "the random number generator failed");
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "key_file %s: cannot create: %s", tmp,
+			 strerror(errno));
+		util_wipe(key, STATE_KEY_LEN);
+		return -1;
+	}
+	w = write(fd, key, STATE_KEY_LEN);
+	util_wipe(key, STATE_KEY_LEN);
+	if (w != STATE_KEY_LEN || fsync(fd) != 0) {
+		close(fd);
+		unlink(tmp);
+		snprintf(err, errlen, "key_file %s: cannot write", tmp);
+		return -1;
+	}
+	close(fd);
+	if (link(tmp, path) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "key_file %s: cannot create: %s", path,
+			 strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	return 0;
+}
+
 int
 state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 	  size_t errlen)
 {
-	char tmp[4096 + 32], *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-	int fd, tries;
+	int tries, r;
 
 	if (path == NULL || path[0] != '/' || strlen(path) > 4096) {
 		snprintf(err, errlen, "key_file %s: not an absolute path",
@@ -78,61 +149,11 @@ state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 		return -1;
 	}
 	for (tries = 0; tries < 3; tries++) {
-		ssize_t w;
-
-		if (util_read_trusted(path, UTIL_TRUST_PRIVATE, STATE_KEY_LEN, &buf,
-				      &len, err, errlen) == 0) {
-			if (len != STATE_KEY_LEN) {
-				snprintf(err, errlen, "key_file %s: not %d bytes, "
-					 "refused (remove it to make a new one; "
-					 "codes kept until then are lost)", path,
-					 STATE_KEY_LEN);
-				util_wipe(buf, len);
-				free(buf);
-				return -1;
-			}
-			memcpy(key, buf, STATE_KEY_LEN);
-			util_wipe(buf, len);
-			free(buf);
-			return 0;
-		}
-		/* lstat, not access(): access() asks with the real uid, which
-		 * under sudo is the caller's. */
-		if (lstat(path, &st) == 0 || errno != ENOENT)
+		r = read_key(path, key, err, errlen);
+		if (r <= 0)
+			return r;
+		if (create_key(path, err, errlen) != 0)
 			return -1;
-		/* O_EXCL: of two first logins, one writes and both read it.
-		 * Written under a temporary name and linked in whole, so
-		 * nobody reads a short key. */
-		if (RAND_bytes(key, STATE_KEY_LEN) != 1) {
-			snprintf(err, errlen, "the random number generator failed");
-			return -1;
-		}
-		snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-		(void)unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0600);
-		if (fd < 0) {
-			snprintf(err, errlen, "key_file %s: cannot create: %s", tmp,
-				 strerror(errno));
-			util_wipe(key, STATE_KEY_LEN);
-			return -1;
-		}
-		w = write(fd, key, STATE_KEY_LEN);
-		util_wipe(key, STATE_KEY_LEN);
-		if (w != STATE_KEY_LEN || fsync(fd) != 0) {
-			close(fd);
-			unlink(tmp);
-			snprintf(err, errlen, "key_file %s: cannot write", tmp);
-			return -1;
-		}
-		close(fd);
-		if (link(tmp, path) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "key_file %s: cannot create: %s", path,
-				 strerror(errno));
-			unlink(tmp);
-			return -1;
-		}
-		unlink(tmp);
 	}
 	snprintf(err, errlen, "key_file %s: cannot be read or created", path);
 	return -1;
@@ -502,99 +523,104 @@ lock_file(struct state_handle *h, char *err, size_t errlen)
 	}
 }
 
-/* Parses the text of a state file (len bytes, buf[len] writable).  With
- * h->user set, the file must be that user's; without, its name must hash
- * to the file name. */
+/* The whole text, before its lines: no NUL byte, not empty, a newline at
+ * the end (len bytes, buf[len] writable: made the end). */
 static int
-parse_state(const struct state_handle *h, char *buf, size_t len,
-	    struct state_user *u, char *err, size_t errlen)
+check_text(const struct state_handle *h, char *buf, size_t len, char *err,
+	   size_t errlen)
 {
-	char *line, *next, *value, *nul, hex[STATE_HEX_LEN + 1];
-	unsigned seen = 0, lineno = 0, user_line = 0;
-	int v1 = 0;
-	long long v;
-	int k;
+	const char *nul = memchr(buf, '\0', len), *p;
+	unsigned lineno = 1;
 
-	nul = memchr(buf, '\0', len);
 	if (nul != NULL) {
-		for (line = buf, lineno = 1; line < nul; line++)
-			lineno += *line == '\n';
+		for (p = buf; p < nul; p++)
+			lineno += *p == '\n';
 		return file_error(h, lineno, err, errlen, "a NUL byte");
 	}
 	if (len == 0)
 		return file_error(h, 1, err, errlen, "empty file");
 	if (buf[len - 1] != '\n') {
-		for (line = buf, lineno = 1; line < buf + len; line++)
-			lineno += *line == '\n';
+		for (p = buf; p < buf + len; p++)
+			lineno += *p == '\n';
 		return file_error(h, lineno, err, errlen,
 				  "no newline at the end (a cut-off write?)");
 	}
 	buf[len] = '\0';
-	for (line = buf; *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		*next++ = '\0';
-		lineno++;
-		if (lineno == 1) {
-			v1 = strcmp(line, STATE_HEADER_V1) == 0;
-			if (!v1 && strcmp(line, STATE_HEADER) != 0)
-				return file_error(h, 1, err, errlen, "not a pam_smsotp "
-						  "state file (no \"%s\" header)",
-						  STATE_HEADER);
-			continue;
-		}
-		value = strchr(line, '=');
-		if (value == NULL)
-			return file_error(h, lineno, err, errlen, "not key=value");
-		*value++ = '\0';
-		for (k = 0; k < K_COUNT && strcmp(line, state_keys[k]) != 0; k++)
-			;
-		if (k == K_COUNT)
-			return file_error(h, lineno, err, errlen, "unknown key \"%.40s\"",
-					  line);
-		if ((seen & (1u << k)) != 0)
-			return file_error(h, lineno, err, errlen, "%s= given twice",
-					  state_keys[k]);
-		seen |= 1u << k;
-		switch (k) {
-		case K_USER:
-			if (decode_user(value, u->user) != 0)
-				return file_error(h, lineno, err, errlen, "user= is not "
-						  "a user name of 1..%d bytes",
-						  STATE_MAX_USER);
-			user_line = lineno;
-			break;
-		case K_CODE_SALT:
-			if (hex_decode(value, u->salt, STATE_SALT_LEN) != 0)
-				return file_error(h, lineno, err, errlen, "code_salt= is "
-						  "not %d lowercase hex digits",
-						  2 * STATE_SALT_LEN);
-			break;
-		case K_CODE_HASH:
-			if (hex_decode(value, u->hash, STATE_HASH_LEN) != 0)
-				return file_error(h, lineno, err, errlen, "code_hash= is "
-						  "not %d lowercase hex digits",
-						  2 * STATE_HASH_LEN);
-			break;
-		default:
-			if (parse_number(value, k == K_SENDS || k == K_WRONG ?
-					 LONG_MAX : LLONG_MAX, &v) != 0)
-				return file_error(h, lineno, err, errlen, "%s= is not a "
-						  "non-negative number", state_keys[k]);
-			if (k == K_WINDOW_START)
-				u->window_start = v;
-			else if (k == K_SENDS)
-				u->sends = (long)v;
-			else if (k == K_LAST_SEND)
-				u->last_send = v;
-			else if (k == K_WRONG)
-				u->wrong = (long)v;
-			else if (k == K_LOCKED_UNTIL)
-				u->locked_until = v;
-			else
-				u->code_issued = v;
-			break;
-		}
-	}
+	return STATE_OK;
+}
+
+/* The value of key k (not K_USER) on line lineno into *u. */
+static int
+parse_value(const struct state_handle *h, int k, const char *value,
+	    unsigned lineno, struct state_user *u, char *err, size_t errlen)
+{
+	long long v;
+
+	if (k == K_CODE_SALT && hex_decode(value, u->salt, STATE_SALT_LEN) != 0)
+		return file_error(h, lineno, err, errlen, "code_salt= is not %d "
+				  "lowercase hex digits", 2 * STATE_SALT_LEN);
+	if (k == K_CODE_HASH && hex_decode(value, u->hash, STATE_HASH_LEN) != 0)
+		return file_error(h, lineno, err, errlen, "code_hash= is not %d "
+				  "lowercase hex digits", 2 * STATE_HASH_LEN);
+	if (k == K_CODE_SALT || k == K_CODE_HASH)
+		return STATE_OK;
+	if (parse_number(value, k == K_SENDS || k == K_WRONG ? LONG_MAX : LLONG_MAX,
+			 &v) != 0)
+		return file_error(h, lineno, err, errlen, "%s= is not a "
+				  "non-negative number", state_keys[k]);
+	if (k == K_WINDOW_START)
+		u->window_start = v;
+	else if (k == K_SENDS)
+		u->sends = (long)v;
+	else if (k == K_LAST_SEND)
+		u->last_send = v;
+	else if (k == K_WRONG)
+		u->wrong = (long)v;
+	else if (k == K_LOCKED_UNTIL)
+		u->locked_until = v;
+	else
+		u->code_issued = v;
+	return STATE_OK;
+}
+
+/* One key=value line (not the header); *seen collects the keys. */
+static int
+parse_line(const struct state_handle *h, char *line, unsigned lineno,
+	   unsigned *seen, struct state_user *u, char *err, size_t errlen)
+{
+	char *value = strchr(line, '=');
+	int k;
+
+	if (value == NULL)
+		return file_error(h, lineno, err, errlen, "not key=value");
+	*value++ = '\0';
+	for (k = 0; k < K_COUNT && strcmp(line, state_keys[k]) != 0; k++)
+		;
+	if (k == K_COUNT)
+		return file_error(h, lineno, err, errlen, "unknown key \"%.40s\"",
+				  line);
+	if ((*seen & (1u << k)) != 0)
+		return file_error(h, lineno, err, errlen, "%s= given twice",
+				  state_keys[k]);
+	*seen |= 1u << k;
+	if (k != K_USER)
+		return parse_value(h, k, value, lineno, u, err, errlen);
+	if (decode_user(value, u->user) != 0)
+		return file_error(h, lineno, err, errlen, "user= is not a user "
+				  "name of 1..%d bytes", STATE_MAX_USER);
+	return STATE_OK;
+}
+
+/* After the last line (lineno): every key needed, the code's three
+ * together, and the file the one of h's user. */
+static int
+check_parsed(const struct state_handle *h, unsigned seen, unsigned lineno,
+	     unsigned user_line, int v1, struct state_user *u, char *err,
+	     size_t errlen)
+{
+	char hex[STATE_HEX_LEN + 1];
+	int k;
+
 	for (k = 0; k < K_COUNT; k++) {
 		if ((K_REQUIRED & (1u << k)) != 0 && (seen & (1u << k)) == 0)
 			return file_error(h, lineno, err, errlen, "the file ends "
@@ -623,6 +649,38 @@ parse_state(const struct state_handle *h, char *buf, size_t len,
 		return file_error(h, user_line, err, errlen, "user= names another "
 				  "user");
 	return STATE_OK;
+}
+
+/* Parses the text of a state file (len bytes, buf[len] writable).  With
+ * h->user set, the file must be that user's; without, its name must hash
+ * to the file name. */
+static int
+parse_state(const struct state_handle *h, char *buf, size_t len,
+	    struct state_user *u, char *err, size_t errlen)
+{
+	char *line, *next;
+	unsigned seen = 0, lineno = 0, user_line = 0;
+	int v1 = 0, rc;
+
+	rc = check_text(h, buf, len, err, errlen);
+	for (line = buf; rc == STATE_OK && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		lineno++;
+		if (lineno > 1) {
+			rc = parse_line(h, line, lineno, &seen, u, err, errlen);
+			if (rc == STATE_OK && user_line == 0 && (seen & (1u << K_USER)))
+				user_line = lineno;
+			continue;
+		}
+		v1 = strcmp(line, STATE_HEADER_V1) == 0;
+		if (!v1 && strcmp(line, STATE_HEADER) != 0)
+			return file_error(h, 1, err, errlen, "not a pam_smsotp state "
+					  "file (no \"%s\" header)", STATE_HEADER);
+	}
+	if (rc != STATE_OK)
+		return rc;
+	return check_parsed(h, seen, lineno, user_line, v1, u, err, errlen);
 }
 
 /* Reads h's state file into *u: STATE_OK, STATE_NOFILE or an error. */
@@ -854,53 +912,61 @@ save_error(const struct state_handle *h, const char *step, int e, char *err,
 	return STATE_EINVAL;
 }
 
-int
-state_save(struct state_handle *h, const struct state_user *u, char *err,
-	   size_t errlen)
+/* The text of *u, as h's user (the name written is the one locked,
+ * whatever u->user says), into buf: its length, or -1 with err. */
+static int
+format_state(const struct state_handle *h, const struct state_user *u,
+	     char *buf, size_t bufsize, char *err, size_t errlen)
 {
-	char buf[STATE_MAX_SIZE], name[3 * STATE_MAX_USER + 1];
+	char name[3 * STATE_MAX_USER + 1];
 	char salt[2 * STATE_SALT_LEN + 1], hash[2 * STATE_HASH_LEN + 1];
-	char tmp[STATE_HEX_LEN + 32];
-	struct xfsz xfsz;
-	size_t len = 0, off = 0;
-	ssize_t w;
-	int n, fd = -1, rc = STATE_EINVAL;
+	size_t len;
+	int n;
 
-	memset(&xfsz, 0, sizeof(xfsz));
-	if (h == NULL || h->lockfd < 0 || u == NULL) {
-		snprintf(err, errlen, "state_save: no lock held");
-		return STATE_EINVAL;
-	}
 	/* The reader refuses these: saving one would lock the user out. */
 	if (u->window_start < 0 || u->sends < 0 || u->last_send < 0 ||
 	    u->wrong < 0 || u->locked_until < 0 || u->code_issued < 0) {
 		user_label(h, name, sizeof(name));
 		snprintf(err, errlen, "state of %s: a negative count or time, not "
 			 "saved", name);
-		return STATE_EINVAL;
+		return -1;
 	}
-	/* The name written is the one locked, whatever u->user says. */
 	encode_user(h->user, name);
-	n = snprintf(buf, sizeof(buf), STATE_HEADER "\nuser=%s\nwindow_start=%lld\n"
+	n = snprintf(buf, bufsize, STATE_HEADER "\nuser=%s\nwindow_start=%lld\n"
 		     "sends=%ld\nlast_send=%lld\nwrong=%ld\nlocked_until=%lld\n",
 		     name, u->window_start, u->sends, u->last_send, u->wrong,
 		     u->locked_until);
-	if (n > 0 && (size_t)n < sizeof(buf) && u->has_code) {
+	if (n > 0 && (size_t)n < bufsize && u->has_code) {
 		hex_encode(u->salt, STATE_SALT_LEN, salt);
 		hex_encode(u->hash, STATE_HASH_LEN, hash);
 		len = (size_t)n;
-		n = snprintf(buf + len, sizeof(buf) - len, "code_issued=%lld\n"
+		n = snprintf(buf + len, bufsize - len, "code_issued=%lld\n"
 			     "code_salt=%s\ncode_hash=%s\n", u->code_issued, salt,
 			     hash);
 		n = n < 0 ? n : n + (int)len;
 		util_wipe(salt, sizeof(salt));
 		util_wipe(hash, sizeof(hash));
 	}
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
+	if (n < 0 || (size_t)n >= bufsize) {
 		save_error(h, "format", EOVERFLOW, err, errlen);
-		goto out;
+		return -1;
 	}
-	len = (size_t)n;
+	return n;
+}
+
+/* Writes buf to h's temporary file, fsyncs it and renames it over h's
+ * file, then fsyncs the directory.  SIGXFSZ held back meanwhile. */
+static int
+write_atomic(const struct state_handle *h, const char *buf, size_t len,
+	     char *err, size_t errlen)
+{
+	char tmp[STATE_HEX_LEN + 32];
+	struct xfsz xfsz;
+	size_t off = 0;
+	ssize_t w;
+	int fd, rc = STATE_EINVAL;
+
+	memset(&xfsz, 0, sizeof(xfsz));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", h->hex);
 	/* Under the user's lock a file of this name can only be left over
 	 * from a login that died in the middle of a save. */
@@ -926,9 +992,9 @@ state_save(struct state_handle *h, const struct state_user *u, char *err,
 		save_error(h, "fsync", errno, err, errlen);
 		goto fail;
 	}
-	n = close(fd);
+	w = close(fd);
 	fd = -1;
-	if (n != 0) {
+	if (w != 0) {
 		save_error(h, "close", errno, err, errlen);
 		goto fail;
 	}
@@ -937,11 +1003,10 @@ state_save(struct state_handle *h, const struct state_user *u, char *err,
 		goto fail;
 	}
 	/* The rename survives a crash only once the directory is synced. */
-	if (fsync(h->dirfd) != 0) {
+	if (fsync(h->dirfd) != 0)
 		save_error(h, "fsync of the directory", errno, err, errlen);
-		goto out;
-	}
-	rc = STATE_OK;
+	else
+		rc = STATE_OK;
 	goto out;
 fail:
 	if (fd >= 0)
@@ -950,6 +1015,22 @@ fail:
 out:
 	if (xfsz.held)
 		xfsz_release(&xfsz);
+	return rc;
+}
+
+int
+state_save(struct state_handle *h, const struct state_user *u, char *err,
+	   size_t errlen)
+{
+	char buf[STATE_MAX_SIZE];
+	int n, rc;
+
+	if (h == NULL || h->lockfd < 0 || u == NULL) {
+		snprintf(err, errlen, "state_save: no lock held");
+		return STATE_EINVAL;
+	}
+	n = format_state(h, u, buf, sizeof(buf), err, errlen);
+	rc = n < 0 ? STATE_EINVAL : write_atomic(h, buf, (size_t)n, err, errlen);
 	util_wipe(buf, sizeof(buf));
 	return rc;
 }
@@ -1020,12 +1101,44 @@ state_code_matches(const struct state_user *u, const char *answer,
 	return same;
 }
 
+/* state_foreach's call of fn for the state file name in dirfd, under
+ * its lock. */
+static int
+foreach_one(const char *dir, int dirfd, const char *name,
+	    int (*fn)(const struct state_user *u, void *ud), void *ud,
+	    char *err, size_t errlen)
+{
+	struct state_handle *h;
+	struct state_user u;
+	int fd, rc;
+
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
+		return STATE_EINVAL;
+	}
+	rc = handle_new(dir, fd, &h);
+	if (rc != STATE_OK) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	memcpy(h->hex, name, sizeof(h->hex));
+	rc = lock_file(h, err, errlen);
+	if (rc == STATE_OK)
+		rc = read_state(h, &u, err, errlen);
+	if (rc == STATE_OK)
+		rc = fn(&u, ud);
+	else if (rc == STATE_NOFILE)
+		rc = STATE_OK;	/* removed since the listing */
+	util_wipe(&u, sizeof(u));
+	state_unlock(h);
+	return rc;
+}
+
 int
 state_foreach(const char *dir, int (*fn)(const struct state_user *u, void *ud),
 	      void *ud, char *err, size_t errlen)
 {
-	struct state_handle *h;
-	struct state_user u;
 	struct dirent *de;
 	DIR *d;
 	int dirfd, fd, rc = STATE_OK;
@@ -1057,44 +1170,11 @@ state_foreach(const char *dir, int (*fn)(const struct state_user *u, void *ud),
 		/* Lock files, temporary files and secret.key are not users. */
 		if (!is_state_name(de->d_name))
 			continue;
-		fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-		if (fd < 0) {
-			snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
-			rc = STATE_EINVAL;
-			break;
-		}
-		rc = handle_new(dir, fd, &h);
-		if (rc != STATE_OK) {
-			snprintf(err, errlen, "out of memory");
-			break;
-		}
-		memcpy(h->hex, de->d_name, sizeof(h->hex));
-		rc = lock_file(h, err, errlen);
-		if (rc == STATE_OK)
-			rc = read_state(h, &u, err, errlen);
-		if (rc == STATE_OK)
-			rc = fn(&u, ud);
-		else if (rc == STATE_NOFILE)
-			rc = STATE_OK;	/* removed since the listing */
-		util_wipe(&u, sizeof(u));
-		state_unlock(h);
+		rc = foreach_one(dir, dirfd, de->d_name, fn, ud, err, errlen);
 		if (rc != STATE_OK)
 			break;
 	}
 	closedir(d);
 	close(dirfd);
 	return rc;
-}
-
-void
-state_refresh(struct state_user *u, long long now, long send_window)
-{
-	if (u->window_start > now || now - u->window_start >= send_window) {
-		u->window_start = now;
-		u->sends = 0;
-	}
-	if (u->locked_until != 0 && u->locked_until <= now) {
-		u->locked_until = 0;
-		u->wrong = 0;
-	}
 }

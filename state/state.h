@@ -51,14 +51,6 @@ struct state_user {
 	unsigned char hash[STATE_HASH_LEN];	/* HMAC(key, salt || code) */
 };
 
-/*
- * Brings u's counters up to date at now, as every login does before it
- * looks at them: a send window that ended (or starts in the future: the
- * clock went back) starts anew at now with no sends; a lock that ended is
- * lifted, and with it the count of wrong codes that led to it.
- */
-void state_refresh(struct state_user *u, long long now, long send_window);
-
 struct state_handle;
 
 #define STATE_OK 0
@@ -116,5 +108,63 @@ int state_code_matches(const struct state_user *u, const char *answer,
 int state_foreach(const char *dir, int (*fn)(const struct state_user *u,
 					      void *ud), void *ud,
 		  char *err, size_t errlen);
+
+/*
+ * The store: where the records are kept, behind one interface, so that
+ * the module and the admin tool never know which store it is.  The file
+ * store (state_dir, the functions above) is the first; another (a
+ * database) is one more file implementing state/store_ops.h.
+ *
+ * A record is held open between store_begin and store_end: under the
+ * user's lock (the file store) or in a transaction with the row locked (a
+ * database).  The time every decision about it uses comes from the store
+ * when it opens the record, so that one clock decides every window.
+ */
+struct smsotp_config;
+struct store;
+struct store_txn;
+
+/* Opens the store the configuration names (today: the file store on
+ * state_dir, which store_open makes sure of as state_dir_prepare does).
+ * Returns STATE_OK, STATE_ENOMEM or STATE_EINVAL with err. */
+int store_open(const struct smsotp_config *cfg, struct store **s, char *err,
+	       size_t errlen);
+
+/* The file store on dir; clock NULL is time(NULL) (a seam for tests). */
+int store_open_file(const char *dir, long long (*clock)(void), struct store **s,
+		    char *err, size_t errlen);
+
+/* Closes s.  NULL is fine. */
+void store_close(struct store *s);
+
+/*
+ * Opens user's record for a change: *u read (a user without one gets a
+ * zeroed record with the name), *now the store's time.  stand_in_key
+ * non-NULL: the stand-in record of a name that gets no SMS
+ * (state_lock_stand_in), its slot chosen with that key.  Returns STATE_OK
+ * with *t, or an error with err and nothing held.
+ */
+int store_begin(struct store *s, const char *user,
+		const unsigned char *stand_in_key, struct store_txn **t,
+		struct state_user *u, long long *now, char *err, size_t errlen);
+
+/* Makes *u the record, durably, before it returns (the file store:
+ * state_save; a database: a commit); the record stays held for another
+ * write. */
+int store_write(struct store_txn *t, const struct state_user *u, char *err,
+		size_t errlen);
+
+/* Releases the record; what was not written is rolled back.  NULL is
+ * fine. */
+void store_end(struct store_txn *t);
+
+/* Calls fn for each record (held while fn runs) with the store's time;
+ * stops at and returns the first error, fn's own included. */
+int store_foreach(struct store *s, int (*fn)(const struct state_user *u,
+					     long long now, void *ud),
+		  void *ud, char *err, size_t errlen);
+
+/* Clears user's counts, lock and kept code, under the record's lock. */
+int store_reset(struct store *s, const char *user, char *err, size_t errlen);
 
 #endif

@@ -26,6 +26,7 @@
 #include "../config/config.h"
 #include "../otp/otp.h"
 #include "../phone/phone.h"
+#include "../policy/policy.h"
 #include "../sms/sms.h"
 #include "../state/state.h"
 #include "../util/util.h"
@@ -210,6 +211,7 @@ static int
 cmd_check(const char *path)
 {
 	struct smsotp_config *cfg = NULL;
+	struct store *st = NULL;
 	char err[1024], phones[1024];
 	char *buf = NULL;
 	size_t i, len;
@@ -218,10 +220,11 @@ cmd_check(const char *path)
 	rc = load(path, &cfg);
 	if (rc != EXIT_OK)
 		return rc;
-	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
+	if (store_open(cfg, &st, err, sizeof(err)) != STATE_OK) {
 		(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
 		bad = 1;
 	}
+	store_close(st);
 	if (cfg->phones_file != NULL) {
 		if (util_read_trusted(cfg->phones_file, UTIL_TRUST_READABLE,
 				      PHONES_CHECK_MAX, &buf, &len, err,
@@ -362,32 +365,30 @@ struct row {
 struct rows {
 	struct row *v;
 	size_t n, cap;
-	const struct smsotp_config *cfg;
-	long long now;
+	struct policy_limits lim;
 };
 
-/* What a login would see now (state_refresh). */
+/* What a login would see at the store's time now (policy_refresh). */
 static void
-row_from_state(const struct smsotp_config *cfg, long long now,
+row_from_state(const struct policy_limits *lim, long long now,
 	       const struct state_user *u, struct row *r)
 {
 	struct state_user c = *u;
 
-	state_refresh(&c, now, cfg->send_window);
+	policy_refresh(lim, &c, now);
 	memset(r, 0, sizeof(*r));
 	util_strlcpy(r->user, c.user, sizeof(r->user));
 	util_sanitize(r->user);
 	r->sent = c.sends;
-	r->window_ends = c.sends > 0 ? c.window_start + cfg->send_window : 0;
+	r->window_ends = c.sends > 0 ? c.window_start + lim->send_window : 0;
 	r->wrong = c.wrong;
 	r->locked_until = c.locked_until;
-	r->pending = c.has_code &&
-		!otp_expired((time_t)c.code_issued, cfg->ttl, (time_t)now);
+	r->pending = policy_code_valid(lim, &c, now);
 	util_wipe(&c, sizeof(c));
 }
 
 static int
-collect(const struct state_user *u, void *ud)
+collect(const struct state_user *u, long long now, void *ud)
 {
 	struct rows *rows = ud;
 
@@ -400,7 +401,7 @@ collect(const struct state_user *u, void *ud)
 		rows->v = v;
 		rows->cap = cap;
 	}
-	row_from_state(rows->cfg, rows->now, u, &rows->v[rows->n++]);
+	row_from_state(&rows->lim, now, u, &rows->v[rows->n++]);
 	return 0;
 }
 
@@ -486,45 +487,52 @@ out:
 	return rc;
 }
 
+/* One user's row: the record read and released (nothing written). */
+static int
+collect_one(struct store *st, const char *user, struct rows *rows)
+{
+	struct store_txn *t = NULL;
+	struct state_user u;
+	char err[1024], name[256];
+	long long now = 0;
+	int rc;
+
+	if (state_name(user, name, sizeof(name)) != 0)
+		return failf("user name too long");
+	rc = store_begin(st, name, NULL, &t, &u, &now, err, sizeof(err));
+	if (rc != STATE_OK)
+		return failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
+	store_end(t);
+	rc = collect(&u, now, rows);
+	util_wipe(&u, sizeof(u));
+	return rc != 0 ? failf("out of memory") : EXIT_OK;
+}
+
 static int
 cmd_status(const char *path, const char *user, int json)
 {
 	struct smsotp_config *cfg = NULL;
+	struct store *st = NULL;
 	struct rows rows;
-	struct state_handle *h = NULL;
-	struct state_user u;
-	char err[1024], name[256];
+	char err[1024];
 	int rc;
 
 	memset(&rows, 0, sizeof(rows));
 	rc = load(path, &cfg);
 	if (rc != EXIT_OK)
 		return rc;
-	rows.cfg = cfg;
-	rows.now = (long long)time(NULL);
-	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
-		rc = failf("%s", err);
+	policy_limits_from(&rows.lim, cfg);
+	rc = store_open(cfg, &st, err, sizeof(err));
+	if (rc != STATE_OK) {
+		rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
 		goto out;
 	}
 	if (user != NULL) {
-		if (state_name(user, name, sizeof(name)) != 0) {
-			rc = failf("user name too long");
+		rc = collect_one(st, user, &rows);
+		if (rc != EXIT_OK)
 			goto out;
-		}
-		rc = state_lock(cfg->state_dir, name, &h, &u, err, sizeof(err));
-		if (rc != STATE_OK) {
-			rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
-			goto out;
-		}
-		state_unlock(h);
-		rc = collect(&u, &rows);
-		util_wipe(&u, sizeof(u));
-		if (rc != 0) {
-			rc = failf("out of memory");
-			goto out;
-		}
 	} else {
-		rc = state_foreach(cfg->state_dir, collect, &rows, err, sizeof(err));
+		rc = store_foreach(st, collect, &rows, err, sizeof(err));
 		if (rc != STATE_OK) {
 			rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
 			goto out;
@@ -535,6 +543,7 @@ cmd_status(const char *path, const char *user, int json)
 	rc = json ? print_json(&rows) : print_table(&rows);
 out:
 	free(rows.v);
+	store_close(st);
 	config_free(cfg);
 	return rc;
 }
@@ -545,16 +554,16 @@ static int
 cmd_reset(const char *path, const char *user)
 {
 	struct smsotp_config *cfg = NULL;
-	struct state_handle *h = NULL;
-	struct state_user u;
+	struct store *st = NULL;
 	char err[1024], name[256], safe[64];
 	int rc;
 
 	rc = load(path, &cfg);
 	if (rc != EXIT_OK)
 		return rc;
-	if (state_dir_prepare(cfg->state_dir, err, sizeof(err)) != 0) {
-		rc = failf("%s", err);
+	rc = store_open(cfg, &st, err, sizeof(err));
+	if (rc != STATE_OK) {
+		rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
 		goto out;
 	}
 	if (state_name(user, name, sizeof(name)) != 0) {
@@ -563,23 +572,7 @@ cmd_reset(const char *path, const char *user)
 	}
 	util_strlcpy(safe, name, sizeof(safe));
 	util_sanitize(safe);
-	rc = state_lock(cfg->state_dir, name, &h, &u, err, sizeof(err));
-	if (rc != STATE_OK) {
-		rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
-		goto out;
-	}
-	u.window_start = 0;
-	u.sends = 0;
-	u.last_send = 0;
-	u.wrong = 0;
-	u.locked_until = 0;
-	u.has_code = 0;
-	u.code_issued = 0;
-	util_wipe(u.salt, sizeof(u.salt));
-	util_wipe(u.hash, sizeof(u.hash));
-	rc = state_save(h, &u, err, sizeof(err));
-	state_unlock(h);
-	util_wipe(&u, sizeof(u));
+	rc = store_reset(st, name, err, sizeof(err));
 	if (rc != STATE_OK) {
 		rc = failf("%s", rc == STATE_ENOMEM ? "out of memory" : err);
 		goto out;
@@ -587,6 +580,7 @@ cmd_reset(const char *path, const char *user)
 	printf("%s: counts and lock cleared\n", safe);
 	rc = EXIT_OK;
 out:
+	store_close(st);
 	config_free(cfg);
 	return rc;
 }

@@ -1,11 +1,15 @@
 #!/bin/sh
-# The limits group through real logins: resend_after (a code reused across
-# two logins, a spent code never valid again), empty answers asking for a
-# resend, max_sends and send_window, lockout_after and lockout_time (the
-# lock and its end, a success resetting the count), sshd's stand-in answer
-# costing no SMS, 24 logins of one user at once against the caps (exact SMS
-# and wrong-code counts), a truncated or garbled state file failing closed
-# and recovering, and user names that try to leave state_dir.
+# The limits group through real logins: the wiring of the rules, which
+# tests/unit/test_policy.c covers one by one by a table with an injected
+# clock (the rows name the cases that were here).  What stays: a code
+# reused inside resend_after (and the wait told for an empty answer), an
+# empty answer's resend and its caps, max_sends reached, a lock counted
+# across logins (its text and PAM result), sshd's stand-in answer costing
+# no SMS, a few logins of one user at once against the caps (exact counts),
+# a corrupt state file failing closed, and user names that try to leave
+# state_dir.  No case relies on the machine's speed: every window a case
+# relies on (resend_after, lockout_time, send_window) is an hour or ten
+# minutes, far longer than its logins take.
 . "$(dirname "$0")/../lib.sh"
 require_module
 require_pam_wrapper
@@ -50,7 +54,7 @@ WRONG=nope
 
 t_reuse() {
 	std_setup
-	conf_limits 'resend_after = 60;' 'max_tries = 1;'
+	conf_limits 'resend_after = 3600;' 'max_tries = 1;'
 	pam_run smsotp alice "answer $WRONG 1"
 	assert_result MAXTRIES
 	assert_sms_count 1
@@ -63,108 +67,13 @@ t_reuse() {
 	line=$(grep -oE "$MSG_REUSE_RE" "$OUT" | head -n 1)
 	ago=$(printf '%s\n' "$line" | sed -E 's/.*sent ([0-9]+) s ago.*/\1/')
 	left=$(printf '%s\n' "$line" | sed -E 's/.*can be sent in ([0-9]+) s\).*/\1/')
-	assert_eq 60 "$((ago + left))" "seconds ago + seconds left = resend_after ($line)"
-	[ "$left" -gt 0 ] && [ "$left" -le 60 ] || fail "seconds left out of range: $line"
+	assert_eq 3600 "$((ago + left))" "seconds ago + seconds left = resend_after ($line)"
+	[ "$left" -gt 0 ] && [ "$left" -le 3600 ] || fail "seconds left out of range: $line"
 	assert_contains "$SYSLOG" "result=success, code reused" "the log says the code was reused"
 	assert_not_contains "$SYSLOG" "$code" "the reused code never appears in the log"
 	assert_eq 1 "$(state_get sends)" "sends in the state file"
 }
-run_case "resend_after = 60: login 2 sends nothing, says when, takes login 1's code" t_reuse
-
-t_resend_zero() {
-	std_setup
-	conf_limits 'resend_after = 0;'
-	for n in 1 2 3; do
-		pam_run smsotp alice 'answer_code 1'
-		assert_login_ok
-		assert_sms_count $n
-		assert_not_match "$OUT" "$MSG_REUSE_RE" "resend_after = 0: no reuse notice (login $n)"
-	done
-	assert_eq 3 "$(state_get sends)" "sends in the state file"
-}
-run_case "resend_after = 0: every login sends a new code" t_resend_zero
-
-t_spent_then_new() {
-	std_setup
-	conf_limits 'resend_after = 60;' 'max_tries = 1;'
-	pam_run smsotp alice 'answer_code 1'
-	assert_login_ok
-	assert_sms_count 1
-	first=$(code_from_log)
-	# inside resend_after, but the code is spent: a new one goes out
-	pam_run smsotp alice "wait_sms 2; answer $first 1"
-	assert_sms_count 2
-	second=$(code_from_log)
-	[ "$first" = "$second" ] && skip "two codes came out the same by chance"
-	assert_not_match "$OUT" "$MSG_REUSE_RE" "a spent code is not offered for reuse"
-	assert_result MAXTRIES
-	assert_not_contains "$OUT" "successfully authenticated"
-	# the new code is the one reused now
-	pam_run smsotp alice 'answer_code 1'
-	assert_result SUCCESS
-	assert_sms_count 2
-	assert_match "$OUT" "$MSG_REUSE_RE" "the new code is reused by the next login"
-}
-run_case "resend_after = 60: after a success the next login sends a new code, the old one is refused" t_spent_then_new
-
-t_spent_code() {
-	std_setup
-	conf_limits 'resend_after = 0;'
-	pam_run smsotp alice 'answer_code 1'
-	assert_login_ok
-	first=$(code_from_log)
-	pam_run smsotp alice "wait_sms 2; answer $first 1; answer $first 2; answer $first 3"
-	assert_sms_count 2
-	[ "$first" = "$(code_from_log)" ] && skip "two codes came out the same by chance"
-	assert_result MAXTRIES
-	assert_eq 3 "$(count_in "$OUT" "Wrong code")" "each use of the spent code is a wrong code"
-	assert_not_contains "$OUT" "successfully authenticated"
-}
-run_case "a spent code is refused at the next login (resend_after = 0)" t_spent_code
-
-# _spent_bg N GO: login N in the background, answering the last SMS's code
-# once the file GO exists
-_spent_bg() {
-	(
-		RUN_N=$(($1 - 1))
-		pam_run smsotp alice "wait_prompt 1 || exit; i=0; while [ ! -e '$2' ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i + 1)); done; answer_code 1"
-		echo "$RC" > "$C/bg$1.rc"
-	) &
-}
-
-t_spent_two_logins() {
-	# both logins are at the prompt with the same (reused) code; the first
-	# answer spends it, the second is told it is no longer valid
-	std_setup
-	conf_limits 'resend_after = 60;' 'max_tries = 1;'
-	_spent_bg 101 "$C/go101"
-	p1=$!
-	i=0
-	until grep -q "$PROMPT_RE" "$C/run101.out" 2>/dev/null || [ $i -ge 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	_spent_bg 201 "$C/go201"
-	p2=$!
-	i=0
-	until grep -q "$PROMPT_RE" "$C/run201.out" 2>/dev/null || [ $i -ge 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	: > "$C/go101"
-	wait $p1
-	: > "$C/go201"
-	wait $p2
-	assert_sms_count 1
-	assert_eq 0 "$(cat "$C/bg101.rc")" "the first login with the code succeeds"
-	OUT=$C/run201.out
-	RC=$(cat "$C/bg201.rc")
-	assert_match "$OUT" "$MSG_REUSE_RE" "the second login reused the code"
-	assert_result AUTH_ERR
-	assert_contains "$OUT" "$MSG_SPENT" "the second login is told the code is spent"
-	assert_contains "$C/run201.syslog" "result=code spent"
-}
-run_case "two logins share a reused code: the first spends it, the second is refused" t_spent_two_logins
+run_case "resend_after = 3600: login 2 sends nothing, says when, takes login 1's code" t_reuse
 
 # ---------------------------------------------------------------- empty answers
 
@@ -216,24 +125,24 @@ run_case "empty answers, max_sends = 2: one resend, then the user is told no mor
 
 t_empty_resend_after() {
 	std_setup
-	conf_limits 'resend_after = 60;'
+	conf_limits 'resend_after = 3600;'
 	pam_run smsotp alice 'answer "" 1; answer_code 2'
 	assert_result SUCCESS
 	assert_sms_count 1
 	assert_contains "$OUT" "$MSG_RESEND_WAIT" "the user is told when a resend becomes possible"
 	s=$(sed -n 's/.*A new code can be sent in \([0-9]*\) s.*/\1/p' "$OUT" | head -n 1)
-	[ -n "$s" ] && [ "$s" -ge 50 ] && [ "$s" -le 60 ] ||
-		fail "expected 'A new code can be sent in 50..60 s', got '$s'"
+	[ -n "$s" ] && [ "$s" -ge 1 ] && [ "$s" -le 3600 ] ||
+		fail "expected 'A new code can be sent in 1..3600 s', got '$s'"
 	assert_not_contains "$OUT" "$MSG_RESENT"
 }
-run_case "empty answer, resend_after = 60: nothing sent, the wait is told, the code logs in" t_empty_resend_after
+run_case "empty answer, resend_after = 3600: nothing sent, the wait is told, the code logs in" t_empty_resend_after
 
 # ---------------------------------------------------------------- max_sends, send_window
 
 t_max_sends() {
 	std_setup
-	conf_limits 'resend_after = 0; max_sends = 3; send_window = 600;'
-	for n in 1 2 3; do
+	conf_limits 'resend_after = 0; max_sends = 2; send_window = 600;'
+	for n in 1 2; do
 		pam_run smsotp alice 'answer_code 1'
 		assert_login_ok
 		assert_sms_count $n
@@ -241,149 +150,48 @@ t_max_sends() {
 	pam_run smsotp alice 'answer 000000 1'
 	assert_result MAXTRIES
 	assert_not_prompted
-	assert_sms_count 3
+	assert_sms_count 2
 	assert_no_leftover	# the send process started before the state said no
 	assert_contains "$OUT" "$MSG_MAX_SENDS"
-	assert_contains "$OUT" "can be sent in 10 minute(s)." "told when (send_window = 600)"
+	s=$(sed -n 's/.*The next one can be sent in \([0-9]*\) minute(s)\..*/\1/p' "$OUT" | head -n 1)
+	[ -n "$s" ] && [ "$s" -ge 1 ] && [ "$s" -le 10 ] ||
+		fail "expected 'can be sent in 1..10 minute(s).' (send_window = 600), got '$s'"
 	assert_contains "$SYSLOG" "max_sends reached, not sent" "the log line's result"
-	assert_eq 3 "$(state_get sends)" "sends in the state file"
-	# a window that has not ended yet still refuses ...
-	now=$(date +%s)
-	f=$(state_path)
-	sed -i "s/^window_start=.*/window_start=$((now - 590))/" "$f"
-	pam_run smsotp alice 'answer 000000 1'
-	assert_result MAXTRIES
-	assert_sms_count 3
-	# ... one that has ended sends again and starts a new count
-	sed -i "s/^window_start=.*/window_start=$((now - 601))/" "$f"
-	assert_eq 600 "$(stat -c %a "$f")" "the edited state file is still 0600"
-	pam_run smsotp alice 'answer_code 1'
-	assert_login_ok
-	assert_sms_count 4
-	assert_eq 1 "$(state_get sends)" "sends counted in the new window"
+	assert_eq 2 "$(state_get sends)" "sends in the state file"
 }
-run_case "max_sends = 3 per send_window = 600: the 4th login gets no SMS and PAM_MAXTRIES; the window's end sends again" t_max_sends
+run_case "max_sends = 2 per send_window = 600: the 3rd login gets no SMS and PAM_MAXTRIES" t_max_sends
 
 # ---------------------------------------------------------------- lockout
 
-# lockout_time: long enough that the login after the lock surely runs
-# inside it, even on a loaded machine
-LOCK_TIME=5
-[ "$PAM_VALGRIND" = 1 ] && LOCK_TIME=60
-
 t_lockout() {
+	# lockout_after = 3, max_tries = 2: login 1's two wrong codes do not
+	# lock; login 2's first (the third across logins) does, before
+	# max_tries; login 3 finds alice locked: no SMS, no prompt
 	std_setup
-	conf_limits "resend_after = 0; lockout_after = 3; lockout_time = $LOCK_TIME;" 'max_tries = 1;'
-	for n in 1 2; do
-		pam_run smsotp alice "answer $WRONG 1"
-		assert_result MAXTRIES
-		assert_not_contains "$OUT" "$MSG_LOCKED" "login $n does not lock yet"
-		assert_eq $n "$(state_get wrong)" "wrong codes after login $n"
-	done
-	pam_run smsotp alice "answer $WRONG 1"
+	conf_limits 'resend_after = 0; lockout_after = 3; lockout_time = 600;' 'max_tries = 2;'
+	pam_run smsotp alice "answer $WRONG 1; answer $WRONG 2"
 	assert_result MAXTRIES
+	assert_not_contains "$OUT" "$MSG_LOCKED" "login 1 does not lock yet"
+	assert_eq 2 "$(state_get wrong)" "wrong codes after login 1"
+	pam_run smsotp alice "answer $WRONG 1; answer $WRONG 2"
+	assert_result MAXTRIES
+	assert_eq 1 "$(prompt_count)" "the third wrong code across logins ends login 2 at once"
 	assert_contains "$OUT" "$MSG_LOCKED" "the third wrong code locks"
-	assert_contains "$SYSLOG" "alice locked for $LOCK_TIME s after 3 wrong codes"
-	assert_sms_count 3
+	assert_contains "$OUT" "locked for 10 more minute(s)." "told for how long (lockout_time = 600)"
+	assert_contains "$SYSLOG" "alice locked for 600 s after 3 wrong codes"
+	assert_contains "$SYSLOG" "result=wrong code, locked"
+	assert_sms_count 2
 	until_=$(state_get locked_until)
 	[ "$until_" -gt "$(date +%s)" ] || fail "locked_until $until_ is not in the future"
-	# locked: no SMS, no prompt
 	pam_run smsotp alice 'answer_code 1'
-	[ "$(date +%s)" -lt "$until_" ] || skip "the machine is too slow to log in within lockout_time"
 	assert_result MAXTRIES
 	assert_not_prompted
-	assert_sms_count 3
+	assert_sms_count 2
+	assert_no_leftover
 	assert_contains "$OUT" "$MSG_LOCKED" "a locked user is told"
 	assert_contains "$SYSLOG" "result=locked"
-	# the lock ends
-	while [ "$(date +%s)" -le "$until_" ]; do
-		sleep 0.2
-	done
-	pam_run smsotp alice 'answer_code 1'
-	assert_login_ok
-	assert_sms_count 4
-	assert_eq 0 "$(state_get wrong)" "wrong codes after the lock ended"
-	assert_eq 0 "$(state_get locked_until)" "no lock after a success"
 }
-run_case "lockout_after = 3 across logins: locked, no SMS while locked, logs in after lockout_time" t_lockout
-
-t_lockout_one_login() {
-	std_setup
-	conf_limits 'resend_after = 0; lockout_after = 3; lockout_time = 600;' 'max_tries = 5;'
-	pam_run smsotp alice "answer $WRONG 1; answer $WRONG 2; answer $WRONG 3; answer $WRONG 4; answer $WRONG 5"
-	assert_result MAXTRIES
-	assert_eq 3 "$(prompt_count)" "the third wrong code ends the login (max_tries = 5)"
-	assert_contains "$OUT" "$MSG_LOCKED"
-	pam_run smsotp alice 'answer_code 1'
-	assert_result MAXTRIES
-	assert_not_prompted
-	assert_sms_count 1
-}
-run_case "lockout_after = 3 inside one login with max_tries = 5: locked at the third wrong code" t_lockout_one_login
-
-t_success_resets() {
-	std_setup
-	conf_limits 'resend_after = 0; lockout_after = 3; lockout_time = 600;' 'max_tries = 1;'
-	for step in wrong wrong right wrong wrong right; do
-		if [ $step = wrong ]; then
-			pam_run smsotp alice "answer $WRONG 1"
-			assert_result MAXTRIES
-		else
-			pam_run smsotp alice 'answer_code 1'
-			assert_login_ok
-		fi
-		assert_not_contains "$OUT" "$MSG_LOCKED" "never locked: a success resets the count"
-	done
-	assert_sms_count 6
-	assert_eq 0 "$(state_get wrong)" "wrong codes after the last success"
-}
-run_case "lockout_after = 3: wrong, wrong, right, wrong, wrong does not lock" t_success_resets
-
-t_locked_no_resend() {
-	# login A is at the prompt; login B's wrong code locks alice; then A
-	# presses Enter: no SMS may go to a locked user
-	std_setup
-	conf_limits 'resend_after = 0; lockout_after = 1; lockout_time = 600;' 'max_tries = 1;'
-	(
-		RUN_N=100
-		pam_run smsotp alice "wait_prompt 1 || exit; i=0; while [ ! -e '$C/goA' ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i + 1)); done; answer '' 1"
-		echo "$RC" > "$C/bgA.rc"
-	) &
-	pa=$!
-	i=0
-	until grep -q "$PROMPT_RE" "$C/run101.out" 2>/dev/null || [ $i -ge 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	assert_sms_count 1
-	pam_run smsotp alice "answer $WRONG 1"
-	assert_result MAXTRIES
-	assert_contains "$OUT" "$MSG_LOCKED" "login B's wrong code locks alice"
-	assert_sms_count 2
-	: > "$C/goA"
-	wait $pa
-	OUT=$C/run101.out
-	RC=$(cat "$C/bgA.rc")
-	assert_sms_count 2
-	assert_ne 0 "$RC" "login A must fail"
-	assert_contains "$OUT" "$MSG_LOCKED" "login A is told alice is locked"
-}
-run_case "a resend asked after the user got locked (by another login) sends no SMS" t_locked_no_resend
-
-t_lockout_zero() {
-	std_setup
-	conf_limits 'resend_after = 0; lockout_after = 0;' 'max_tries = 3;'
-	for n in 1 2 3; do
-		pam_run smsotp alice "answer $WRONG 1; answer $WRONG 2; answer $WRONG 3"
-		assert_result MAXTRIES
-		assert_not_contains "$OUT" "$MSG_LOCKED"
-	done
-	assert_eq 9 "$(state_get wrong)" "wrong codes counted"
-	assert_eq 0 "$(state_get locked_until)" "lockout_after = 0 never locks"
-	pam_run smsotp alice 'answer_code 1'
-	assert_login_ok
-}
-run_case "lockout_after = 0: nine wrong codes never lock" t_lockout_zero
+run_case "lockout_after = 3 across logins: locked at the third wrong code, then no SMS and no prompt" t_lockout
 
 # ---------------------------------------------------------------- sshd's stand-in
 
@@ -417,14 +225,10 @@ run_case "PAM_AUTHTOK starting with \\b: no SMS, no state, max_sends untouched" 
 
 # ---------------------------------------------------------------- many logins at once
 
-# 24 logins by default; under valgrind 24 memchecked processes on a small
-# machine outlast the module's 10 s wait for a user's state lock, so fewer
-# (the caps below scale with MANY: 10 of 24).
-if [ "$PAM_VALGRIND" = 1 ]; then
-	MANY=${MANY:-8}
-else
-	MANY=${MANY:-24}
-fi
+# 8 logins at once: enough to show that none of their counts is lost (the
+# store's own test, test_state.c, runs more against the lock); the caps
+# scale with MANY (3 of 8).
+MANY=${MANY:-8}
 CAP=$((MANY * 5 / 12))
 [ "$CAP" -ge 2 ] || CAP=2
 
@@ -572,7 +376,7 @@ t_many_max_sends() {
 run_case "$MANY logins of one user at once, resend_after = 0, max_sends = $CAP: exactly $CAP SMS" t_many_max_sends
 
 t_many_reuse() {
-	many_setup "resend_after = 60; max_sends = $CAP; send_window = 600; lockout_after = 0;"
+	many_setup "resend_after = 3600; max_sends = $CAP; send_window = 600; lockout_after = 0;"
 	run_many last
 	many_summary
 	assert_sms_count 1
@@ -581,24 +385,13 @@ t_many_reuse() {
 	assert_eq $((MANY - 1)) "$(many_count spent)" "the others are told the code is no longer valid"
 	assert_eq 1 "$(state_get sends)" "sends in the state file"
 }
-run_case "$MANY logins of one user at once, resend_after = 60: exactly 1 SMS, 1 success" t_many_reuse
-
-t_many_wrong() {
-	many_setup "resend_after = 60; max_sends = $CAP; send_window = 600; lockout_after = 1000;"
-	run_many wrong
-	many_summary
-	assert_sms_count 1
-	assert_eq "$MANY" "$(many_count maxtries)" "every login ends with PAM_MAXTRIES"
-	assert_eq "$MANY" "$(state_get wrong)" "every wrong code of the $MANY logins is counted"
-	assert_eq 0 "$(state_get locked_until)" "not locked (lockout_after = 1000)"
-}
-run_case "$MANY wrong codes of one user at once, lockout_after = 1000: wrong=$MANY in the state file" t_many_wrong
+run_case "$MANY logins of one user at once, resend_after = 3600: exactly 1 SMS, 1 success" t_many_reuse
 
 t_many_lockout() {
 	# lockout_after = CAP with MANY wrong answers at once: the lock comes
 	# at exactly wrong code number CAP; the answers after it find the user
 	# locked
-	many_setup "resend_after = 60; max_sends = $CAP; send_window = 600; lockout_after = $CAP; lockout_time = 600;"
+	many_setup "resend_after = 3600; max_sends = $CAP; send_window = 600; lockout_after = $CAP; lockout_time = 600;"
 	run_many wrong
 	many_summary
 	assert_sms_count 1
@@ -653,8 +446,9 @@ t_state_corrupt() {
 	f=$(state_path)
 	[ -f "$f" ] || fail "no state file $f after a login"
 	cp -p "$f" "$C/good"
-	for how_line in truncate20:2 lines3:3 empty:1 number:4 garbage:3 unknown:6 \
-	    twice:5 header:1 nul:6 negative:6 other:2; do
+	# each way a file can be broken is test_state.c's (test_corrupt):
+	# here, that the login fails closed and recovers
+	for how_line in truncate20:2 garbage:3 other:2; do
 		corrupt_case "${how_line%%:*}" "${how_line#*:}"
 	done
 	# removed: a fresh state, the login works

@@ -1032,45 +1032,6 @@ test_fsize_limit(void **state)
 	assert_int_equal(tmps, 0);
 }
 
-static void
-test_refresh(void **state)
-{
-	struct state_user u;
-
-	(void)state;
-	memset(&u, 0, sizeof(u));
-	/* never used: a window starts now */
-	state_refresh(&u, 100000, 3600);
-	assert_int_equal(u.window_start, 100000);
-	/* inside the window: counts stay */
-	u.sends = 3;
-	state_refresh(&u, 100000 + 3599, 3600);
-	assert_int_equal(u.window_start, 100000);
-	assert_int_equal(u.sends, 3);
-	/* the window ended: a new one, no sends */
-	state_refresh(&u, 100000 + 3600, 3600);
-	assert_int_equal(u.window_start, 103600);
-	assert_int_equal(u.sends, 0);
-	/* a clock gone back starts one as well */
-	u.sends = 2;
-	state_refresh(&u, 50000, 3600);
-	assert_int_equal(u.window_start, 50000);
-	assert_int_equal(u.sends, 0);
-	/* a running lock stays with its count; an ended one goes with it */
-	u.wrong = 5;
-	u.locked_until = 50600;
-	state_refresh(&u, 50599, 3600);
-	assert_int_equal(u.locked_until, 50600);
-	assert_int_equal(u.wrong, 5);
-	state_refresh(&u, 50600, 3600);
-	assert_int_equal(u.locked_until, 0);
-	assert_int_equal(u.wrong, 0);
-	/* wrong codes without a lock are kept */
-	u.wrong = 2;
-	state_refresh(&u, 50700, 3600);
-	assert_int_equal(u.wrong, 2);
-}
-
 int
 main(void)
 {
@@ -1093,7 +1054,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keyed_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stand_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsize_limit, setup, teardown),
-		cmocka_unit_test(test_refresh),
 	};
 
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
