@@ -24,7 +24,6 @@
 #include <json-c/json.h>
 
 #include "../config/config.h"
-#include "../otp/otp.h"
 #include "../phone/phone.h"
 #include "../policy/policy.h"
 #include "../sms/sms.h"
