@@ -1032,6 +1032,86 @@ test_fsize_limit(void **state)
 	assert_int_equal(tmps, 0);
 }
 
+/* The store interface on the file store: the store's clock gives the
+ * time, a write is the file, a release without a write changes nothing,
+ * the record is held between begin and end, a reset keeps only the name,
+ * foreach passes the clock's time. */
+static long long fake_now = 5000;
+
+static long long
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static int
+store_collect(const struct state_user *u, long long now, void *ud)
+{
+	long long *seen = ud;
+
+	assert_string_equal(u->user, "zoe");
+	assert_int_equal(u->sends, 4);
+	*seen = now;
+	return 0;
+}
+
+static void
+test_store(void **state)
+{
+	struct store *st = NULL;
+	struct store_txn *t = NULL;
+	struct state_user u, in;
+	long long now = 0, seen = 0;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(store_open_file(dir, fake_clock, &st, err, sizeof(err)),
+			 STATE_OK);
+	assert_int_equal(store_begin(st, "zoe", NULL, &t, &u, &now, err,
+				     sizeof(err)), STATE_OK);
+	assert_int_equal(now, 5000);
+	assert_string_equal(u.user, "zoe");
+	assert_true(is_locked("zoe"));
+	u.sends = 4;
+	u.wrong = 2;
+	assert_int_equal(store_write(t, &u, err, sizeof(err)), STATE_OK);
+	/* written before the release: another reader sees it at once */
+	store_end(t);
+	assert_false(is_locked("zoe"));
+	load_user("zoe", &in);
+	assert_int_equal(in.sends, 4);
+	/* a release without a write: a rollback */
+	fake_now = 6000;
+	assert_int_equal(store_begin(st, "zoe", NULL, &t, &u, &now, err,
+				     sizeof(err)), STATE_OK);
+	assert_int_equal(now, 6000);
+	u.sends = 99;
+	store_end(t);
+	load_user("zoe", &in);
+	assert_int_equal(in.sends, 4);
+	assert_int_equal(store_foreach(st, store_collect, &seen, err, sizeof(err)),
+			 STATE_OK);
+	assert_int_equal(seen, 6000);
+	/* reset: nothing counted, locked or kept, the name stays */
+	assert_int_equal(store_reset(st, "zoe", err, sizeof(err)), STATE_OK);
+	load_user("zoe", &in);
+	assert_string_equal(in.user, "zoe");
+	assert_int_equal(in.sends, 0);
+	assert_int_equal(in.wrong, 0);
+	assert_int_equal(in.has_code, 0);
+	store_end(NULL);
+	store_close(st);
+	store_close(NULL);
+	/* a store on a directory that is not private: refused */
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(store_open_file(dir, NULL, &st, err, sizeof(err)),
+			 STATE_EINVAL);
+	assert_null(st);
+	assert_non_null(strstr(err, "refused"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(store_write(NULL, &u, err, sizeof(err)), STATE_EINVAL);
+}
+
 int
 main(void)
 {
@@ -1053,6 +1133,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_key_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyed_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stand_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsize_limit, setup, teardown),
 	};
 
