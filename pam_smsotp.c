@@ -64,7 +64,7 @@ struct smsotp_ctx {
 	int have_phone;
 	/* No SMS goes out on this login (an unknown user, one without a
 	 * number, one sshd refused), yet it runs the same rules as any
-	 * other over a stand-in record (state_lock_stand_in), so that what
+	 * other over a stand-in record (store_begin with the key), so that what
 	 * it shows cannot tell it apart; stand_in says why, for the log. */
 	const char *stand_in;
 	int stand_in_rc;	/* its result: PAM_USER_UNKNOWN, PAM_AUTH_ERR */
