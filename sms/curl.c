@@ -19,7 +19,7 @@
 
 #include <curl/curl.h>
 
-#include "provider.h"
+#include "http.h"
 #include "sms.h"
 
 #ifndef SMSOTP_CURL_SONAME

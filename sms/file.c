@@ -14,24 +14,21 @@
 
 #include <json-c/json.h>
 
+#include "../util/util.h"
+#include "common.h"
 #include "provider.h"
 #include "sms.h"
 
 int
 sms_file_check(const struct sms_provider *p, char *err, size_t errlen)
 {
-	const char *s;
-
 	if (p->path == NULL || p->path[0] != '/') {
 		snprintf(err, errlen, "path must be an absolute path");
 		return -1;
 	}
-	for (s = p->path; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			snprintf(err, errlen, "path must not contain control "
-				 "characters");
-			return -1;
-		}
+	if (util_has_ctl(p->path, 0)) {
+		snprintf(err, errlen, "path must not contain control characters");
+		return -1;
 	}
 	if (p->url != NULL) {
 		snprintf(err, errlen, "url is not used by type file");

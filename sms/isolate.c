@@ -36,8 +36,8 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "http.h"
 #include "isolate.h"
-#include "provider.h"
 
 /* How long a child waits for a request before it ends by itself: beyond
  * anything the module does between starting it and sending (the state
