@@ -377,6 +377,58 @@ lookup_word(const char *s, const char *const *names, size_t n)
 	return -1;
 }
 
+/* A boolean: true/false in the file, a word in an argument. */
+static int
+set_bool(int *dst, const struct value *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { "false", "true", "no", "yes", "0",
+					      "1" };
+	int idx;
+
+	if (v->setting != NULL) {
+		if (config_setting_type(v->setting) != CONFIG_TYPE_BOOL) {
+			snprintf(why, whylen, "must be true or false");
+			return SET_EINVAL;
+		}
+		*dst = config_setting_get_bool(v->setting);
+		return SET_OK;
+	}
+	idx = lookup_word(v->text, words, NFIELDS(words));
+	if (idx < 0) {
+		snprintf(why, whylen, "'%s' is not true or false", v->text);
+		return SET_EINVAL;
+	}
+	*dst = idx % 2;
+	return SET_OK;
+}
+
+/* One of f's words: F_ENUM keeps the index (the enums follow the word
+ * order), F_WORD the word itself. */
+static int
+set_word(char *p, const struct field *f, const struct value *v, char *why,
+	 size_t whylen)
+{
+	const char *s = get_text(v, why, whylen);
+	size_t i, used;
+	int idx;
+
+	if (s == NULL)
+		return SET_EINVAL;
+	idx = lookup_word(s, f->words, (size_t)f->max);
+	if (idx < 0) {
+		used = (size_t)snprintf(why, whylen, "'%.40s' is not one of:", s);
+		for (i = 0; i < (size_t)f->max && used < whylen; i++)
+			used += (size_t)snprintf(why + used, whylen - used, " %s",
+						 f->words[i]);
+		return SET_EINVAL;
+	}
+	if (f->type == F_ENUM) {
+		*(int *)(void *)p = idx;
+		return SET_OK;
+	}
+	return dup_string(s, (char **)(void *)p, why, whylen);
+}
+
 /*
  * The one setter: every field of the file and every argument goes through
  * here, so both are held to the same types and ranges.
@@ -388,7 +440,7 @@ set_field(void *base, const struct field *f, const struct value *v,
 	char *p = (char *)base + f->off;
 	const char *s;
 	long l;
-	int rc, idx;
+	int rc;
 
 	why[0] = '\0';
 	switch (f->type) {
@@ -404,25 +456,7 @@ set_field(void *base, const struct field *f, const struct value *v,
 		*(long *)(void *)p = l;
 		return SET_OK;
 	case F_BOOL:
-		if (v->setting != NULL) {
-			if (config_setting_type(v->setting) != CONFIG_TYPE_BOOL) {
-				snprintf(why, whylen, "must be true or false");
-				return SET_EINVAL;
-			}
-			*(int *)(void *)p = config_setting_get_bool(v->setting);
-			return SET_OK;
-		} else {
-			static const char *const words[] = { "false", "true", "no",
-							      "yes", "0", "1" };
-
-			idx = lookup_word(v->text, words, NFIELDS(words));
-			if (idx < 0) {
-				snprintf(why, whylen, "'%s' is not true or false", v->text);
-				return SET_EINVAL;
-			}
-			*(int *)(void *)p = idx % 2;
-			return SET_OK;
-		}
+		return set_bool((int *)(void *)p, v, why, whylen);
 	case F_STR:
 	case F_PATH:
 		s = get_text(v, why, whylen);
@@ -444,26 +478,7 @@ set_field(void *base, const struct field *f, const struct value *v,
 				   why, whylen);
 	case F_ENUM:
 	case F_WORD:
-		s = get_text(v, why, whylen);
-		if (s == NULL)
-			return SET_EINVAL;
-		idx = lookup_word(s, f->words, (size_t)f->max);
-		if (idx < 0) {
-			size_t i, used;
-
-			used = (size_t)snprintf(why, whylen, "'%.40s' is not one of:", s);
-			for (i = 0; i < (size_t)f->max && used < whylen; i++)
-				used += (size_t)snprintf(why + used, whylen - used, " %s",
-							 f->words[i]);
-			return SET_EINVAL;
-		}
-		/* F_ENUM keeps the index (the enums follow the word order),
-		 * F_WORD the word itself. */
-		if (f->type == F_ENUM) {
-			*(int *)(void *)p = idx;
-			return SET_OK;
-		}
-		return dup_string(s, (char **)(void *)p, why, whylen);
+		return set_word(p, f, v, why, whylen);
 	}
 	snprintf(why, whylen, "internal error");
 	return SET_EINVAL;
@@ -684,6 +699,34 @@ find_include(const char *text)
 	return 0;
 }
 
+/* One top-level setting of the file. */
+static int
+read_setting(struct reader *r, struct smsotp_config *cfg,
+	     const config_setting_t *s)
+{
+	const char *name = config_setting_name(s);
+	const struct field *f;
+	struct value v = { s, NULL };
+	char why[256];
+	int rc;
+
+	if (strcmp(name, "phones") == 0)
+		return read_group(r, s, "phones.", phones_fields,
+				  NFIELDS(phones_fields), cfg, 0);
+	if (strcmp(name, "limits") == 0)
+		return read_group(r, s, "limits.", limits_fields,
+				  NFIELDS(limits_fields), cfg, 0);
+	if (strcmp(name, "providers") == 0)
+		return read_providers(r, cfg, s);
+	f = find_field(top_fields, NFIELDS(top_fields), name);
+	if (f == NULL)
+		return refuse(r, s, name, "unknown key");
+	rc = set_rc(set_field(cfg, f, &v, why, sizeof(why)));
+	if (rc == CONFIG_EINVAL)
+		refuse(r, s, name, why);
+	return rc;
+}
+
 static int
 read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -720,30 +763,8 @@ read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
 	}
 	root = config_root_setting(&lc);
 	n = config_setting_length(root);
-	for (i = 0; i < n && rc == CONFIG_OK; i++) {
-		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-		const char *name = config_setting_name(s);
-		const struct field *f;
-
-		if (strcmp(name, "phones") == 0) {
-			rc = read_group(&r, s, "phones.", phones_fields,
-					NFIELDS(phones_fields), cfg, 0);
-		} else if (strcmp(name, "limits") == 0) {
-			rc = read_group(&r, s, "limits.", limits_fields,
-					NFIELDS(limits_fields), cfg, 0);
-		} else if (strcmp(name, "providers") == 0) {
-			rc = read_providers(&r, cfg, s);
-		} else if ((f = find_field(top_fields, NFIELDS(top_fields), name)) != NULL) {
-			struct value v = { s, NULL };
-			char why[256];
-
-			rc = set_rc(set_field(cfg, f, &v, why, sizeof(why)));
-			if (rc == CONFIG_EINVAL)
-				refuse(&r, s, name, why);
-		} else {
-			rc = refuse(&r, s, name, "unknown key");
-		}
-	}
+	for (i = 0; i < n && rc == CONFIG_OK; i++)
+		rc = read_setting(&r, cfg, config_setting_get_elem(root, (unsigned)i));
 out:
 	config_destroy(&lc);
 	util_free_secret(text);

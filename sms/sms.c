@@ -128,13 +128,71 @@ sms_send_one(const struct sms_provider *p, const struct sms_message *m,
 	return SMS_FAILED;
 }
 
+/*
+ * One provider's turn: its attempt, logged.  SMS_OK, SMS_ENOMEM,
+ * SMS_EBROKEN when the failover must stop there, or SMS_FAILED to go on
+ * (*broken set when it broke before anything left).  *left gathers
+ * whether the message may have left, over the turns.
+ */
+static int
+provider_turn(const struct sms_provider *p, const struct sms_message *m,
+	      struct sms_sender *sender, const struct smsotp_log *log,
+	      struct sms_result *res, int *left, int *broken)
+{
+	const char *name = p->name != NULL ? p->name : "(unnamed)";
+	int rc;
+
+	res->provider = name;
+	res->status = 0;
+	res->error[0] = '\0';
+	res->left = 0;
+	rc = sms_send_one(p, m, sender, log, res);
+	*left |= res->left;
+	res->left = *left;
+	if (rc == SMS_ENOMEM) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		smsotp_logf(log, LOG_ERR, "sms: provider '%s': out of memory",
+			    name);
+		return SMS_ENOMEM;
+	}
+	if (rc == SMS_OK) {
+		if (res->status != 0)
+			smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
+				    "accepted the message (HTTP %ld)",
+				    name, res->status);
+		else
+			smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
+				    "accepted the message", name);
+		return SMS_OK;
+	}
+	/* Fail closed: anything but SMS_OK is a failure. */
+	if (res->error[0] == '\0')
+		snprintf(res->error, sizeof(res->error), "failed");
+	if (rc != SMS_FAILED && res->left) {
+		/* Broken off without a verdict: the message may be out, and
+		 * whoever broke it off must not get a second provider (or
+		 * failmode=open) for it. */
+		smsotp_logf(log, LOG_WARNING, "sms: provider '%s': %s; "
+			    "no other provider is tried", name, res->error);
+		return SMS_EBROKEN;
+	}
+	/* Broken before anything left (the send process or the program
+	 * could not be started): the next provider may go, but the end is
+	 * no verdict either. */
+	*broken |= rc != SMS_FAILED;
+	/* res->error names the HTTP status when there was one. */
+	smsotp_logf(log, LOG_WARNING, "sms: provider '%s' failed: %s",
+		    name, res->error);
+	return SMS_FAILED;
+}
+
 static int
 send_through(struct sms_provider *const *list, size_t n,
 	     const struct sms_message *m, struct sms_sender *sender,
 	     const struct smsotp_log *log, struct sms_result *res)
 {
 	size_t i;
-	int left = 0, broken = 0;
+	int left = 0, broken = 0, rc;
 
 	res->provider = NULL;
 	res->status = 0;
@@ -152,54 +210,11 @@ send_through(struct sms_provider *const *list, size_t n,
 		return SMS_FAILED;
 	}
 	for (i = 0; i < n; i++) {
-		const struct sms_provider *p = list[i];
-		const char *name;
-		int rc;
-
-		if (p == NULL)
+		if (list[i] == NULL)
 			continue;
-		name = p->name != NULL ? p->name : "(unnamed)";
-		res->provider = name;
-		res->status = 0;
-		res->error[0] = '\0';
-		res->left = 0;
-		rc = sms_send_one(p, m, sender, log, res);
-		left |= res->left;
-		res->left = left;
-		if (rc == SMS_ENOMEM) {
-			snprintf(res->error, sizeof(res->error), "out of memory");
-			smsotp_logf(log, LOG_ERR, "sms: provider '%s': out of memory",
-				    name);
-			return SMS_ENOMEM;
-		}
-		if (rc == SMS_OK) {
-			if (res->status != 0)
-				smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
-					    "accepted the message (HTTP %ld)",
-					    name, res->status);
-			else
-				smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
-					    "accepted the message", name);
-			return SMS_OK;
-		}
-		/* Fail closed: anything but SMS_OK is a failure. */
-		if (res->error[0] == '\0')
-			snprintf(res->error, sizeof(res->error), "failed");
-		if (rc != SMS_FAILED && res->left) {
-			/* Broken off without a verdict: the message may be
-			 * out, and whoever broke it off must not get a
-			 * second provider (or failmode=open) for it. */
-			smsotp_logf(log, LOG_WARNING, "sms: provider '%s': %s; "
-				    "no other provider is tried", name, res->error);
-			return SMS_EBROKEN;
-		}
-		/* Broken before anything left (the send process or the
-		 * program could not be started): the next provider may
-		 * go, but the end is no verdict either. */
-		broken |= rc != SMS_FAILED;
-		/* res->error names the HTTP status when there was one. */
-		smsotp_logf(log, LOG_WARNING, "sms: provider '%s' failed: %s",
-			    name, res->error);
+		rc = provider_turn(list[i], m, sender, log, res, &left, &broken);
+		if (rc != SMS_FAILED)
+			return rc;
 	}
 	if (res->provider == NULL)
 		snprintf(res->error, sizeof(res->error), "no provider configured");
