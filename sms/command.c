@@ -17,7 +17,7 @@
 #include "../template/template.h"
 #include "../util/util.h"
 #include "common.h"
-#include "provider.h"
+#include "types.h"
 #include "sms.h"
 
 #define CMD_MAX_ARGS 32

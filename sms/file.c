@@ -16,7 +16,7 @@
 
 #include "../util/util.h"
 #include "common.h"
-#include "provider.h"
+#include "types.h"
 #include "sms.h"
 
 int

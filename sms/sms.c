@@ -10,7 +10,7 @@
 #include "../util/util.h"
 #include "http.h"
 #include "isolate.h"
-#include "provider.h"
+#include "types.h"
 #include "sms.h"
 #include "vendors.h"
 
