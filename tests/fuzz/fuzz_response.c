@@ -107,16 +107,19 @@ static void
 check_verdict(const struct sms_provider *p, int v, const char *err,
 	      size_t errlen)
 {
-	const char *never[] = { "123456", "447700900123",
-		"secret-auth-token", "secret-api-key", "secret-api-secret",
-		"secret-access-key", "secret-api-token",
-		"secret-secret-access-key", NULL, NULL };
-	size_t i;
+	const struct sms_vendor *vd = sms_vendor_get(p->type);
+	const char *never[4 + SMS_MAX_CREDS] = { "123456", "447700900123" };
+	size_t i, n = 2;
 
-	/* Basic and Bearer credentials are secrets of the one provider
-	 * that has them. */
-	never[8] = p->password;
-	never[9] = p->bearer;
+	/* A provider's own secrets: Basic and Bearer credentials of the
+	 * http type, a vendor's secret credentials (the only ones a
+	 * provider can hold: the configuration refuses another's). */
+	never[n++] = p->password;
+	never[n++] = p->bearer;
+	for (i = 0; vd != NULL && i < SMS_MAX_CREDS && vd->creds[i].name != NULL; i++) {
+		if (vd->creds[i].flags & SMS_CRED_SECRET)
+			never[n++] = sms_vendor_value(p, &vd->creds[i]);
+	}
 
 	if (v != SMS_HTTP_ACCEPT && v != SMS_HTTP_RETRY && v != SMS_HTTP_REFUSE &&
 	    v != SMS_ENOMEM)
