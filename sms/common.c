@@ -91,7 +91,7 @@ sms_type_list(char *out, size_t outlen)
 		names[n++] = sms_vendors[i].name;
 	names[n++] = "command";
 	names[n++] = "file";
-	sms_join_names(names, n, out, outlen);
+	sms_join_names(names, n, " or ", out, outlen);
 }
 
 long
@@ -125,14 +125,15 @@ sms_concat(const char *a, const char *b)
 }
 
 void
-sms_join_names(const char *const *names, size_t n, char *out, size_t outlen)
+sms_join_names(const char *const *names, size_t n, const char *last,
+	       char *out, size_t outlen)
 {
 	size_t i, o = 0;
 
 	out[0] = '\0';
 	for (i = 0; i < n && o < outlen; i++) {
 		int k = snprintf(out + o, outlen - o, "%s%s",
-				 i == 0 ? "" : i + 1 == n ? " and " : ", ",
+				 i == 0 ? "" : i + 1 == n ? last : ", ",
 				 names[i]);
 
 		if (k < 0)

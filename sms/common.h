@@ -43,8 +43,8 @@ void sms_json_put_wiped(struct json_object *o);
 /* a and b in a new string, or NULL when out of memory. */
 char *sms_concat(const char *a, const char *b);
 
-/* "a", "a and b", "a, b and c" into out. */
-void sms_join_names(const char *const *names, size_t n, char *out,
-		    size_t outlen);
+/* "a", "a and b", "a, b and c" (last: " and ", or " or ") into out. */
+void sms_join_names(const char *const *names, size_t n, const char *last,
+		    char *out, size_t outlen);
 
 #endif

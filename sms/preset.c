@@ -57,8 +57,8 @@ preset_creds(const struct sms_provider *p, const struct sms_vendor *v,
 			missing[n_missing++] = v->creds[i].name;
 	}
 	if (n_missing > 0) {
-		sms_join_names(req, n_req, names, sizeof(names));
-		sms_join_names(missing, n_missing, gone, sizeof(gone));
+		sms_join_names(req, n_req, " and ", names, sizeof(names));
+		sms_join_names(missing, n_missing, " and ", gone, sizeof(gone));
 		snprintf(err, errlen, "%s needs %s (%s %s missing)", tname, names,
 			 gone, n_missing == 1 ? "is" : "are");
 		return -1;

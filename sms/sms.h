@@ -45,7 +45,8 @@ enum sms_type sms_type_from_name(const char *name);
 /* Is type a vendor preset (data over the http path)? */
 int sms_type_is_vendor(enum sms_type type);
 
-/* Every type's name, for a message: "http, twilio, ..., command or file". */
+/* Every type's name, for a message: "http, twilio, ..., command or file"
+ * (the vendors in the order of their table). */
 void sms_type_list(char *out, size_t outlen);
 
 /* A vendor preset's credential key: the offset of its field in struct

@@ -1109,6 +1109,26 @@ test_preset_data(void **state)
 		assert_string_equal(rc->choices[0], "us");
 		assert_string_equal(rc->dflt, "us");
 	}
+	/* what config reads from the table: the types and the keys */
+	{
+		char types[200];
+
+		sms_type_list(types, sizeof(types));
+		assert_string_equal(types, "http, twilio, vonage, messagebird, "
+				    "plivo, sinch, infobip, clickatell, aws_sns, "
+				    "command or file");
+		assert_int_equal(sms_cred_offset(SMS_TYPE_TWILIO, "account_sid"),
+				 (long)offsetof(struct sms_provider, account_sid));
+		assert_int_equal(sms_cred_offset(SMS_TYPE_AWS_SNS, "region"),
+				 (long)offsetof(struct sms_provider, region));
+		assert_int_equal(sms_cred_offset(SMS_TYPE_TWILIO, "api_key"), -1);
+		assert_int_equal(sms_cred_offset(SMS_TYPE_HTTP, "api_key"), -1);
+		assert_int_equal(sms_cred_offset(SMS_TYPE_TWILIO, "pigeon"), -2);
+		assert_true(sms_type_is_vendor(SMS_TYPE_CLICKATELL));
+		assert_false(sms_type_is_vendor(SMS_TYPE_HTTP));
+		assert_int_equal(sms_type_from_name("aws_sns"), SMS_TYPE_AWS_SNS);
+		assert_int_equal(sms_type_from_name("command"), SMS_TYPE_COMMAND);
+	}
 }
 
 struct build_case {
