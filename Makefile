@@ -62,8 +62,9 @@ ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' $(WARN) $(HARDEN) 
 	$(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 
 LIB_SRCS := util/util.c util/run.c config/config.c otp/otp.c phone/phone.c \
-	template/template.c sms/sms.c sms/http.c sms/file.c sms/command.c \
-	sms/presets.c sms/curl.c sms/isolate.c state/state.c \
+	template/template.c sms/sms.c sms/file.c sms/command.c sms/isolate.c \
+	sms/http.c sms/request.c sms/judge.c sms/json.c sms/httpconf.c \
+	sms/preset.c sms/url.c sms/curl.c sms/common.c sms/vendors.c state/state.c \
 	state/store.c state/store_file.c policy/policy.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 MOD_OBJS := $(B)/pam_smsotp.o

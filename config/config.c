@@ -40,13 +40,12 @@ enum ftype {
 	F_WORD		/* one of words, stored as a string */
 };
 
-/* Provider types a field applies to. */
-#define T_(t) (1u << SMS_TYPE_##t)
-#define T_HTTP T_(HTTP)
-#define T_FILE T_(FILE)
-#define T_CMD T_(COMMAND)
-#define T_PRESETS (T_(TWILIO) | T_(VONAGE) | T_(MESSAGEBIRD) | T_(PLIVO) | \
-	T_(SINCH) | T_(INFOBIP) | T_(CLICKATELL) | T_(AWS_SNS))
+/* Provider types a field applies to: the own types, and every vendor
+ * preset (whose credentials are the vendor table's, not fields here). */
+#define T_HTTP 1u
+#define T_FILE 2u
+#define T_CMD 4u
+#define T_PRESETS 8u
 #define T_WEB (T_HTTP | T_PRESETS)	/* everything that goes over HTTP */
 #define T_ALL (T_WEB | T_FILE | T_CMD)
 
@@ -132,19 +131,24 @@ static const struct field provider_fields[] = {
 	PRV("success_json", F_STR, 0, 0, success_json, T_HTTP),
 	PRV("path", F_PATH, 0, 0, path, T_FILE),
 	PRVL("argv", F_STRLIST, argv, n_argv, T_CMD),
-	PRV("account_sid", F_STR, 0, 0, account_sid, T_(TWILIO)),
-	PRV("auth_token", F_STR, 0, 0, auth_token, T_(TWILIO) | T_(PLIVO)),
-	PRV("messaging_service_sid", F_STR, 0, 0, messaging_service_sid, T_(TWILIO)),
-	PRV("api_key", F_STR, 0, 0, api_key, T_(VONAGE) | T_(INFOBIP) | T_(CLICKATELL)),
-	PRV("api_secret", F_STR, 0, 0, api_secret, T_(VONAGE)),
-	PRV("access_key", F_STR, 0, 0, access_key, T_(MESSAGEBIRD)),
-	PRV("auth_id", F_STR, 0, 0, auth_id, T_(PLIVO)),
-	PRV("service_plan_id", F_STR, 0, 0, service_plan_id, T_(SINCH)),
-	PRV("api_token", F_STR, 0, 0, api_token, T_(SINCH)),
-	PRV("region", F_STR, 0, 0, region, T_(SINCH) | T_(AWS_SNS)),
-	PRV("access_key_id", F_STR, 0, 0, access_key_id, T_(AWS_SNS)),
-	PRV("secret_access_key", F_STR, 0, 0, secret_access_key, T_(AWS_SNS)),
+	/* a vendor preset's credentials: see provider_field() */
 };
+
+/* The T_ category of a provider type. */
+static unsigned
+type_category(enum sms_type type)
+{
+	switch (type) {
+	case SMS_TYPE_HTTP:
+		return T_HTTP;
+	case SMS_TYPE_FILE:
+		return T_FILE;
+	case SMS_TYPE_COMMAND:
+		return T_CMD;
+	default:
+		return sms_type_is_vendor(type) ? T_PRESETS : 0;
+	}
+}
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -373,6 +377,58 @@ lookup_word(const char *s, const char *const *names, size_t n)
 	return -1;
 }
 
+/* A boolean: true/false in the file, a word in an argument. */
+static int
+set_bool(int *dst, const struct value *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { "false", "true", "no", "yes", "0",
+					      "1" };
+	int idx;
+
+	if (v->setting != NULL) {
+		if (config_setting_type(v->setting) != CONFIG_TYPE_BOOL) {
+			snprintf(why, whylen, "must be true or false");
+			return SET_EINVAL;
+		}
+		*dst = config_setting_get_bool(v->setting);
+		return SET_OK;
+	}
+	idx = lookup_word(v->text, words, NFIELDS(words));
+	if (idx < 0) {
+		snprintf(why, whylen, "'%s' is not true or false", v->text);
+		return SET_EINVAL;
+	}
+	*dst = idx % 2;
+	return SET_OK;
+}
+
+/* One of f's words: F_ENUM keeps the index (the enums follow the word
+ * order), F_WORD the word itself. */
+static int
+set_word(char *p, const struct field *f, const struct value *v, char *why,
+	 size_t whylen)
+{
+	const char *s = get_text(v, why, whylen);
+	size_t i, used;
+	int idx;
+
+	if (s == NULL)
+		return SET_EINVAL;
+	idx = lookup_word(s, f->words, (size_t)f->max);
+	if (idx < 0) {
+		used = (size_t)snprintf(why, whylen, "'%.40s' is not one of:", s);
+		for (i = 0; i < (size_t)f->max && used < whylen; i++)
+			used += (size_t)snprintf(why + used, whylen - used, " %s",
+						 f->words[i]);
+		return SET_EINVAL;
+	}
+	if (f->type == F_ENUM) {
+		*(int *)(void *)p = idx;
+		return SET_OK;
+	}
+	return dup_string(s, (char **)(void *)p, why, whylen);
+}
+
 /*
  * The one setter: every field of the file and every argument goes through
  * here, so both are held to the same types and ranges.
@@ -384,7 +440,7 @@ set_field(void *base, const struct field *f, const struct value *v,
 	char *p = (char *)base + f->off;
 	const char *s;
 	long l;
-	int rc, idx;
+	int rc;
 
 	why[0] = '\0';
 	switch (f->type) {
@@ -400,25 +456,7 @@ set_field(void *base, const struct field *f, const struct value *v,
 		*(long *)(void *)p = l;
 		return SET_OK;
 	case F_BOOL:
-		if (v->setting != NULL) {
-			if (config_setting_type(v->setting) != CONFIG_TYPE_BOOL) {
-				snprintf(why, whylen, "must be true or false");
-				return SET_EINVAL;
-			}
-			*(int *)(void *)p = config_setting_get_bool(v->setting);
-			return SET_OK;
-		} else {
-			static const char *const words[] = { "false", "true", "no",
-							      "yes", "0", "1" };
-
-			idx = lookup_word(v->text, words, NFIELDS(words));
-			if (idx < 0) {
-				snprintf(why, whylen, "'%s' is not true or false", v->text);
-				return SET_EINVAL;
-			}
-			*(int *)(void *)p = idx % 2;
-			return SET_OK;
-		}
+		return set_bool((int *)(void *)p, v, why, whylen);
 	case F_STR:
 	case F_PATH:
 		s = get_text(v, why, whylen);
@@ -440,26 +478,7 @@ set_field(void *base, const struct field *f, const struct value *v,
 				   why, whylen);
 	case F_ENUM:
 	case F_WORD:
-		s = get_text(v, why, whylen);
-		if (s == NULL)
-			return SET_EINVAL;
-		idx = lookup_word(s, f->words, (size_t)f->max);
-		if (idx < 0) {
-			size_t i, used;
-
-			used = (size_t)snprintf(why, whylen, "'%.40s' is not one of:", s);
-			for (i = 0; i < (size_t)f->max && used < whylen; i++)
-				used += (size_t)snprintf(why + used, whylen - used, " %s",
-							 f->words[i]);
-			return SET_EINVAL;
-		}
-		/* F_ENUM keeps the index (the enums follow the word order),
-		 * F_WORD the word itself. */
-		if (f->type == F_ENUM) {
-			*(int *)(void *)p = idx;
-			return SET_OK;
-		}
-		return dup_string(s, (char **)(void *)p, why, whylen);
+		return set_word(p, f, v, why, whylen);
 	}
 	snprintf(why, whylen, "internal error");
 	return SET_EINVAL;
@@ -475,6 +494,35 @@ find_field(const struct field *fields, size_t n, const char *name)
 			return &fields[i];
 	}
 	return NULL;
+}
+
+/*
+ * The field of a provider entry's key for type: one of provider_fields,
+ * or a credential of type's vendor (in the vendor table) made into *cred.
+ * NULL with *why when the key is unknown or not type's.
+ */
+static const struct field *
+provider_field(const char *name, enum sms_type type, struct field *cred,
+	       const char **why)
+{
+	const struct field *f = find_field(provider_fields, NFIELDS(provider_fields),
+					   name);
+	long off;
+
+	*why = "does not apply to this provider type";
+	if (f != NULL)
+		return (f->types & type_category(type)) != 0 ? f : NULL;
+	off = sms_cred_offset(type, name);
+	if (off == -2)
+		*why = "unknown key";
+	if (off < 0)
+		return NULL;
+	memset(cred, 0, sizeof(*cred));
+	cred->name = name;
+	cred->type = F_STR;
+	cred->off = (size_t)off;
+	cred->types = T_PRESETS;
+	return cred;
 }
 
 /* Everything a reader needs to say where a problem is. */
@@ -505,6 +553,8 @@ read_group(struct reader *r, const config_setting_t *group, const char *prefix,
 	   const struct field *fields, size_t nfields, void *base, unsigned type)
 {
 	char key[128], why[256];
+	struct field cred;
+	const char *bad = "unknown key";
 	int i, n = config_setting_length(group);
 
 	if (!config_setting_is_group(group))
@@ -519,11 +569,12 @@ read_group(struct reader *r, const config_setting_t *group, const char *prefix,
 		snprintf(key, sizeof(key), "%s%s", prefix, name != NULL ? name : "?");
 		if (type != 0 && (strcmp(name, "name") == 0 || strcmp(name, "type") == 0))
 			continue;
-		f = find_field(fields, nfields, name);
+		if (type != 0)
+			f = provider_field(name, (enum sms_type)type, &cred, &bad);
+		else
+			f = find_field(fields, nfields, name);
 		if (f == NULL)
-			return refuse(r, s, key, "unknown key");
-		if (type != 0 && (f->types & (1u << type)) == 0)
-			return refuse(r, s, key, "does not apply to this provider type");
+			return refuse(r, s, key, bad);
 		rc = set_field(base, f, &v, why, sizeof(why));
 		if (rc == SET_ENOMEM)
 			return CONFIG_ENOMEM;
@@ -571,9 +622,10 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 	cfg->providers[cfg->n_providers++] = p;
 	p->type = sms_type_from_name(type);
 	if (p->type == SMS_TYPE_NONE) {
-		snprintf(why, sizeof(why), "unknown type '%.40s' (http, twilio, vonage, "
-			 "messagebird, plivo, sinch, infobip, clickatell, aws_sns, "
-			 "command or file)", type);
+		char types[160];
+
+		sms_type_list(types, sizeof(types));
+		snprintf(why, sizeof(why), "unknown type '%.40s' (%s)", type, types);
 		return refuse(r, config_setting_get_member(g, "type"), prefix, why);
 	}
 	snprintf(keyprefix, sizeof(keyprefix), "%s: ", prefix);
@@ -588,7 +640,10 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 		p->connect_timeout = p->timeout;
 	if (p->connect_timeout > p->timeout)
 		return refuse(r, g, prefix, "connect_timeout is longer than timeout");
-	if (sms_provider_check(p, why, sizeof(why)) != 0)
+	rc = sms_provider_prepare(p, why, sizeof(why));
+	if (rc == -2)
+		return CONFIG_ENOMEM;
+	if (rc != 0)
 		return refuse(r, g, prefix, why);
 	return CONFIG_OK;
 }
@@ -644,6 +699,34 @@ find_include(const char *text)
 	return 0;
 }
 
+/* One top-level setting of the file. */
+static int
+read_setting(struct reader *r, struct smsotp_config *cfg,
+	     const config_setting_t *s)
+{
+	const char *name = config_setting_name(s);
+	const struct field *f;
+	struct value v = { s, NULL };
+	char why[256];
+	int rc;
+
+	if (strcmp(name, "phones") == 0)
+		return read_group(r, s, "phones.", phones_fields,
+				  NFIELDS(phones_fields), cfg, 0);
+	if (strcmp(name, "limits") == 0)
+		return read_group(r, s, "limits.", limits_fields,
+				  NFIELDS(limits_fields), cfg, 0);
+	if (strcmp(name, "providers") == 0)
+		return read_providers(r, cfg, s);
+	f = find_field(top_fields, NFIELDS(top_fields), name);
+	if (f == NULL)
+		return refuse(r, s, name, "unknown key");
+	rc = set_rc(set_field(cfg, f, &v, why, sizeof(why)));
+	if (rc == CONFIG_EINVAL)
+		refuse(r, s, name, why);
+	return rc;
+}
+
 static int
 read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -680,30 +763,8 @@ read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
 	}
 	root = config_root_setting(&lc);
 	n = config_setting_length(root);
-	for (i = 0; i < n && rc == CONFIG_OK; i++) {
-		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-		const char *name = config_setting_name(s);
-		const struct field *f;
-
-		if (strcmp(name, "phones") == 0) {
-			rc = read_group(&r, s, "phones.", phones_fields,
-					NFIELDS(phones_fields), cfg, 0);
-		} else if (strcmp(name, "limits") == 0) {
-			rc = read_group(&r, s, "limits.", limits_fields,
-					NFIELDS(limits_fields), cfg, 0);
-		} else if (strcmp(name, "providers") == 0) {
-			rc = read_providers(&r, cfg, s);
-		} else if ((f = find_field(top_fields, NFIELDS(top_fields), name)) != NULL) {
-			struct value v = { s, NULL };
-			char why[256];
-
-			rc = set_rc(set_field(cfg, f, &v, why, sizeof(why)));
-			if (rc == CONFIG_EINVAL)
-				refuse(&r, s, name, why);
-		} else {
-			rc = refuse(&r, s, name, "unknown key");
-		}
-	}
+	for (i = 0; i < n && rc == CONFIG_OK; i++)
+		rc = read_setting(&r, cfg, config_setting_get_elem(root, (unsigned)i));
 out:
 	config_destroy(&lc);
 	util_free_secret(text);

@@ -418,16 +418,10 @@ cmd_verdict(struct util_run *run, const char *cmd, const char *cc,
 static int
 cmd_user_ok(const char *user)
 {
-	const char *s;
-
 	/* One argument, and not an option of the program. */
 	if (user[0] == '\0' || user[0] == '-')
 		return 0;
-	for (s = user; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			return 0;
-	}
-	return 1;
+	return !util_has_ctl(user, 0);
 }
 
 /* Run the command for user and take its answer: PHONE_OK with out,

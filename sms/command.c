@@ -16,7 +16,8 @@
 
 #include "../template/template.h"
 #include "../util/util.h"
-#include "provider.h"
+#include "common.h"
+#include "types.h"
 #include "sms.h"
 
 #define CMD_MAX_ARGS 32
@@ -33,16 +34,6 @@ static const char *const cmd_argv_placeholders[] = {
 };
 #define CMD_N_ARGV_PLACEHOLDERS \
 	(sizeof(cmd_argv_placeholders) / sizeof(cmd_argv_placeholders[0]))
-
-static int
-cmd_has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			return 1;
-	}
-	return 0;
-}
 
 int
 sms_command_check(const struct sms_provider *p, char *err, size_t errlen)
@@ -75,7 +66,7 @@ sms_command_check(const struct sms_provider *p, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < p->n_argv; i++) {
-		if (cmd_has_ctl(p->argv[i])) {
+		if (util_has_ctl(p->argv[i], 0)) {
 			snprintf(err, errlen, "argv[%zu] must not contain "
 				 "control characters", i);
 			return -1;
@@ -132,7 +123,7 @@ cmd_ctl_reason(const char *tmpl, size_t i, const struct tpl_var *vars,
 
 	for (j = 0; j < nvars; j++) {
 		snprintf(ph, sizeof(ph), "{%s}", vars[j].name);
-		if (!cmd_has_ctl(vars[j].value) || strstr(tmpl, ph) == NULL)
+		if (!util_has_ctl(vars[j].value, 0) || strstr(tmpl, ph) == NULL)
 			continue;
 		snprintf(err, errlen, "argv[%zu]: the value of %s holds a "
 			 "newline or another control character, which an "
@@ -189,7 +180,7 @@ cmd_build_args(const struct sms_provider *p, const struct sms_message *m,
 			rc = SMS_FAILED;
 			goto fail;
 		}
-		if (!cmd_has_ctl(args[i]))
+		if (!util_has_ctl(args[i], 0))
 			continue;
 		cmd_ctl_reason(p->argv[i], i, vars, nvars, err, errlen);
 		rc = SMS_FAILED;
@@ -213,16 +204,9 @@ cmd_excerpt(const char *out, size_t len, const struct sms_message *m,
 	    char *ex, size_t exlen)
 {
 	const char *secrets[5];
-	size_t n = 0;
 
 	/* The program may echo its input or arguments. */
-	secrets[n++] = m->text;
-	if (m->secret != NULL)
-		secrets[n++] = m->secret;
-	secrets[n++] = m->phone;	/* before its digits: longer first */
-	if (m->phone[0] == '+')
-		secrets[n++] = m->phone + 1;
-	secrets[n] = NULL;
+	secrets[sms_message_secrets(m, secrets)] = NULL;
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' ||
 			   out[len - 1] == ' ' || out[len - 1] == '\t'))
 		len--;

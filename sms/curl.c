@@ -19,7 +19,7 @@
 
 #include <curl/curl.h>
 
-#include "provider.h"
+#include "http.h"
 #include "sms.h"
 
 #ifndef SMSOTP_CURL_SONAME
@@ -254,14 +254,14 @@ http_curl_never_left(CURL *h)
 	return pre == 0;
 }
 
-/* The options of every try.  The first error is returned. */
+/* Where the request goes and whom it trusts.  The first error is
+ * returned. */
 static CURLcode
-http_curl_setup(struct sms_curl *hc, const struct sms_provider *p,
-		const struct sms_http_request *req)
+http_curl_transport(struct sms_curl *hc, const struct sms_provider *p,
+		    const struct sms_http_request *req)
 {
 	CURL *h = hc->curl;
 	CURLcode c;
-	size_t i;
 
 	c = set_str(h, CURLOPT_URL, req->url);
 	if (c == CURLE_OK)	/* curl must not raise SIGALRM in our host */
@@ -296,6 +296,18 @@ http_curl_setup(struct sms_curl *hc, const struct sms_provider *p,
 		c = set_ptr(h, CURLOPT_WRITEDATA, hc);
 	if (c == CURLE_OK)
 		c = set_ptr(h, CURLOPT_ERRORBUFFER, hc->errbuf);
+	return c;
+}
+
+/* The options of every try.  The first error is returned. */
+static CURLcode
+http_curl_setup(struct sms_curl *hc, const struct sms_provider *p,
+		const struct sms_http_request *req)
+{
+	CURL *h = hc->curl;
+	CURLcode c = http_curl_transport(hc, p, req);
+	size_t i;
+
 	/* Basic and every other Authorization are header lines of req;
 	 * only a signature needs libcurl's help. */
 	if (c == CURLE_OK && req->sigv4 != NULL) {
@@ -361,6 +373,54 @@ http_curl_retry_after(CURL *h)
 #endif
 }
 
+/* The easy handle of the first try, loaded and set up: SMS_OK, or
+ * SMS_FAILED with err, or SMS_ENOMEM. */
+static int
+http_curl_first(struct sms_curl *hc, const struct sms_provider *p,
+		const struct sms_http_request *req, char *err, size_t errlen)
+{
+	CURLcode c;
+
+	if (sms_curl_load(err, errlen) != 0)
+		return SMS_FAILED;
+	hc->curl = cu.easy_init();
+	if (hc->curl == NULL)
+		return SMS_ENOMEM;
+	c = http_curl_setup(hc, p, req);
+	if (c == CURLE_OUT_OF_MEMORY)
+		return SMS_ENOMEM;
+	if (c != CURLE_OK && hc->no_sigv4) {
+		snprintf(err, errlen, "this libcurl cannot sign AWS "
+			 "requests (SigV4 needs libcurl 7.75 or later): %s",
+			 cu.easy_strerror(c));
+		return SMS_FAILED;
+	}
+	if (c != CURLE_OK) {
+		snprintf(err, errlen, "libcurl refused an option: %s",
+			 cu.easy_strerror(c));
+		return SMS_FAILED;
+	}
+	return SMS_OK;
+}
+
+/* The answer of a completed exchange, handed over; the next try gets a
+ * fresh buffer.  SMS_OK or SMS_ENOMEM. */
+static int
+http_curl_take(struct sms_curl *hc, struct sms_http_answer *ans)
+{
+	if (hc->buf == NULL) {
+		hc->buf = malloc(1);
+		if (hc->buf == NULL)
+			return SMS_ENOMEM;
+	}
+	hc->buf[hc->len] = '\0';
+	ans->body = hc->buf;
+	ans->len = hc->len;
+	hc->buf = NULL;
+	hc->len = 0;
+	return SMS_OK;
+}
+
 int
 sms_curl_exchange(void *ud, const struct sms_provider *p,
 		   const struct sms_http_request *req, long timeout_ms,
@@ -370,30 +430,15 @@ sms_curl_exchange(void *ud, const struct sms_provider *p,
 	struct sms_curl *hc = ud;
 	long status = 0;
 	CURLcode c;
+	int rc;
 
 	*retryable = 0;
 	/* Until perform has run, nothing has left. */
 	ans->never_left = 1;
 	if (hc->curl == NULL) {
-		if (sms_curl_load(err, errlen) != 0)
-			return SMS_FAILED;
-		hc->curl = cu.easy_init();
-		if (hc->curl == NULL)
-			return SMS_ENOMEM;
-		c = http_curl_setup(hc, p, req);
-		if (c == CURLE_OUT_OF_MEMORY)
-			return SMS_ENOMEM;
-		if (c != CURLE_OK && hc->no_sigv4) {
-			snprintf(err, errlen, "this libcurl cannot sign AWS "
-				 "requests (SigV4 needs libcurl 7.75 or later): %s",
-				 cu.easy_strerror(c));
-			return SMS_FAILED;
-		}
-		if (c != CURLE_OK) {
-			snprintf(err, errlen, "libcurl refused an option: %s",
-				 cu.easy_strerror(c));
-			return SMS_FAILED;
-		}
+		rc = http_curl_first(hc, p, req, err, errlen);
+		if (rc != SMS_OK)
+			return rc;
 	}
 	if (hc->buf != NULL)
 		util_wipe(hc->buf, hc->len);
@@ -432,18 +477,7 @@ sms_curl_exchange(void *ud, const struct sms_provider *p,
 		*retryable = http_curl_retryable(c);
 		return SMS_FAILED;
 	}
-	/* Hand the answer over; the next try gets a fresh buffer. */
-	if (hc->buf == NULL) {
-		hc->buf = malloc(1);
-		if (hc->buf == NULL)
-			return SMS_ENOMEM;
-	}
-	hc->buf[hc->len] = '\0';
-	ans->body = hc->buf;
-	ans->len = hc->len;
-	hc->buf = NULL;
-	hc->len = 0;
-	return SMS_OK;
+	return http_curl_take(hc, ans);
 }
 
 struct sms_curl *

@@ -14,24 +14,21 @@
 
 #include <json-c/json.h>
 
-#include "provider.h"
+#include "../util/util.h"
+#include "common.h"
+#include "types.h"
 #include "sms.h"
 
 int
 sms_file_check(const struct sms_provider *p, char *err, size_t errlen)
 {
-	const char *s;
-
 	if (p->path == NULL || p->path[0] != '/') {
 		snprintf(err, errlen, "path must be an absolute path");
 		return -1;
 	}
-	for (s = p->path; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			snprintf(err, errlen, "path must not contain control "
-				 "characters");
-			return -1;
-		}
+	if (util_has_ctl(p->path, 0)) {
+		snprintf(err, errlen, "path must not contain control characters");
+		return -1;
 	}
 	if (p->url != NULL) {
 		snprintf(err, errlen, "url is not used by type file");
@@ -103,40 +100,30 @@ file_verdict(int e)
 	return e == EFBIG || e == EMFILE || e == ENFILE ? SMS_EBROKEN : SMS_FAILED;
 }
 
-int
-sms_file_send(const struct sms_provider *p, const struct sms_message *m,
-	      const struct smsotp_log *log, struct sms_result *res)
+/* The file, opened for appending and found to be the module's own: SMS_OK
+ * with *fd, or a verdict with res->error. */
+static int
+file_open(const struct sms_provider *p, struct sms_result *res, int *fd)
 {
 	struct stat st;
-	char *line = NULL;
-	size_t len = 0;
-	ssize_t w;
-	int fd, rc, e;
+	int e;
 
-	res->status = 0;
-	/* Until a write is tried, nothing left. */
-	res->left = 0;
-	rc = file_line(m, &line, &len);
-	if (rc != SMS_OK)
-		return rc;
 	/* O_NOFOLLOW: a symlink planted in a shared directory must not
 	 * redirect a root write.  O_NONBLOCK: a FIFO must not hang a login
 	 * (it is refused below anyway). */
-	fd = open(p->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-		  O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
-	if (fd < 0) {
+	*fd = open(p->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		   O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	if (*fd < 0) {
 		e = errno;
 		snprintf(res->error, sizeof(res->error), "cannot open %s: %s",
 			 p->path, e == ELOOP ? "is a symbolic link" : strerror(e));
-		rc = e == ENOMEM ? SMS_ENOMEM : file_verdict(e);
-		goto out;
+		return e == ENOMEM ? SMS_ENOMEM : file_verdict(e);
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		snprintf(res->error, sizeof(res->error), "%s is not a regular "
 			 "file", p->path);
-		close(fd);
-		rc = SMS_FAILED;
-		goto out;
+		close(*fd);
+		return SMS_FAILED;
 	}
 	/* The lines hold codes and numbers: a file someone else created in
 	 * advance, shared through a hard link, or readable by others must
@@ -146,10 +133,30 @@ sms_file_send(const struct sms_provider *p, const struct sms_message *m,
 		snprintf(res->error, sizeof(res->error), "%s must be owned by root "
 			 "or uid %lu, mode 0600, with one link", p->path,
 			 (unsigned long)geteuid());
-		close(fd);
-		rc = SMS_FAILED;
-		goto out;
+		close(*fd);
+		return SMS_FAILED;
 	}
+	return SMS_OK;
+}
+
+int
+sms_file_send(const struct sms_provider *p, const struct sms_message *m,
+	      const struct smsotp_log *log, struct sms_result *res)
+{
+	char *line = NULL;
+	size_t len = 0;
+	ssize_t w;
+	int fd = -1, rc, e;
+
+	res->status = 0;
+	/* Until a write is tried, nothing left. */
+	res->left = 0;
+	rc = file_line(m, &line, &len);
+	if (rc != SMS_OK)
+		return rc;
+	rc = file_open(p, res, &fd);
+	if (rc != SMS_OK)
+		goto out;
 	/* One write() of the whole line: O_APPEND keeps concurrent logins'
 	 * lines whole.  From here the line may be in the file, whatever
 	 * write() says. */

@@ -36,8 +36,8 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "http.h"
 #include "isolate.h"
-#include "provider.h"
 
 /* How long a child waits for a request before it ends by itself: beyond
  * anything the module does between starting it and sending (the state
@@ -171,6 +171,51 @@ speaks_http(const struct sms_provider *p)
 		p->type != SMS_TYPE_COMMAND && p->type != SMS_TYPE_COUNT;
 }
 
+/* One request, read and sent, its answer written back: 0, or -1 when
+ * the socket closed, a request was not valid, or the answer could not be
+ * written (the child ends then). */
+static int
+serve_one(const struct sms_sender *s, int fd)
+{
+	struct request rq;
+	struct sms_message m;
+	struct sms_result res;
+	struct wire w;
+	char *phone = NULL, *text = NULL, *secret = NULL;
+	long deadline = util_now_ms() + IDLE_LIMIT_MS;
+	size_t got;
+	int ok;
+
+	if (read_all(fd, &rq, sizeof(rq), deadline, &got) != 0)
+		return -1;
+	ok = rq.index < s->n && speaks_http(s->list[rq.index]) &&
+		rq.phone_len <= PHONE_MAX_LEN &&
+		rq.text_len <= TEXT_MAX_LEN &&
+		(rq.secret_len <= SECRET_MAX_LEN || rq.secret_len == NO_SECRET);
+	if (ok)
+		ok = (phone = read_string(fd, rq.phone_len, deadline)) != NULL &&
+			(text = read_string(fd, rq.text_len, deadline)) != NULL &&
+			(rq.secret_len == NO_SECRET ||
+			 (secret = read_string(fd, rq.secret_len, deadline)) != NULL);
+	if (ok) {
+		m.phone = phone;
+		m.text = text;
+		m.secret = secret;
+		memset(&res, 0, sizeof(res));
+		memset(&w, 0, sizeof(w));
+		w.rc = sms_http_send(s->list[rq.index], &m, s->log, &res);
+		w.left = res.left;
+		w.status = res.status;
+		util_strlcpy(w.error, res.error, sizeof(w.error));
+	}
+	util_free_secret(phone);
+	util_free_secret(text);
+	util_free_secret(secret);
+	if (!ok)
+		return -1;
+	return write_all(fd, &w, sizeof(w), util_now_ms() + IDLE_LIMIT_MS);
+}
+
 /* The child: requests until the socket closes; never returns. */
 static void
 serve(const struct sms_sender *s, int fd, int warm)
@@ -193,48 +238,8 @@ serve(const struct sms_sender *s, int fd, int warm)
 		/* A failure here is met again, and told, by the send. */
 		(void)sms_curl_load(err, sizeof(err));
 	}
-	for (;;) {
-		struct request rq;
-		struct sms_message m;
-		struct sms_result res;
-		struct wire w;
-		char *phone = NULL, *text = NULL, *secret = NULL;
-		long deadline = util_now_ms() + IDLE_LIMIT_MS;
-		size_t got;
-		int ok;
-
-		if (read_all(fd, &rq, sizeof(rq), deadline, &got) != 0)
-			break;
-		ok = rq.index < s->n && speaks_http(s->list[rq.index]) &&
-			rq.phone_len <= PHONE_MAX_LEN &&
-			rq.text_len <= TEXT_MAX_LEN &&
-			(rq.secret_len <= SECRET_MAX_LEN || rq.secret_len == NO_SECRET);
-		if (ok)
-			ok = (phone = read_string(fd, rq.phone_len, deadline)) != NULL &&
-				(text = read_string(fd, rq.text_len, deadline)) != NULL &&
-				(rq.secret_len == NO_SECRET ||
-				 (secret = read_string(fd, rq.secret_len, deadline)) != NULL);
-		if (!ok) {
-			util_free_secret(phone);
-			util_free_secret(text);
-			util_free_secret(secret);
-			break;
-		}
-		m.phone = phone;
-		m.text = text;
-		m.secret = secret;
-		memset(&res, 0, sizeof(res));
-		memset(&w, 0, sizeof(w));
-		w.rc = sms_http_send(s->list[rq.index], &m, s->log, &res);
-		w.left = res.left;
-		w.status = res.status;
-		util_strlcpy(w.error, res.error, sizeof(w.error));
-		util_free_secret(phone);
-		util_free_secret(text);
-		util_free_secret(secret);
-		if (write_all(fd, &w, sizeof(w), util_now_ms() + IDLE_LIMIT_MS) != 0)
-			break;
-	}
+	while (serve_one(s, fd) == 0)
+		;
 	/* _exit: the host's atexit handlers and stdio buffers are not ours. */
 	_exit(0);
 }

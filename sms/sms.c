@@ -1,73 +1,18 @@
 /*
  * sms: the provider list, failover and the checks common to every type.
- * The request itself is in http.c and file.c.
+ * The top of sms/: it calls down into the types (file.c, command.c, the
+ * HTTP path through isolate.c) and nothing calls back into it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../template/template.h"
+#include "../util/util.h"
+#include "http.h"
 #include "isolate.h"
-#include "provider.h"
+#include "types.h"
 #include "sms.h"
-
-const char *const sms_request_placeholders[] = {
-	"phone", "phone_digits", "message", "sender"
-};
-const size_t sms_n_request_placeholders =
-    sizeof(sms_request_placeholders) / sizeof(sms_request_placeholders[0]);
-
-size_t
-sms_request_vars(const struct sms_provider *p, const struct sms_message *m,
-		 struct tpl_var *vars)
-{
-	const char *values[SMS_REQUEST_VARS];
-	size_t i;
-
-	values[0] = m->phone;
-	values[1] = m->phone[0] == '+' ? m->phone + 1 : m->phone;
-	values[2] = m->text;
-	values[3] = p->sender != NULL ? p->sender : "";
-	for (i = 0; i < SMS_REQUEST_VARS; i++) {
-		vars[i].name = sms_request_placeholders[i];
-		vars[i].value = values[i];
-	}
-	return SMS_REQUEST_VARS;
-}
-
-static const char *const type_names[SMS_TYPE_COUNT] = {
-	[SMS_TYPE_HTTP] = "http",
-	[SMS_TYPE_FILE] = "file",
-	[SMS_TYPE_COMMAND] = "command",
-	[SMS_TYPE_TWILIO] = "twilio",
-	[SMS_TYPE_VONAGE] = "vonage",
-	[SMS_TYPE_MESSAGEBIRD] = "messagebird",
-	[SMS_TYPE_PLIVO] = "plivo",
-	[SMS_TYPE_SINCH] = "sinch",
-	[SMS_TYPE_INFOBIP] = "infobip",
-	[SMS_TYPE_CLICKATELL] = "clickatell",
-	[SMS_TYPE_AWS_SNS] = "aws_sns",
-};
-
-const char *
-sms_type_name(enum sms_type type)
-{
-	if ((int)type <= 0 || type >= SMS_TYPE_COUNT)
-		return "none";
-	return type_names[type];
-}
-
-enum sms_type
-sms_type_from_name(const char *name)
-{
-	int t;
-
-	for (t = 1; name != NULL && t < SMS_TYPE_COUNT; t++) {
-		if (strcmp(name, type_names[t]) == 0)
-			return (enum sms_type)t;
-	}
-	return SMS_TYPE_NONE;
-}
+#include "vendors.h"
 
 int
 sms_provider_check(const struct sms_provider *p, char *err, size_t errlen)
@@ -110,6 +55,34 @@ sms_provider_check(const struct sms_provider *p, char *err, size_t errlen)
 	return -1;
 }
 
+int
+sms_provider_prepare(struct sms_provider *p, char *err, size_t errlen)
+{
+	struct sms_http_desc *d;
+	int rc;
+
+	if (sms_provider_check(p, err, errlen) != 0)
+		return -1;
+	if (p->type != SMS_TYPE_HTTP && !sms_type_is_vendor(p->type))
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -2;
+	}
+	rc = sms_http_describe(p, d, err, errlen);
+	if (rc != SMS_OK) {
+		free(d);
+		if (rc == SMS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		return rc == SMS_ENOMEM ? -2 : -1;
+	}
+	sms_http_desc_free(p->http);
+	free(p->http);
+	p->http = d;
+	return 0;
+}
+
 /* "+" and 8..15 digits: anything else never reaches a URL or a file. */
 static int
 sms_phone_ok(const char *phone)
@@ -120,70 +93,6 @@ sms_phone_ok(const char *phone)
 		return 0;
 	n = strspn(phone + 1, "0123456789");
 	return phone[1 + n] == '\0' && n >= 8 && n <= 15;
-}
-
-static void
-sms_replace(char *out, size_t outlen, size_t *o, const char *s, size_t n)
-{
-	while (n > 0 && *o + 1 < outlen) {
-		out[(*o)++] = *s++;
-		n--;
-	}
-}
-
-void
-sms_excerpt(const char *text, size_t len, const char *const *secrets,
-	    char *out, size_t outlen)
-{
-	size_t i, o = 0, cap;
-
-	if (outlen == 0)
-		return;
-	cap = outlen - 1 < SMS_EXCERPT_MAX ? outlen - 1 : SMS_EXCERPT_MAX;
-	for (i = 0; text != NULL && i < len && o < cap;) {
-		const char *const *s;
-		size_t slen = 0;
-
-		/* A provider's error answer may echo the request: the number,
-		 * the text (and with it the code), a key.  Secrets shorter
-		 * than 4 bytes are skipped: they would blank out noise. */
-		for (s = secrets; s != NULL && *s != NULL; s++) {
-			size_t n = strlen(*s);
-
-			if (n >= 4 && n <= len - i &&
-			    memcmp(text + i, *s, n) == 0) {
-				slen = n;
-				break;
-			}
-		}
-		if (slen > 0) {
-			sms_replace(out, cap + 1, &o, "***", 3);
-			i += slen;
-			continue;
-		}
-		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): both arms are chars */
-		out[o++] = text[i] == '\0' ? '?' : text[i];
-		i++;
-	}
-	/* Never end inside a UTF-8 sequence cut by the cap. */
-	if (i < len && o > 0) {
-		size_t k = o, need;
-		unsigned char lead;
-
-		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0xc0) {
-			lead = (unsigned char)out[k - 1];
-			need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-			if (o - (k - 1) < need)
-				o = k - 1;
-		}
-	}
-	out[o] = '\0';
-	util_sanitize(out);
-	/* A provider may echo a number or a code in a form no secret
-	 * matches (reformatted, escaped, cut): digit runs are blanked. */
-	util_blank_digits(out);
 }
 
 static int
@@ -219,13 +128,71 @@ sms_send_one(const struct sms_provider *p, const struct sms_message *m,
 	return SMS_FAILED;
 }
 
+/*
+ * One provider's turn: its attempt, logged.  SMS_OK, SMS_ENOMEM,
+ * SMS_EBROKEN when the failover must stop there, or SMS_FAILED to go on
+ * (*broken set when it broke before anything left).  *left gathers
+ * whether the message may have left, over the turns.
+ */
+static int
+provider_turn(const struct sms_provider *p, const struct sms_message *m,
+	      struct sms_sender *sender, const struct smsotp_log *log,
+	      struct sms_result *res, int *left, int *broken)
+{
+	const char *name = p->name != NULL ? p->name : "(unnamed)";
+	int rc;
+
+	res->provider = name;
+	res->status = 0;
+	res->error[0] = '\0';
+	res->left = 0;
+	rc = sms_send_one(p, m, sender, log, res);
+	*left |= res->left;
+	res->left = *left;
+	if (rc == SMS_ENOMEM) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		smsotp_logf(log, LOG_ERR, "sms: provider '%s': out of memory",
+			    name);
+		return SMS_ENOMEM;
+	}
+	if (rc == SMS_OK) {
+		if (res->status != 0)
+			smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
+				    "accepted the message (HTTP %ld)",
+				    name, res->status);
+		else
+			smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
+				    "accepted the message", name);
+		return SMS_OK;
+	}
+	/* Fail closed: anything but SMS_OK is a failure. */
+	if (res->error[0] == '\0')
+		snprintf(res->error, sizeof(res->error), "failed");
+	if (rc != SMS_FAILED && res->left) {
+		/* Broken off without a verdict: the message may be out, and
+		 * whoever broke it off must not get a second provider (or
+		 * failmode=open) for it. */
+		smsotp_logf(log, LOG_WARNING, "sms: provider '%s': %s; "
+			    "no other provider is tried", name, res->error);
+		return SMS_EBROKEN;
+	}
+	/* Broken before anything left (the send process or the program
+	 * could not be started): the next provider may go, but the end is
+	 * no verdict either. */
+	*broken |= rc != SMS_FAILED;
+	/* res->error names the HTTP status when there was one. */
+	smsotp_logf(log, LOG_WARNING, "sms: provider '%s' failed: %s",
+		    name, res->error);
+	return SMS_FAILED;
+}
+
 static int
 send_through(struct sms_provider *const *list, size_t n,
 	     const struct sms_message *m, struct sms_sender *sender,
 	     const struct smsotp_log *log, struct sms_result *res)
 {
 	size_t i;
-	int left = 0, broken = 0;
+	int left = 0, broken = 0, rc;
 
 	res->provider = NULL;
 	res->status = 0;
@@ -243,54 +210,11 @@ send_through(struct sms_provider *const *list, size_t n,
 		return SMS_FAILED;
 	}
 	for (i = 0; i < n; i++) {
-		const struct sms_provider *p = list[i];
-		const char *name;
-		int rc;
-
-		if (p == NULL)
+		if (list[i] == NULL)
 			continue;
-		name = p->name != NULL ? p->name : "(unnamed)";
-		res->provider = name;
-		res->status = 0;
-		res->error[0] = '\0';
-		res->left = 0;
-		rc = sms_send_one(p, m, sender, log, res);
-		left |= res->left;
-		res->left = left;
-		if (rc == SMS_ENOMEM) {
-			snprintf(res->error, sizeof(res->error), "out of memory");
-			smsotp_logf(log, LOG_ERR, "sms: provider '%s': out of memory",
-				    name);
-			return SMS_ENOMEM;
-		}
-		if (rc == SMS_OK) {
-			if (res->status != 0)
-				smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
-					    "accepted the message (HTTP %ld)",
-					    name, res->status);
-			else
-				smsotp_logf(log, LOG_DEBUG, "sms: provider '%s' "
-					    "accepted the message", name);
-			return SMS_OK;
-		}
-		/* Fail closed: anything but SMS_OK is a failure. */
-		if (res->error[0] == '\0')
-			snprintf(res->error, sizeof(res->error), "failed");
-		if (rc != SMS_FAILED && res->left) {
-			/* Broken off without a verdict: the message may be
-			 * out, and whoever broke it off must not get a
-			 * second provider (or failmode=open) for it. */
-			smsotp_logf(log, LOG_WARNING, "sms: provider '%s': %s; "
-				    "no other provider is tried", name, res->error);
-			return SMS_EBROKEN;
-		}
-		/* Broken before anything left (the send process or the
-		 * program could not be started): the next provider may
-		 * go, but the end is no verdict either. */
-		broken |= rc != SMS_FAILED;
-		/* res->error names the HTTP status when there was one. */
-		smsotp_logf(log, LOG_WARNING, "sms: provider '%s' failed: %s",
-			    name, res->error);
+		rc = provider_turn(list[i], m, sender, log, res, &left, &broken);
+		if (rc != SMS_FAILED)
+			return rc;
 	}
 	if (res->provider == NULL)
 		snprintf(res->error, sizeof(res->error), "no provider configured");
@@ -337,18 +261,11 @@ sms_provider_free(struct sms_provider *p)
 	for (i = 0; p->argv != NULL && i < p->n_argv; i++)
 		util_free_secret(p->argv[i]);
 	free(p->argv);
-	util_free_secret(p->account_sid);
-	util_free_secret(p->auth_token);
-	util_free_secret(p->messaging_service_sid);
-	util_free_secret(p->api_key);
-	util_free_secret(p->api_secret);
-	util_free_secret(p->access_key);
-	util_free_secret(p->auth_id);
-	util_free_secret(p->service_plan_id);
-	util_free_secret(p->api_token);
-	util_free_secret(p->region);
-	util_free_secret(p->access_key_id);
-	util_free_secret(p->secret_access_key);
+	sms_vendor_free_creds(p);
+	if (p->http != NULL) {
+		sms_http_desc_free(p->http);
+		free(p->http);
+	}
 	util_wipe(p, sizeof(*p));
 	free(p);
 }

@@ -42,11 +42,28 @@ enum sms_type {
 const char *sms_type_name(enum sms_type type);
 enum sms_type sms_type_from_name(const char *name);
 
+/* Is type a vendor preset (data over the http path)? */
+int sms_type_is_vendor(enum sms_type type);
+
+/* Every type's name, for a message: "http, twilio, ..., command or file"
+ * (the vendors in the order of their table). */
+void sms_type_list(char *out, size_t outlen);
+
+/* A vendor preset's credential key: the offset of its field in struct
+ * sms_provider for type; -1 when type takes no such key, -2 when no type
+ * does. */
+long sms_cred_offset(enum sms_type type, const char *key);
+
 enum sms_format {
 	SMS_FORMAT_JSON = 0,	/* body values JSON-string encoded */
 	SMS_FORMAT_FORM,	/* application/x-www-form-urlencoded */
 	SMS_FORMAT_TEXT		/* text/plain, values as is */
 };
+
+/* The most credentials a vendor preset takes. */
+#define SMS_MAX_CREDS 3
+
+struct sms_http_desc;
 
 /* One entry of the `providers` list.  Strings are heap-owned (NULL when
  * unset) and freed by sms_provider_free(); secrets are wiped there. */
@@ -86,19 +103,25 @@ struct sms_provider {
 	char **argv;
 	size_t n_argv;
 
-	/* vendor credentials and settings (secrets wiped on free) */
-	char *account_sid;		/* twilio */
-	char *auth_token;		/* twilio, plivo */
-	char *messaging_service_sid;	/* twilio, instead of sender */
-	char *api_key;			/* vonage, infobip, clickatell */
-	char *api_secret;		/* vonage */
-	char *access_key;		/* messagebird */
-	char *auth_id;			/* plivo */
-	char *service_plan_id;		/* sinch */
-	char *api_token;		/* sinch */
-	char *region;			/* sinch ("us", "eu", ...), aws_sns */
-	char *access_key_id;		/* aws_sns */
-	char *secret_access_key;	/* aws_sns */
+	/* vendor preset credentials and settings, wiped on free.  Storage
+	 * only: which vendor takes which, which are required or secret and
+	 * where they go is the vendor table's (sms/vendors.c) */
+	char *account_sid;
+	char *auth_token;
+	char *messaging_service_sid;
+	char *api_key;
+	char *api_secret;
+	char *access_key;
+	char *auth_id;
+	char *service_plan_id;
+	char *api_token;
+	char *region;
+	char *access_key_id;
+	char *secret_access_key;
+
+	/* http and the vendor presets: the request as a plain description,
+	 * made from the keys above by sms_provider_prepare(); NULL before */
+	struct sms_http_desc *http;
 };
 
 /* Defaults for keys a provider entry leaves out. */
@@ -118,6 +141,16 @@ extern const size_t sms_n_request_placeholders;
  * or line: the caller adds them).
  */
 int sms_provider_check(const struct sms_provider *p, char *err, size_t errlen);
+
+/*
+ * sms_provider_check(), then, for http and the vendor presets, turn the
+ * keys into the one plain request description the HTTP path sends
+ * (p->http): a vendor's row and its credentials become a method, URL,
+ * headers, auth, body and the rule that judges the answer.  Done once,
+ * when the configuration is loaded.  0; -1 with err (refused); -2 out of
+ * memory.
+ */
+int sms_provider_prepare(struct sms_provider *p, char *err, size_t errlen);
 
 struct sms_message {
 	const char *phone;	/* E.164, with "+" */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/util.h"
 #include "template.h"
 
 /* Longest name shown in an error message; longer ones are cut. */
@@ -182,7 +183,7 @@ tpl_put_json(struct tpl_buf *b, unsigned char c)
 		break;
 	}
 	/* DEL is legal in JSON, but escaping it keeps the body printable. */
-	if (c >= 0x20 && c != 0x7f)
+	if (!util_is_ctl(c, 0))
 		return tpl_buf_putc(b, (char)c);
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): not a string */
 	memcpy(s, "\\u00", 4);
@@ -235,12 +236,7 @@ tpl_put_value(struct tpl_buf *b, enum tpl_encoding enc, const char *value)
 static int
 tpl_header_safe(const char *value)
 {
-	const unsigned char *v;
-
-	for (v = (const unsigned char *)value; *v != '\0'; v++)
-		if ((*v < 0x20 && *v != '\t') || *v == 0x7f)
-			return 0;
-	return 1;
+	return !util_has_ctl(value, 1);
 }
 
 static int

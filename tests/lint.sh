@@ -1,11 +1,14 @@
 #!/bin/sh
-# lint.sh: `make lint` (after `make all`).  Three checks, zero findings:
+# lint.sh: `make lint` (after `make all`).  Four checks, zero findings:
 #
 #   cppcheck    warning, portability and performance checks over every
 #               source file of the module (C11, -D_GNU_SOURCE);
 #   clang-tidy  bugprone-*, cert-*, clang-analyzer-* per source file, with
 #               the exclusions and options in .clang-tidy (each one
 #               justified there), every warning an error;
+#   structure   no call cycle among the files of a folder (from nm of the
+#               built objects), no .c including another folder's internal
+#               header, no function over 60 lines in sms/ and config/;
 #   module      the built pam_smsotp.so has full RELRO (GNU_RELRO and
 #               BIND_NOW), a non-executable stack (GNU_STACK without E) and
 #               exports exactly pam_sm_authenticate, pam_sm_chauthtok and
@@ -130,6 +133,65 @@ if need "$CLANG_TIDY" && need "$PKG_CONFIG"; then
 	fi
 else
 	result clang-tidy FAIL "not installed"
+fi
+
+# ---- structure -------------------------------------------------------------
+# Each folder of the library is layered: from the built objects (nm: the
+# symbols each file defines and the ones it needs) the file -> file call
+# graph inside every folder is printed and must have no cycle (sms.c calls
+# the types, the types never call back).  And every folder's interface is
+# its <folder>/<folder>.h: no .c includes another folder's other headers.
+echo "== structure"
+BUILD=${BUILD:-build}
+problems=
+for dir in $(printf '%s\n' $LIB_SRCS | sed -n 's,/[^/]*$,,p' | sort -u); do
+	: > "$tmp/syms"
+	for src in $(printf '%s\n' $LIB_SRCS | grep "^$dir/[^/]*\.c$"); do
+		obj=$BUILD/${src%.c}.o
+		if [ ! -f "$obj" ]; then
+			problems="$problems; $obj not built (make all)"
+			continue
+		fi
+		# D symbol file: defined here; U symbol file: needed here
+		"$NM" "$obj" | awk -v f="$(basename "$src" .c)" '
+			NF == 3 && $2 ~ /^[A-TV-Z]$/ { print "D", $3, f }
+			NF == 2 && $1 == "U" { print "U", $2, f }' >> "$tmp/syms"
+	done
+	awk '$1 == "D" { def[$2] = $3 } $1 == "U" { n++; need[n] = $2; from[n] = $3 }
+	     END { for (i = 1; i <= n; i++)
+			if ((need[i] in def) && def[need[i]] != from[i])
+				print from[i], def[need[i]] }' "$tmp/syms" |
+		sort -u > "$tmp/edges"
+	# the graph, one line per calling file
+	awk -v d="$dir" '{ to[$1] = to[$1] " " $2 }
+	     END { for (f in to) print "  " d "/" f ":" to[f] }' "$tmp/edges" | sort
+	if ! tsort "$tmp/edges" > /dev/null 2> "$tmp/loop"; then
+		loop=$(grep -v 'input contains a loop' "$tmp/loop" | sed 's/^tsort: //' | awk '!seen[$0]++' | tr '\n' ' ')
+		problems="$problems; call cycle in $dir/: ${loop% }"
+	fi
+done
+for src in $SRCS; do
+	sdir=$(dirname "$src")
+	for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$src"); do
+		path=$(cd "$sdir/$(dirname "$inc")" 2>/dev/null && pwd) || continue
+		idir=${path#"$top"/}
+		[ "$path" = "$(cd "$sdir" && pwd)" ] && continue	# its own folder
+		[ "$(basename "$inc")" = "$(basename "$idir").h" ] && continue
+		problems="$problems; $src includes $idir/$(basename "$inc"), internal to $idir/"
+	done
+done
+# Short functions where they grew long: sms/ and config/ (KNF: the name
+# at column 0, the body from "{" to "}" at column 0).
+for src in $(printf '%s\n' $LIB_SRCS | grep '^\(sms\|config\)/'); do
+	long=$(awk -v max=60 '/^[a-z_][a-z0-9_]*\(/ { name = $0; sub(/\(.*/, "", name) }
+		/^\{/ { b = NR } /^\}/ { if (b && NR - b + 1 > max) printf " %s (%d lines)", name, NR - b + 1; b = 0 }' "$src")
+	[ -z "$long" ] || problems="$problems; $src: functions over 60 lines:$long"
+done
+if [ -z "$problems" ]; then
+	result structure ok "no call cycle inside a folder, no folder's internal header included from another, no function over 60 lines in sms/ and config/"
+else
+	echo "${problems#; }" | tr ';' '\n' | sed 's/^ */lint.sh: /' >&2
+	result structure FAIL "${problems#; }"
 fi
 
 # ---- the built module ------------------------------------------------------

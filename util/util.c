@@ -149,6 +149,22 @@ skip_esc(const unsigned char *s)
 	return s;
 }
 
+int
+util_is_ctl(unsigned char c, int allow_tab)
+{
+	return (c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f;
+}
+
+int
+util_has_ctl(const char *s, int allow_tab)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (util_is_ctl((unsigned char)*s, allow_tab))
+			return 1;
+	}
+	return 0;
+}
+
 void
 util_sanitize(char *str)
 {
@@ -163,7 +179,7 @@ util_sanitize(char *str)
 			r = skip_esc(r + 1);
 			continue;
 		}
-		if (*r < 0x20 || *r == 0x7f) {
+		if (util_is_ctl(*r, 0)) {
 			*w++ = '?';
 			r++;
 			continue;

@@ -60,6 +60,14 @@ void util_free_secret(char *s);
  */
 void util_sanitize(char *s);
 
+/* Is c an ASCII control character (below 0x20, or DEL)?  A tab counts
+ * unless allow_tab.  The one test of every "no control characters" rule:
+ * a line break in a header, an argument, a path or a credential. */
+int util_is_ctl(unsigned char c, int allow_tab);
+
+/* Does s hold a control character in the sense of util_is_ctl()? */
+int util_has_ctl(const char *s, int allow_tab);
+
 /* Replace every run of 4 or more ASCII digits in s by as many '#', in
  * place: a program's or a server's words may echo a phone number or a
  * code, which a log line must never hold whole. */

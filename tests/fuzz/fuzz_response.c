@@ -30,26 +30,52 @@ static const struct sms_message msg = {
 	.secret = "123456",
 };
 
+/* A stand-in value for credential name. */
+static const char *
+cred_value(const char *name, enum sms_type type)
+{
+	static const char *const values[][2] = {
+		{ "account_sid", "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" },
+		{ "auth_token", "secret-auth-token" },
+		{ "api_key", "secret-api-key" },
+		{ "api_secret", "secret-api-secret" },
+		{ "access_key", "secret-access-key" },
+		{ "auth_id", "MAxxxxxxxxxxxxxxxxxx" },
+		{ "service_plan_id", "plan-id" },
+		{ "api_token", "secret-api-token" },
+		{ "access_key_id", "AKIAxxxxxxxxxxxxxxxx" },
+		{ "secret_access_key", "secret-secret-access-key" },
+	};
+	size_t i;
+
+	if (strcmp(name, "region") == 0)
+		return type == SMS_TYPE_AWS_SNS ? "eu-west-1" : NULL;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		if (strcmp(values[i][0], name) == 0)
+			return values[i][1];
+	}
+	return NULL;
+}
+
 static void
 add(enum sms_type type)
 {
 	struct sms_provider *p = &providers[n_providers++];
+	const struct sms_vendor *v;
+	size_t i;
 
 	memset(p, 0, sizeof(*p));
 	p->name = (char *)sms_type_name(type);
 	p->type = type;
 	p->sender = (char *)"Acme";
-	p->account_sid = (char *)"ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
-	p->auth_token = (char *)"secret-auth-token";
-	p->api_key = (char *)"secret-api-key";
-	p->api_secret = (char *)"secret-api-secret";
-	p->access_key = (char *)"secret-access-key";
-	p->auth_id = (char *)"MAxxxxxxxxxxxxxxxxxx";
-	p->service_plan_id = (char *)"plan-id";
-	p->api_token = (char *)"secret-api-token";
-	p->region = type == SMS_TYPE_AWS_SNS ? (char *)"eu-west-1" : NULL;
-	p->access_key_id = (char *)"AKIAxxxxxxxxxxxxxxxx";
-	p->secret_access_key = (char *)"secret-secret-access-key";
+	p->url = type == SMS_TYPE_HTTP ? (char *)"https://sms.example/send" : NULL;
+	/* the credentials of its vendor, as the configuration sets them */
+	v = sms_vendor_get(type);
+	for (i = 0; v != NULL && i < SMS_MAX_CREDS && v->creds[i].name != NULL; i++) {
+		const char *val = cred_value(v->creds[i].name, type);
+
+		*(char **)(void *)((char *)p + v->creds[i].off) = (char *)(uintptr_t)val;
+	}
 }
 
 int
@@ -70,7 +96,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	providers[1].password = (char *)"secret-password";
 	providers[1].bearer = (char *)"secret-bearer";
 	for (t = SMS_TYPE_TWILIO; t < SMS_TYPE_COUNT; t++) {
-		if (sms_preset_get((enum sms_type)t) == NULL)
+		if (sms_vendor_get((enum sms_type)t) == NULL)
 			abort();
 		add((enum sms_type)t);
 	}
@@ -81,16 +107,19 @@ static void
 check_verdict(const struct sms_provider *p, int v, const char *err,
 	      size_t errlen)
 {
-	const char *never[] = { "123456", "447700900123",
-		"secret-auth-token", "secret-api-key", "secret-api-secret",
-		"secret-access-key", "secret-api-token",
-		"secret-secret-access-key", NULL, NULL };
-	size_t i;
+	const struct sms_vendor *vd = sms_vendor_get(p->type);
+	const char *never[4 + SMS_MAX_CREDS] = { "123456", "447700900123" };
+	size_t i, n = 2;
 
-	/* Basic and Bearer credentials are secrets of the one provider
-	 * that has them. */
-	never[8] = p->password;
-	never[9] = p->bearer;
+	/* A provider's own secrets: Basic and Bearer credentials of the
+	 * http type, a vendor's secret credentials (the only ones a
+	 * provider can hold: the configuration refuses another's). */
+	never[n++] = p->password;
+	never[n++] = p->bearer;
+	for (i = 0; vd != NULL && i < SMS_MAX_CREDS && vd->creds[i].name != NULL; i++) {
+		if (vd->creds[i].flags & SMS_CRED_SECRET)
+			never[n++] = sms_vendor_value(p, &vd->creds[i]);
+	}
 
 	if (v != SMS_HTTP_ACCEPT && v != SMS_HTTP_RETRY && v != SMS_HTTP_REFUSE &&
 	    v != SMS_ENOMEM)
@@ -157,7 +186,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	status = size > 0 ? 100 + (long)data[0] * 2 : 200;
 	for (i = 0; i < n_providers; i++) {
-		const struct sms_preset *ps = sms_preset_get(providers[i].type);
+		const struct sms_vendor *ps = sms_vendor_get(providers[i].type);
 		long good = ps != NULL ? ps->status : 200;
 
 		err[0] = '\0';

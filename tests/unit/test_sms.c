@@ -544,6 +544,33 @@ count_prefix(const struct sms_http_request *r, const char *prefix)
 	return n;
 }
 
+/* Building p's request again (now from p->http) gives r exactly. */
+static void
+same_request(const struct sms_provider *p, const struct sms_message *m,
+	     const struct sms_http_request *r)
+{
+	struct sms_http_request again;
+	char err[256];
+	size_t j;
+
+	assert_int_equal(sms_http_build(p, m, &again, err, sizeof(err)), SMS_OK);
+	assert_string_equal(again.method, r->method);
+	assert_string_equal(again.url, r->url);
+	if (r->body != NULL)
+		assert_string_equal(again.body, r->body);
+	else
+		assert_null(again.body);
+	assert_int_equal(again.n_headers, r->n_headers);
+	for (j = 0; j < r->n_headers; j++)
+		assert_string_equal(again.headers[j], r->headers[j]);
+	if (r->sigv4 != NULL) {
+		assert_string_equal(again.sigv4, r->sigv4);
+		assert_string_equal(again.sigv4_key_id, r->sigv4_key_id);
+		assert_string_equal(again.sigv4_secret, r->sigv4_secret);
+	}
+	sms_http_request_free(&again);
+}
+
 static void
 test_build_defaults(void **state)
 {
@@ -638,6 +665,8 @@ test_build_get_headers_auth(void **state)
 	assert_int_equal(count_prefix(&r, "Authorization:"), 1);
 	assert_true(has_header(&r, "Authorization: Basic dXNlcjE6cGE6c3MgdzByZA=="));
 	assert_null(r.sigv4);
+	assert_int_equal(sms_provider_prepare(p, err, sizeof(err)), 0);
+	same_request(p, &msg, &r);
 	sms_http_request_free(&r);
 
 	/* a value that would break the header line is refused */
@@ -786,6 +815,24 @@ struct creds {
 	const char *sender, *url;
 };
 
+/* A credential of p's vendor, by its name in the vendor table (NULL
+ * leaves it unset). */
+static void
+set_cred(struct sms_provider *p, const char *name, const char *v)
+{
+	long off = sms_cred_offset(p->type, name);
+	char **f;
+
+	if (off < 0) {
+		if (v != NULL)
+			fail_msg("%s takes no %s", sms_type_name(p->type), name);
+		return;
+	}
+	f = (char **)(void *)((char *)p + off);
+	free(*f);
+	*f = xstrdup(v);
+}
+
 static struct sms_provider *
 new_preset(enum sms_type type, const struct creds *c)
 {
@@ -798,18 +845,18 @@ new_preset(enum sms_type type, const struct creds *c)
 	p->connect_timeout = SMS_DEFAULT_CONNECT_TIMEOUT;
 	p->retries = SMS_DEFAULT_RETRIES;
 	p->format = SMS_FORMAT_JSON;
-	p->account_sid = xstrdup(c->account_sid);
-	p->auth_token = xstrdup(c->auth_token);
-	p->messaging_service_sid = xstrdup(c->messaging_service_sid);
-	p->api_key = xstrdup(c->api_key);
-	p->api_secret = xstrdup(c->api_secret);
-	p->access_key = xstrdup(c->access_key);
-	p->auth_id = xstrdup(c->auth_id);
-	p->service_plan_id = xstrdup(c->service_plan_id);
-	p->api_token = xstrdup(c->api_token);
-	p->region = xstrdup(c->region);
-	p->access_key_id = xstrdup(c->access_key_id);
-	p->secret_access_key = xstrdup(c->secret_access_key);
+	set_cred(p, "account_sid", c->account_sid);
+	set_cred(p, "auth_token", c->auth_token);
+	set_cred(p, "messaging_service_sid", c->messaging_service_sid);
+	set_cred(p, "api_key", c->api_key);
+	set_cred(p, "api_secret", c->api_secret);
+	set_cred(p, "access_key", c->access_key);
+	set_cred(p, "auth_id", c->auth_id);
+	set_cred(p, "service_plan_id", c->service_plan_id);
+	set_cred(p, "api_token", c->api_token);
+	set_cred(p, "region", c->region);
+	set_cred(p, "access_key_id", c->access_key_id);
+	set_cred(p, "secret_access_key", c->secret_access_key);
 	p->sender = xstrdup(c->sender);
 	p->url = xstrdup(c->url);
 	return p;
@@ -994,12 +1041,13 @@ test_preset_data(void **state)
 	int t, n = 0;
 
 	(void)state;
-	assert_null(sms_preset_get(SMS_TYPE_HTTP));
-	assert_null(sms_preset_get(SMS_TYPE_FILE));
-	assert_null(sms_preset_get(SMS_TYPE_COMMAND));
-	assert_null(sms_preset_get(SMS_TYPE_NONE));
+	assert_null(sms_vendor_get(SMS_TYPE_HTTP));
+	assert_null(sms_vendor_get(SMS_TYPE_FILE));
+	assert_null(sms_vendor_get(SMS_TYPE_COMMAND));
+	assert_null(sms_vendor_get(SMS_TYPE_NONE));
+	assert_int_equal(sms_n_vendors, SMS_TYPE_COUNT - SMS_TYPE_TWILIO);
 	for (t = SMS_TYPE_TWILIO; t < SMS_TYPE_COUNT; t++) {
-		const struct sms_preset *ps = sms_preset_get((enum sms_type)t);
+		const struct sms_vendor *ps = sms_vendor_get((enum sms_type)t);
 		int k;
 
 		assert_non_null(ps);
@@ -1018,7 +1066,7 @@ test_preset_data(void **state)
 				free(p->sender);
 				p->sender = NULL;
 				if (t == SMS_TYPE_TWILIO)
-					p->messaging_service_sid = xstrdup(MSID);
+					set_cred(p, "messaging_service_sid", MSID);
 				else if (ps->sender == SMS_SENDER_REQUIRED) {
 					sms_provider_free(p);
 					continue;
@@ -1049,8 +1097,38 @@ test_preset_data(void **state)
 		}
 	}
 	assert_int_equal(n, 26);	/* vonage, messagebird, plivo need a sender */
-	assert_int_equal(sms_n_sinch_regions, 5);
-	assert_string_equal(sms_sinch_regions[0], "us");
+	{
+		const struct sms_vendor *sv = sms_vendor_get(SMS_TYPE_SINCH);
+		const struct sms_cred *rc = &sv->creds[sms_vendor_slot(sv, "region")];
+		size_t k;
+
+		assert_int_equal(rc->rule, SMS_CRED_CHOICE);
+		for (k = 0; rc->choices[k] != NULL; k++)
+			;
+		assert_int_equal(k, 5);
+		assert_string_equal(rc->choices[0], "us");
+		assert_string_equal(rc->dflt, "us");
+	}
+	/* what config reads from the table: the types and the keys */
+	{
+		char types[200];
+
+		sms_type_list(types, sizeof(types));
+		assert_string_equal(types, "http, twilio, vonage, messagebird, "
+				    "plivo, sinch, infobip, clickatell, aws_sns, "
+				    "command or file");
+		assert_int_equal(sms_cred_offset(SMS_TYPE_TWILIO, "account_sid"),
+				 (long)offsetof(struct sms_provider, account_sid));
+		assert_int_equal(sms_cred_offset(SMS_TYPE_AWS_SNS, "region"),
+				 (long)offsetof(struct sms_provider, region));
+		assert_int_equal(sms_cred_offset(SMS_TYPE_TWILIO, "api_key"), -1);
+		assert_int_equal(sms_cred_offset(SMS_TYPE_HTTP, "api_key"), -1);
+		assert_int_equal(sms_cred_offset(SMS_TYPE_TWILIO, "pigeon"), -2);
+		assert_true(sms_type_is_vendor(SMS_TYPE_CLICKATELL));
+		assert_false(sms_type_is_vendor(SMS_TYPE_HTTP));
+		assert_int_equal(sms_type_from_name("aws_sns"), SMS_TYPE_AWS_SNS);
+		assert_int_equal(sms_type_from_name("command"), SMS_TYPE_COMMAND);
+	}
 }
 
 struct build_case {
@@ -1182,13 +1260,11 @@ test_preset_build(void **state)
 			    xstrdup(c->sender);
 		}
 		if (c->extra != NULL && c->type == SMS_TYPE_TWILIO)
-			p->messaging_service_sid = xstrdup(c->extra);
+			set_cred(p, "messaging_service_sid", c->extra);
 		else if (c->extra != NULL && strncmp(c->extra, "https:", 6) == 0)
 			p->url = xstrdup(c->extra);
-		else if (c->extra != NULL) {
-			free(p->region);
-			p->region = xstrdup(c->extra);
-		}
+		else if (c->extra != NULL)
+			set_cred(p, "region", c->extra);
 		if (sms_provider_check(p, err, sizeof(err)) != 0)
 			fail_msg("case %zu: refused: %s", i, err);
 		if (sms_http_build(p, &m, &r, err, sizeof(err)) != SMS_OK)
@@ -1219,6 +1295,11 @@ test_preset_build(void **state)
 		if (r.n_headers != n)
 			fail_msg("case %zu: %zu headers, wanted %zu", i,
 				 r.n_headers, n);
+		/* the description made once at load gives the same request */
+		if (sms_provider_prepare(p, err, sizeof(err)) != 0)
+			fail_msg("case %zu: prepare: %s", i, err);
+		assert_non_null(p->http);
+		same_request(p, &m, &r);
 		sms_http_request_free(&r);
 		assert_null(r.body);
 		sms_provider_free(p);
@@ -1235,8 +1316,7 @@ test_preset_build_refusals(void **state)
 	char err[256];
 
 	(void)state;
-	free(p->api_key);
-	p->api_key = xstrdup("k\r\nX-Evil: 1");
+	set_cred(p, "api_key", "k\r\nX-Evil: 1");
 	assert_int_equal(sms_http_build(p, &msg, &r, err, sizeof(err)),
 			 SMS_FAILED);
 	assert_non_null(strstr(err, "header"));

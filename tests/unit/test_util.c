@@ -45,6 +45,37 @@ check_str_cases(const struct str_case *cases, size_t n, void (*fn)(char *))
 }
 
 /* ------------------------------------------------------------------ */
+/* util_is_ctl, util_has_ctl: the one control-character test */
+
+static void
+test_ctl(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		int want = c < 0x20 || c == 0x7f;
+
+		assert_int_equal(util_is_ctl((unsigned char)c, 0), want);
+		assert_int_equal(util_is_ctl((unsigned char)c, 1),
+				 want && c != '\t');
+	}
+	assert_false(util_has_ctl("", 0));
+	assert_false(util_has_ctl(NULL, 0));
+	assert_false(util_has_ctl("plain text, caf\xc3\xa9 ~!", 0));
+	/* C1 controls are UTF-8 sequences, not single bytes: not here */
+	assert_false(util_has_ctl("\xc2\x85", 0));
+	assert_true(util_has_ctl("a\nb", 0));
+	assert_true(util_has_ctl("a\nb", 1));
+	assert_true(util_has_ctl("a\rb", 1));
+	assert_true(util_has_ctl("end\x7f", 1));
+	assert_true(util_has_ctl("\x1b[31m", 1));
+	assert_true(util_has_ctl("a\tb", 0));
+	assert_false(util_has_ctl("a\tb", 1));
+	assert_true(util_has_ctl("a\tb\x01", 1));
+}
+
+/* ------------------------------------------------------------------ */
 /* util_sanitize */
 
 static const struct str_case sanitize_cases[] = {
@@ -578,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_blank_digits),
 		cmocka_unit_test_setup_teardown(test_run_errout, setup, teardown),
+		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_harden_root),
 		cmocka_unit_test(test_harden_user),
 		cmocka_unit_test_setup_teardown(test_harden_run, setup, teardown),
