@@ -3,6 +3,7 @@
 # running its tests need are installed.  Quiet when they all are.  As root,
 # installs the missing ones (one apt-get update, then apt-get install);
 # otherwise prints the command to run and exits 1.
+#	install-deps.sh coverage	also gcovr (make coverage)
 set -u
 
 PACKAGES="build-essential pkg-config libpam0g-dev libcurl4-openssl-dev
@@ -10,6 +11,7 @@ libssl-dev libconfig-dev libjson-c-dev libcmocka-dev pamtester libpam-wrapper
 cppcheck clang-tidy clang libclang-rt-14-dev
 libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db
 openssh-server openssh-client sudo passwd"
+[ "${1:-}" = coverage ] && PACKAGES="$PACKAGES gcovr"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps.sh: not a Debian system (no dpkg-query); install by hand:" >&2

@@ -2,16 +2,23 @@
 # run-all.sh [--unit-only] [-j N] [UNIT_TEST_BINARY...]
 #
 # Runs the unit test binaries given as arguments (cmocka), then every
-# tests/pam/*.sh (unless --unit-only), TEST_JOBS (default 4) at a time.
-# Each test has its own temp folder and gateway port, so they can run side
-# by side.  Prints one line per test (PASS / FAIL / SKIP and its time), the
-# output of the failed ones, and a last line "N passed, N failed, N skipped".
-# Exit status 1 if any test failed.
+# tests/pam/*.sh (unless --unit-only), TEST_JOBS at a time.  Each test has
+# its own temp folder and gateway port, so they can run side by side.
+# Prints one line per test (PASS / FAIL / SKIP and its time), the output of
+# the failed ones, and a last line "N passed, N failed, N skipped".  Exit
+# status 1 if any test failed.
+#
+# TEST_JOBS defaults to the number of cores (nproc), halved under ASan
+# (PAM_ASAN=1, make check SANITIZE=1: each login costs several times the
+# CPU) and 1 under valgrind; never less than 1.
 #
 # A test passes with exit status 0, is skipped with 77, fails otherwise.  A
-# test still running after TEST_TIMEOUT seconds (default 300, or more where
-# the script asks for it in a "# run-all-timeout: N" line) is killed and
-# fails.
+# test still running after TEST_TIMEOUT seconds of wall time (default 300,
+# or more where the script asks for it in a "# run-all-timeout: N" line;
+# times 3 under ASan, times 6 under valgrind) is killed and fails.  It is
+# killed as a process group: TERM to the script and everything it started
+# (its trap then stops the rest and removes its temp folder), KILL after
+# 10 s for whatever is left.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,33 +40,54 @@ if [ "${1:-}" = --one ]; then
 	res=$2
 	t=$3
 	name=$4
-	timeout=${TEST_TIMEOUT:-300}
+	# the heavier builds: the same work takes several times as long
+	factor=1
+	if [ "${PAM_VALGRIND:-0}" = 1 ]; then
+		factor=6
+	elif [ "${PAM_ASAN:-0}" = 1 ]; then
+		factor=3
+	fi
+	timeout=${TEST_TIMEOUT:-$((300 * factor))}
 	# a script that needs longer says so in a "# run-all-timeout: N" line
-	# (the fault sweep: hundreds of logins); TEST_TIMEOUT, when larger,
-	# still wins
+	# (the fault sweep: hundreds of logins; N is for the normal build);
+	# TEST_TIMEOUT, when larger, still wins
 	case $t in
 	*.sh)
 		_own=$(sed -n 's/^# run-all-timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
-		[ -n "$_own" ] && [ "$_own" -gt "$timeout" ] && timeout=$_own
+		[ -n "$_own" ] && [ $((_own * factor)) -gt "$timeout" ] && timeout=$((_own * factor))
 		;;
 	esac
 	start=$(date +%s%N)
+	# wall-clock limit: date, not a count of sleeps (a loaded machine
+	# sleeps longer than asked)
+	deadline=$(($(date +%s) + timeout))
+	# setsid: the test leads its own process group (its PID is the
+	# group's), so that a kill reaches everything it started.  (A child
+	# of this shell is never a group leader: setsid execs, no fork.)
 	case $t in
-	*.sh) sh "$t" > "$res/$name.out" 2>&1 < /dev/null & ;;
-	*) "$t" > "$res/$name.out" 2>&1 < /dev/null & ;;
+	*.sh) setsid sh "$t" > "$res/$name.out" 2>&1 < /dev/null & ;;
+	*) setsid "$t" > "$res/$name.out" 2>&1 < /dev/null & ;;
 	esac
 	pid=$!
-	i=0
-	while alive "$pid" && [ $i -lt $((timeout * 10)) ]; do
-		sleep 0.1
-		i=$((i + 1))
+	# stop_test: TERM to the group first (the script's trap stops what it
+	# started and removes its temp folder), KILL what is left after 10 s
+	stop_test() {
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		i=0
+		while alive "$pid" && [ $i -lt 50 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		kill -KILL -- "-$pid" 2>/dev/null
+	}
+	# its own group no longer hears the terminal's ^C: pass it on
+	trap 'stop_test; exit 130' INT TERM HUP
+	while alive "$pid" && [ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.2
 	done
 	if alive "$pid"; then
-		# TERM first: the test's trap stops what it started
-		kill -TERM "$pid" 2>/dev/null
-		sleep 2
-		kill -KILL "$pid" 2>/dev/null
-		echo "run-all.sh: killed after ${timeout}s" >> "$res/$name.out"
+		stop_test
+		echo "run-all.sh: killed after ${timeout}s (wall clock)" >> "$res/$name.out"
 	fi
 	wait "$pid"
 	rc=$?
@@ -76,7 +104,20 @@ if [ "${1:-}" = --one ]; then
 fi
 
 unit_only=0
-jobs=${TEST_JOBS:-4}
+# default_jobs: one script per core; ASan logins cost several times the
+# CPU (half as many), valgrind's many times more (one at a time)
+default_jobs() {
+	_n=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+	case $_n in '' | *[!0-9]*) _n=2 ;; esac
+	if [ "${PAM_VALGRIND:-0}" = 1 ]; then
+		_n=1
+	elif [ "${PAM_ASAN:-0}" = 1 ]; then
+		_n=$((_n / 2))
+	fi
+	[ "$_n" -ge 1 ] || _n=1
+	echo "$_n"
+}
+jobs=${TEST_JOBS:-$(default_jobs)}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unit-only) unit_only=1; shift ;;

@@ -328,6 +328,212 @@ test_refusals(void **state)
 	}
 }
 
+/*
+ * The refusals that tests/pam/config_refusals.sh once checked through a
+ * whole PAM login each, as rows (the script keeps a few to show the wiring:
+ * a refusal is PAM_SERVICE_ERR, with this message in the log, no prompt,
+ * nothing sent).  text is the whole file; arg1/arg2 are module arguments
+ * after conf=; the message must contain want1 and want2.
+ */
+#define LOOP_URL "url = \"http://127.0.0.1:9/sms\";"
+#define LOOP_PROVIDER "providers = ( { name = \"gw\"; type = \"http\"; " LOOP_URL " } );\n"
+#define PAM_STD "template = \"CODE={code}\";\nphones = { file = \"/x/phones\"; };\n" \
+	"limits = { state_dir = \"/x/state\"; resend_after = 0; };\n" LOOP_PROVIDER
+#define PAM_PROVIDER(body) "template = \"CODE={code}\";\nproviders = ( { " body " } );\n"
+#define PAM_LIMITS(key) "limits = { state_dir = \"/x/state\"; " key "; };\n" LOOP_PROVIDER, NULL, NULL
+#define PAM_PHONES(key) "phones = { file = \"/x/phones\"; " key "; };\n" LOOP_PROVIDER, NULL, NULL
+static const struct {
+	const char *text;
+	const char *arg1;
+	const char *arg2;
+	const char *want1;
+	const char *want2;
+} pam_refusals[] = {
+	/* the file */
+	{ "template = \"CODE={code}\";\nlength = ;\n" LOOP_PROVIDER, NULL, NULL,
+	  "parse error", ":2:" },
+	{ "template = \"CODE={code}\"\nphones = { file = \"/x/phones\"; ;\n" LOOP_PROVIDER,
+	  NULL, NULL, "parse error", ":2:" },
+	{ PAM_STD "template = \"again {code}\";\n", NULL, NULL, ":5:", "duplicate setting name" },
+	/* keys */
+	{ PAM_STD "colour = \"red\";\n", NULL, NULL, "colour", "unknown key" },
+	{ PAM_PHONES("colour = 1"), "phones.colour", "unknown key" },
+	{ PAM_LIMITS("colour = 1"), "limits.colour", "unknown key" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL " colour = 1;"), NULL, NULL,
+	  "provider 'gw': colour", "unknown key" },
+	{ PAM_STD "length = \"six\";\n", NULL, NULL, "length", "integer" },
+	{ PAM_STD "ttl = 1.5;\n", NULL, NULL, "ttl", "integer" },
+	{ PAM_STD "nullok = \"yes\";\n", NULL, NULL, "nullok", "true or false" },
+	{ PAM_STD "template2 = 1;\n", NULL, NULL, "template2", "unknown key" },
+	{ "template = \"CODE={code}\";\nphones = \"/etc/passwd\";\n" LOOP_PROVIDER, NULL, NULL,
+	  "phones", "must be a group" },
+	{ PAM_STD "length = 3;\n", NULL, NULL, "length", "out of range" },
+	{ PAM_STD "ttl = 3601;\n", NULL, NULL, "ttl", "30..3600" },
+	{ PAM_STD "max_tries = 0;\n", NULL, NULL, "max_tries", "1..10" },
+	{ PAM_STD "alphabet = \"0123456789 0\";\n", NULL, NULL, "alphabet", "'0' appears twice" },
+	{ PAM_STD "alphabet = \"ABCA\";\n", NULL, NULL, "alphabet", "twice" },
+	{ PAM_STD "alphabet = \"01 2\";\n", NULL, NULL, "alphabet", "printable" },
+	{ PAM_STD "alphabet = \"7\";\n", NULL, NULL, "alphabet", "2.." },
+	{ PAM_STD "alphabet = \"\";\n", NULL, NULL, "alphabet", "needs 2..64 characters" },
+	{ PAM_STD "alphabet = \"01\\t2\";\n", NULL, NULL, "alphabet", "printable" },
+	{ "template = \"CODE={code} {foo}\";\n" LOOP_PROVIDER, NULL, NULL, "template", "{foo}" },
+	{ "template = \"CODE={code\";\n" LOOP_PROVIDER, NULL, NULL, "template",
+	  "unmatched '{' at column 6" },
+	{ PAM_STD "prompt = \"Code for {foo}: \";\n", NULL, NULL, "prompt", "{foo}" },
+	/* the prompt never shows the code: in the file and as an argument */
+	{ PAM_STD "prompt = \"OTP-PROMPT {code}: \";\n", NULL, NULL, "prompt",
+	  "never show the code" },
+	{ PAM_STD "prompt = \"OTP-PROMPT %1$s: \";\n", NULL, NULL, "prompt",
+	  "never show the code" },
+	{ PAM_STD "prompt = \"OTP-PROMPT %sms-code%: \";\n", NULL, NULL, "prompt",
+	  "never show the code" },
+	{ PAM_STD, "prompt=OTP-PROMPT {code}: ", NULL, "prompt", "never show the code" },
+	{ PAM_STD, "prompt=OTP-PROMPT %1$s: ", NULL, "prompt", "never show the code" },
+	{ PAM_STD, "prompt=OTP-PROMPT %sms-code%: ", NULL, "prompt", "never show the code" },
+	{ PAM_STD "prompt = \"OTP-PROMPT {user} {phone_masked} {code}: \";\n", NULL, NULL,
+	  "prompt", "never show the code" },
+	/* a template without the code */
+	{ "template = \"Expires in {ttl_min} min\";\n" LOOP_PROVIDER, NULL, NULL, "template",
+	  "no {code}" },
+	{ "template = \"Literal {{code}}\";\n" LOOP_PROVIDER, NULL, NULL, "template", "no {code}" },
+	{ "template = \"Your login code\";\n" LOOP_PROVIDER, NULL, NULL, "template", "no {code}" },
+	{ PAM_STD, "template=Expires in {ttl_min} min", NULL, "template", "no {code}" },
+	{ PAM_STD "failmode = \"sometimes\";\n", NULL, NULL, "failmode", "closed" },
+	/* providers */
+	{ PAM_STD "provider = \"nope\";\n", NULL, NULL, "provider", "'nope'" },
+	{ PAM_STD "provider = [\"gw\", \"nope\"];\n", NULL, NULL, "provider", "'nope'" },
+	{ "template = \"CODE={code}\";\nproviders = ( { name = \"gw\"; type = \"http\"; " LOOP_URL
+	  " },\n  { name = \"gw\"; type = \"http\"; " LOOP_URL " } );\n", NULL, NULL,
+	  "providers", "same name" },
+	{ PAM_PROVIDER("name = \"gw\"; " LOOP_URL), NULL, NULL, "providers[0]", "type" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"pigeon\"; " LOOP_URL), NULL, NULL, "pigeon",
+	  "unknown type" },
+	{ PAM_PROVIDER("type = \"http\"; " LOOP_URL), NULL, NULL, "providers[0]", "name" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; url = \"http://example.com/sms\";"),
+	  NULL, NULL, "provider 'gw'", "https" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; url = \"http://192.0.2.1/sms\";"),
+	  NULL, NULL, "provider 'gw'", "https" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; url = \"ftp://127.0.0.1:2121/sms\";"),
+	  NULL, NULL, "provider 'gw'", "url must be https://" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; url = \"http://127.0.0.1@example.com/sms\";"),
+	  NULL, NULL, "provider 'gw'", "https" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL
+		       " proxy = \"http://127.0.0.1:8/\";"), NULL, NULL, "provider 'gw'",
+	  "cannot go through a proxy" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL " method = \"DELETE\";"),
+	  NULL, NULL, "method", "POST" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL " format = \"xml\";"),
+	  NULL, NULL, "format", "json" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL
+		       " body = \"to={phone}&x={code}\"; format = \"form\";"), NULL, NULL,
+	  "provider 'gw'", "{code}" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL
+		       " headers = [\"no colon here\"];"), NULL, NULL, "provider 'gw'",
+	  "header 1 must be \"Name: value\"" },
+	{ PAM_PROVIDER("name = \"gw\"; type = \"http\"; " LOOP_URL
+		       " success_json = \"no-equals-sign\";"), NULL, NULL, "success_json",
+	  "must be \"path=value\"" },
+	/* limits, phones */
+	{ PAM_LIMITS("resend_after = -1"), "limits.resend_after", "0..3600" },
+	{ PAM_LIMITS("max_sends = 0"), "limits.max_sends", "1..10000" },
+	{ PAM_LIMITS("send_window = 30"), "limits.send_window", "60..604800" },
+	{ PAM_LIMITS("lockout_after = 5000"), "limits.lockout_after", "0..1000" },
+	{ PAM_LIMITS("lockout_time = \"15m\""), "limits.lockout_time", "integer" },
+	{ PAM_LIMITS("lockout = 3"), "limits.lockout", "unknown key" },
+	{ PAM_PHONES("command = \"echo\""), "phones.command", "absolute" },
+	{ PAM_PHONES("gecos = \"yes\""), "phones.gecos", "true or false" },
+	{ PAM_PHONES("default_country = \"+44\""), "phones.default_country", "calling code" },
+	{ PAM_PHONES("allowed_countries = [\"44\", \"0\"]"), "phones.allowed_countries", "'0'" },
+	/* vendor presets, the command provider */
+	{ PAM_PROVIDER("name = \"tw\"; type = \"twilio\"; account_sid = \"AC0\"; sender = \"+15005550006\";"),
+	  NULL, NULL, "provider 'tw'",
+	  "twilio needs account_sid and auth_token (auth_token is missing)" },
+	{ PAM_PROVIDER("name = \"tw\"; type = \"twilio\"; account_sid = \"AC0\"; auth_token = \"t\";"),
+	  NULL, NULL, "provider 'tw'", "twilio needs either sender or messaging_service_sid" },
+	{ PAM_PROVIDER("name = \"vo\"; type = \"vonage\"; api_key = \"k\"; api_secret = \"s\";"),
+	  NULL, NULL, "provider 'vo'", "vonage needs sender" },
+	{ PAM_PROVIDER("name = \"vo\"; type = \"vonage\"; api_key = \"k\"; api_secret = \"s\";"
+		       " sender = \"A\"; bearer = \"x\";"), NULL, NULL, "bearer", "does not apply" },
+	{ PAM_PROVIDER("name = \"si\"; type = \"sinch\"; service_plan_id = \"p\"; api_token = \"t\";"
+		       " region = \"evil.example.com#\";"), NULL, NULL, "provider 'si'",
+	  "region must be one of us, eu, au, br, ca" },
+	{ PAM_PROVIDER("name = \"sns\"; type = \"aws_sns\"; access_key_id = \"AKID\";"
+		       " secret_access_key = \"s\";"), NULL, NULL, "provider 'sns'",
+	  "aws_sns needs region, access_key_id and secret_access_key (region is missing)" },
+	{ PAM_PROVIDER("name = \"ib\"; type = \"infobip\"; api_key = \"k\";"
+		       " url = \"http://api.infobip.com/sms/2/text/advanced\";"), NULL, NULL,
+	  "provider 'ib'", "https://" },
+	{ PAM_PROVIDER("name = \"cmd\"; type = \"command\"; argv = [\"true\", \"{phone}\"];"),
+	  NULL, NULL, "provider 'cmd'", "absolute" },
+	{ PAM_PROVIDER("name = \"cmd\"; type = \"command\"; argv = [\"/bin/true\"]; url = \"https://a/\";"),
+	  NULL, NULL, "url", "does not apply" },
+	{ PAM_PROVIDER("name = \"cmd\"; type = \"command\";"
+		       " argv = [\"/usr/bin/sms-send\", \"{phone}\", \"--text={message}\"];"),
+	  NULL, NULL, "provider 'cmd'", "argv[2]: {message} is not allowed in argv" },
+	/* module arguments */
+	{ PAM_STD, "colour=red", NULL, "colour=red", "unknown argument" },
+	{ PAM_STD, "verbose", NULL, "verbose", "unknown argument" },
+	{ PAM_STD, "length=abc", NULL, "length=abc", "not an integer" },
+	{ PAM_STD, "length=7x", NULL, "length=7x", "not an integer" },
+	{ PAM_STD, "length=13", NULL, "length=13", "out of range" },
+	{ PAM_STD, "ttl=", NULL, "ttl=", "is not an integer" },
+	{ PAM_STD, "failmode=maybe", NULL, "failmode", "closed" },
+	{ PAM_STD, "provider=gw,nope", NULL, "provider", "'nope'" },
+	{ PAM_STD, "template=Code {nope}", NULL, "template", "{nope}" },
+	{ PAM_STD, "conf", NULL, "conf", "needs a value" },
+	{ PAM_STD, "state_dir=/tmp", NULL, "state_dir=/tmp", "unknown argument" },
+	/* failmode=open never turns a configuration error into a pass */
+	{ PAM_STD "failmode = \"open\";\ncolour = 1;\n", NULL, NULL, "colour", "unknown key" },
+};
+
+static void
+test_pam_refusals(void **state)
+{
+	struct smsotp_config *cfg;
+	char err[512];
+	size_t i;
+	int bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(pam_refusals) / sizeof(pam_refusals[0]); i++) {
+		const char *args[2] = { pam_refusals[i].arg1, pam_refusals[i].arg2 };
+		int nargs = args[1] != NULL ? 2 : args[0] != NULL ? 1 : 0;
+
+		cfg = NULL;
+		err[0] = '\0';
+		if (load(pam_refusals[i].text, args, nargs, &cfg, err, sizeof(err)) !=
+		    CONFIG_EINVAL || cfg != NULL) {
+			print_error("row %zu (%s%s): accepted\n", i, pam_refusals[i].text,
+				    args[0] != NULL ? args[0] : "");
+			config_free(cfg);
+			bad++;
+		} else if (strstr(err, pam_refusals[i].want1) == NULL ||
+			   strstr(err, pam_refusals[i].want2) == NULL) {
+			print_error("row %zu: message '%s' lacks '%s' or '%s'\n", i, err,
+				    pam_refusals[i].want1, pam_refusals[i].want2);
+			bad++;
+		}
+	}
+	if (bad > 0)
+		fail_msg("%d of %zu rows", bad, i);
+}
+
+/* A bare conf is refused even before a good conf= (the PAM script's
+ * "conf conf=PATH" line). */
+static void
+test_bare_conf_first(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+	const char *argv[2] = { "conf", confarg };
+
+	(void)state;
+	write_conf(GOOD_PROVIDER, 0600);
+	assert_int_equal(config_load(2, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_null(cfg);
+	assert_non_null(strstr(err, "needs a value"));
+}
+
 /* Every vendor preset, as an administrator writes it, loads. */
 static void
 test_presets_load(void **state)
@@ -371,9 +577,11 @@ test_presets_load(void **state)
 static void
 test_file_trust(void **state)
 {
+	static const mode_t modes[] = { 0620, 0602, 0601 };
 	struct smsotp_config *cfg = NULL;
-	char err[512], link[300];
+	char err[512], link[300], want[32];
 	const char *argv[1] = { confarg };
+	size_t i;
 
 	(void)state;
 	write_conf(GOOD_PROVIDER, 0640);
@@ -381,6 +589,23 @@ test_file_trust(void **state)
 	assert_non_null(strstr(err, "mode 0640"));
 	write_conf(GOOD_PROVIDER, 0604);
 	assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	/* group or other may neither write nor execute it either */
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_conf(GOOD_PROVIDER, modes[i]);
+		assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+		assert_null(cfg);
+		snprintf(want, sizeof(want), "mode 0%o", (unsigned)modes[i]);
+		if (strstr(err, want) == NULL)
+			fail_msg("mode 0%o: message '%s' lacks '%s'", (unsigned)modes[i], err, want);
+	}
+	/* owned by another user (only root can give it away) */
+	if (geteuid() == 0) {
+		write_conf(GOOD_PROVIDER, 0600);
+		assert_int_equal(chown(conf, 65534, (gid_t)-1), 0);
+		assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+		assert_null(cfg);
+		assert_int_equal(chown(conf, 0, (gid_t)-1), 0);
+	}
 	write_conf(GOOD_PROVIDER, 0400);
 	assert_int_equal(config_load(1, argv, &cfg, err, sizeof(err)), CONFIG_OK);
 	config_free(cfg);
@@ -511,6 +736,8 @@ main(void)
 		cmocka_unit_test(test_full_file_and_arguments),
 		cmocka_unit_test(test_argument_with_spaces),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_pam_refusals),
+		cmocka_unit_test(test_bare_conf_first),
 		cmocka_unit_test(test_presets_load),
 		cmocka_unit_test(test_file_trust),
 		cmocka_unit_test(test_huge_file),
