@@ -144,11 +144,7 @@ ctx_init(struct smsotp_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 	policy_limits_from(&ctx->lim, ctx->cfg);
 	copy_item(pamh, PAM_SERVICE, ctx->service, sizeof(ctx->service));
 	copy_item(pamh, PAM_RHOST, ctx->rhost, sizeof(ctx->rhost));
-	if (gethostname(ctx->host, sizeof(ctx->host)) != 0)
-		util_strlcpy(ctx->host, "localhost", sizeof(ctx->host));
-	ctx->host[sizeof(ctx->host) - 1] = '\0';
-	ctx->host[strcspn(ctx->host, ".")] = '\0';
-	util_sanitize(ctx->host);
+	util_short_hostname(ctx->host, sizeof(ctx->host));
 	return PAM_SUCCESS;
 }
 
@@ -350,12 +346,7 @@ find_number(struct smsotp_ctx *ctx)
 	 * call invalidates all of *ctx: */
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 	util_sanitize(ctx->user_safe);
-	src.file = ctx->cfg->phones_file;
-	src.command = ctx->cfg->phones_command;
-	src.gecos = ctx->cfg->phones_gecos;
-	src.default_country = ctx->cfg->default_country;
-	src.allowed_countries = ctx->cfg->allowed_countries;
-	src.n_allowed_countries = ctx->cfg->n_allowed_countries;
+	config_phone_sources(ctx->cfg, &src);
 	err[0] = '\0';
 	rc = phone_lookup(&src, ctx->account, ctx->gecos, ctx->phone, &source,
 			  err, sizeof(err));

@@ -1065,3 +1065,15 @@ config_free(struct smsotp_config *cfg)
 	free_strlist(cfg->provider_names, cfg->n_provider_names);
 	free(cfg);
 }
+
+void
+config_phone_sources(const struct smsotp_config *cfg, struct phone_sources *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->file = cfg->phones_file;
+	src->command = cfg->phones_command;
+	src->gecos = cfg->phones_gecos;
+	src->default_country = cfg->default_country;
+	src->allowed_countries = cfg->allowed_countries;
+	src->n_allowed_countries = cfg->n_allowed_countries;
+}

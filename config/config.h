@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "../phone/phone.h"
 #include "../sms/sms.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/security/pam_smsotp.conf"
@@ -77,5 +78,10 @@ int config_load_file(const char *path, struct smsotp_config **out,
 		     char *err, size_t errlen);
 
 void config_free(struct smsotp_config *cfg);
+
+/* The number sources of cfg (phones file, command, GECOS, countries) for
+ * phone_lookup(); the strings stay cfg's. */
+void config_phone_sources(const struct smsotp_config *cfg,
+			  struct phone_sources *src);
 
 #endif

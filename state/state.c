@@ -459,15 +459,46 @@ handle_new(const char *dir, int dirfd, struct state_handle **hp)
 	return STATE_OK;
 }
 
+/* Polled rather than blocking, so that a stuck holder costs a clear
+ * error instead of a login that hangs forever. */
+static int
+flock_wait(struct state_handle *h, const char *name, long start, char *err,
+	   size_t errlen)
+{
+	char label[STATE_MAX_USER + 1];
+	struct timespec pause;
+	long sleep_ms = 1;
+	int e;
+
+	while (flock(h->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			e = errno;
+			snprintf(err, errlen, "state lock %s/%s: cannot lock: %s",
+				 h->dir, name, strerror(e));
+			return STATE_EINVAL;
+		}
+		if (util_now_ms() - start >= STATE_LOCK_WAIT_MS) {
+			user_label(h, label, sizeof(label));
+			snprintf(err, errlen, "state of %s is locked by another "
+				 "login for too long", label);
+			return STATE_EINVAL;
+		}
+		pause.tv_sec = 0;
+		pause.tv_nsec = sleep_ms * 1000000L;
+		nanosleep(&pause, NULL);
+		if (sleep_ms < 16)
+			sleep_ms *= 2;
+	}
+	return STATE_OK;
+}
+
 static int
 lock_file(struct state_handle *h, char *err, size_t errlen)
 {
-	char name[STATE_HEX_LEN + 8], label[STATE_MAX_USER + 1];
-	struct timespec pause;
+	char name[STATE_HEX_LEN + 8];
 	long start = util_now_ms();
 	struct stat st, cur;
-	long sleep_ms = 1;
-	int e;
+	int e, rc;
 
 	snprintf(name, sizeof(name), "%s.lock", h->hex);
 	for (;;) {
@@ -486,27 +517,9 @@ lock_file(struct state_handle *h, char *err, size_t errlen)
 				 (unsigned long)geteuid());
 			return STATE_EINVAL;
 		}
-		/* Polled rather than blocking, so that a stuck holder costs
-		 * a clear error instead of a login that hangs forever. */
-		while (flock(h->lockfd, LOCK_EX | LOCK_NB) != 0) {
-			if (errno != EWOULDBLOCK && errno != EINTR) {
-				e = errno;
-				snprintf(err, errlen, "state lock %s/%s: cannot lock: %s",
-					 h->dir, name, strerror(e));
-				return STATE_EINVAL;
-			}
-			if (util_now_ms() - start >= STATE_LOCK_WAIT_MS) {
-				user_label(h, label, sizeof(label));
-				snprintf(err, errlen, "state of %s is locked by another "
-					 "login for too long", label);
-				return STATE_EINVAL;
-			}
-			pause.tv_sec = 0;
-			pause.tv_nsec = sleep_ms * 1000000L;
-			nanosleep(&pause, NULL);
-			if (sleep_ms < 16)
-				sleep_ms *= 2;
-		}
+		rc = flock_wait(h, name, start, err, errlen);
+		if (rc != STATE_OK)
+			return rc;
 		/* The module never removes a lock file (that would let two
 		 * logins lock two different files); if someone else did, the
 		 * one we locked must still be the one in the directory. */
@@ -684,6 +697,25 @@ parse_state(const struct state_handle *h, char *buf, size_t len,
 }
 
 /* Reads h's state file into *u: STATE_OK, STATE_NOFILE or an error. */
+/* Reads fd into buf until its end or more than STATE_MAX_SIZE bytes (of at
+ * most cap); *len the bytes read.  -1 with errno on a read error. */
+static ssize_t
+read_some(int fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r;
+		*len += (size_t)r;
+		if (*len > STATE_MAX_SIZE)
+			return 0;
+	}
+}
+
 static int
 read_state(const struct state_handle *h, struct state_user *u, char *err,
 	   size_t errlen)
@@ -724,16 +756,7 @@ read_state(const struct state_handle *h, struct state_user *u, char *err,
 				  (unsigned long)st.st_uid,
 				  (unsigned)(st.st_mode & 07777));
 	}
-	for (;;) {
-		r = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len > STATE_MAX_SIZE)
-			break;
-	}
+	r = read_some(fd, buf, sizeof(buf) - 1, &len);
 	e = errno;
 	close(fd);
 	if (r < 0)

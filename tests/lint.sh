@@ -8,7 +8,8 @@
 #               justified there), every warning an error;
 #   structure   no call cycle among the files of a folder (from nm of the
 #               built objects), no .c including another folder's internal
-#               header, no function over 60 lines in sms/ and config/;
+#               header, no function over 60 lines in pam_smsotp.c, sms/,
+#               config/, state/, policy/;
 #   module      the built pam_smsotp.so has full RELRO (GNU_RELRO and
 #               BIND_NOW), a non-executable stack (GNU_STACK without E) and
 #               exports exactly pam_sm_authenticate, pam_sm_chauthtok and
@@ -180,15 +181,16 @@ for src in $SRCS; do
 		problems="$problems; $src includes $idir/$(basename "$inc"), internal to $idir/"
 	done
 done
-# Short functions where they grew long: sms/ and config/ (KNF: the name
+# Short functions in the glue and where they grew long: pam_smsotp.c, sms/,
+# config/, state/, policy/ (KNF: the name
 # at column 0, the body from "{" to "}" at column 0).
-for src in $(printf '%s\n' $LIB_SRCS | grep '^\(sms\|config\)/'); do
+for src in pam_smsotp.c $(printf '%s\n' $LIB_SRCS | grep '^\(sms\|config\|state\|policy\)/'); do
 	long=$(awk -v max=60 '/^[a-z_][a-z0-9_]*\(/ { name = $0; sub(/\(.*/, "", name) }
 		/^\{/ { b = NR } /^\}/ { if (b && NR - b + 1 > max) printf " %s (%d lines)", name, NR - b + 1; b = 0 }' "$src")
 	[ -z "$long" ] || problems="$problems; $src: functions over 60 lines:$long"
 done
 if [ -z "$problems" ]; then
-	result structure ok "no call cycle inside a folder, no folder's internal header included from another, no function over 60 lines in sms/ and config/"
+	result structure ok "no call cycle inside a folder, no folder's internal header included from another, no function over 60 lines in pam_smsotp.c, sms/, config/, state/, policy/"
 else
 	echo "${problems#; }" | tr ';' '\n' | sed 's/^ */lint.sh: /' >&2
 	result structure FAIL "${problems#; }"

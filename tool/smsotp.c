@@ -290,12 +290,7 @@ cmd_send(const char *path, const char *user)
 		goto out;
 	util_strlcpy(safe, account, sizeof(safe));
 	util_sanitize(safe);
-	src.file = cfg->phones_file;
-	src.command = cfg->phones_command;
-	src.gecos = cfg->phones_gecos;
-	src.default_country = cfg->default_country;
-	src.allowed_countries = cfg->allowed_countries;
-	src.n_allowed_countries = cfg->n_allowed_countries;
+	config_phone_sources(cfg, &src);
 	err[0] = '\0';
 	rc = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
 	switch (rc) {
@@ -318,11 +313,7 @@ cmd_send(const char *path, const char *user)
 	if (source == PHONE_SRC_GECOS)
 		(void)fprintf(stderr, "%s: note: the number of %s comes from GECOS, "
 			"which the user can change with chfn\n", progname, safe);
-	if (gethostname(host, sizeof(host)) != 0)
-		util_strlcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	host[strcspn(host, ".")] = '\0';
-	util_sanitize(host);
+	util_short_hostname(host, sizeof(host));
 	snprintf(text, sizeof(text), "pam_smsotp test message from %s: this is "
 		 "not a login code.", host);
 	m.phone = phone;

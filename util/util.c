@@ -166,6 +166,18 @@ util_has_ctl(const char *s, int allow_tab)
 }
 
 void
+util_short_hostname(char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return;
+	if (gethostname(out, outlen) != 0)
+		util_strlcpy(out, "localhost", outlen);
+	out[outlen - 1] = '\0';
+	out[strcspn(out, ".")] = '\0';
+	util_sanitize(out);
+}
+
+void
 util_sanitize(char *str)
 {
 	const unsigned char *r = (const unsigned char *)str;

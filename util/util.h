@@ -60,6 +60,10 @@ void util_free_secret(char *s);
  */
 void util_sanitize(char *s);
 
+/* This machine's short host name for the {host} placeholder: gethostname()
+ * cut at the first '.', sanitized; "localhost" when it cannot be read. */
+void util_short_hostname(char *out, size_t outlen);
+
 /* Is c an ASCII control character (below 0x20, or DEL)?  A tab counts
  * unless allow_tab.  The one test of every "no control characters" rule:
  * a line break in a header, an argument, a path or a credential. */

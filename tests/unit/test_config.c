@@ -142,6 +142,19 @@ test_full_file_and_arguments(void **state)
 	assert_int_equal(cfg->chain[1]->success_status[1], 202);
 	assert_int_equal(cfg->chain[1]->format, SMS_FORMAT_FORM);
 	assert_int_equal(cfg->chain[1]->timeout, 20);
+	{
+		/* the module and the admin tool look numbers up from these */
+		struct phone_sources src;
+
+		memset(&src, 0xa5, sizeof(src));
+		config_phone_sources(cfg, &src);
+		assert_ptr_equal(src.file, cfg->phones_file);
+		assert_ptr_equal(src.command, cfg->phones_command);
+		assert_true(src.gecos);
+		assert_string_equal(src.default_country, "44");
+		assert_int_equal(src.n_allowed_countries, 2);
+		assert_ptr_equal(src.allowed_countries, cfg->allowed_countries);
+	}
 	config_free(cfg);
 
 	/* Arguments override the file's top-level settings. */

@@ -601,6 +601,27 @@ test_harden_run(void **state)
 			    "protected\n");
 }
 
+/* {host}: the name up to its first dot, never empty, never cut into a
+ * too small buffer's neighbour. */
+static void
+test_short_hostname(void **state)
+{
+	char full[256], want[256], got[256], tiny[4];
+
+	(void)state;
+	assert_int_equal(gethostname(full, sizeof(full)), 0);
+	full[sizeof(full) - 1] = '\0';
+	util_strlcpy(want, full, sizeof(want));
+	want[strcspn(want, ".")] = '\0';
+	util_short_hostname(got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_null(strchr(got, '.'));
+	memset(tiny, 'x', sizeof(tiny));
+	util_short_hostname(tiny, sizeof(tiny));
+	assert_true(strlen(tiny) < sizeof(tiny));
+	util_short_hostname(tiny, 0);
+}
+
 int
 main(void)
 {
@@ -608,6 +629,7 @@ main(void)
 		cmocka_unit_test(test_sanitize_table),
 		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_blank_digits),
+		cmocka_unit_test(test_short_hostname),
 		cmocka_unit_test_setup_teardown(test_run_errout, setup, teardown),
 		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_harden_root),
