@@ -31,11 +31,34 @@ sms_http_set_exchange(sms_http_exchange_fn fn, void *ud)
 	http_exchange_hook_ud = ud;
 }
 
+static sms_http_now_fn http_clock_now;
+static sms_http_pause_fn http_clock_pause;
+static void *http_clock_ud;
+
+void
+sms_http_set_clock(sms_http_now_fn now, sms_http_pause_fn pause, void *ud)
+{
+	http_clock_now = now;
+	http_clock_pause = pause;
+	http_clock_ud = ud;
+}
+
+static long
+http_now_ms(void)
+{
+	return http_clock_now != NULL ? http_clock_now(http_clock_ud) :
+	       util_now_ms();
+}
+
 static void
 http_sleep_ms(long ms)
 {
 	struct timespec ts;
 
+	if (http_clock_pause != NULL) {
+		http_clock_pause(http_clock_ud, ms);
+		return;
+	}
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -127,7 +150,7 @@ http_pause(struct http_send *s, long delay, long ra)
 
 	if (ra > 0 && ra * 1000 > pause)
 		pause = ra * 1000;
-	left = s->deadline - util_now_ms();
+	left = s->deadline - http_now_ms();
 	if (left >= pause + HTTP_MIN_TRY_MS)
 		return pause;
 	if (ra > 0) {
@@ -153,7 +176,7 @@ http_tries(struct http_send *s)
 	int rc = SMS_FAILED;
 
 	for (tries = 1;; tries++) {
-		long left = s->deadline - util_now_ms(), ra, pause;
+		long left = s->deadline - http_now_ms(), ra, pause;
 		int retry;
 
 		if (left <= 0) {
@@ -212,7 +235,7 @@ sms_http_send(const struct sms_provider *p, const struct sms_message *m,
 		util_strlcpy(res->error, "out of memory", sizeof(res->error));
 		rc = SMS_ENOMEM;
 	} else {
-		s.deadline = util_now_ms() + p->timeout * 1000;
+		s.deadline = http_now_ms() + p->timeout * 1000;
 		res->left = 0;
 		rc = http_tries(&s);
 	}

@@ -237,6 +237,13 @@ typedef int (*sms_http_exchange_fn)(void *ud, const struct sms_provider *p,
 /* Unit tests only: replace libcurl by fn (NULL puts libcurl back). */
 void sms_http_set_exchange(sms_http_exchange_fn fn, void *ud);
 
+/* Unit tests only: the clock the tries are timed by (now in ms, and a
+ * pause between tries), so that the retry budget is tested exactly, not
+ * against how fast the machine is; NULLs put the real clock back. */
+typedef long (*sms_http_now_fn)(void *ud);
+typedef void (*sms_http_pause_fn)(void *ud, long ms);
+void sms_http_set_clock(sms_http_now_fn now, sms_http_pause_fn pause, void *ud);
+
 /*
  * One provider's attempt at m over HTTP: up to 1 + retries exchanges
  * within p->timeout.  SMS_OK, SMS_FAILED (the provider's "no"), SMS_ENOMEM;
