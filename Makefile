@@ -56,7 +56,7 @@ else ifeq ($(COVERAGE),1)
 B := build/cov
 SANFLAGS := --coverage
 MODULE_SO := $(B)/pam_smsotp.so
-CHECK_ENV := MODULE=$(CURDIR)/$(MODULE_SO) SMSOTP_TOOL=$(CURDIR)/$(B)/smsotp
+CHECK_ENV := PAM_COVERAGE=1 MODULE=$(CURDIR)/$(MODULE_SO) SMSOTP_TOOL=$(CURDIR)/$(B)/smsotp
 # glibc warns that _FORTIFY_SOURCE needs optimisation
 HARDEN := $(filter-out -D_FORTIFY_SOURCE=2,$(HARDEN))
 else
