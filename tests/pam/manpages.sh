@@ -19,6 +19,8 @@ render() {
 config_keys() {
 	sed -n -e 's/^[[:space:]]*\(TOP\|PRV\|PRVL\|PRVW\)("\([a-z_]*\)".*/\2/p' \
 	    -e 's/^[[:space:]]*{ "\([a-z_]*\)", F_.*/\1/p' "$ROOT/config/config.c"
+	# the vendors' credential keys: their one table
+	grep -o '{ "[a-z_]*", OFF(' "$ROOT/sms/vendors.c" | sed 's/{ "\([a-z_]*\)".*/\1/' | sort -u
 }
 
 # The module arguments: the top-level table (apply_argument looks names up
@@ -65,7 +67,7 @@ t_keys() {
 		grep -qw -- "$k" "$C/conf5" || fail "pam_smsotp.conf.5 does not name the key '$k'"
 	done
 	# one table could not have been read: the pattern no longer matches
-	[ $n -ge 50 ] || fail "only $n keys found in config/config.c: update config_keys()"
+	[ $n -ge 50 ] || fail "only $n keys found in config/config.c and sms/vendors.c: update config_keys()"
 	for g in phones limits providers name type; do
 		grep -qw -- "$g" "$C/conf5" || fail "pam_smsotp.conf.5 does not name '$g'"
 	done
@@ -78,13 +80,15 @@ t_keys() {
 	for a in conf= debug nullok echo; do
 		grep -qw -- "$a" "$C/pam8" || fail "pam_smsotp.8 does not document the argument '$a'"
 	done
-	# every provider type (sms/sms.c's table of names)
+	# every provider type: the own types (sms/common.c) and the vendors
+	# (their table, sms/vendors.c)
 	ntypes=0
-	for t in $(sed -n 's/^[[:space:]]*\[SMS_TYPE_[A-Z_]*\] = "\([a-z_]*\)",.*/\1/p' "$ROOT/sms/sms.c"); do
+	for t in $(sed -n 's/^[[:space:]]*\[SMS_TYPE_[A-Z_]*\] = "\([a-z_]*\)",.*/\1/p' "$ROOT/sms/common.c") \
+	    $(sed -n 's/^[[:space:]]*\.name = "\([a-z_]*\)",.*/\1/p' "$ROOT/sms/vendors.c"); do
 		ntypes=$((ntypes + 1))
 		grep -qw -- "$t" "$C/conf5" || fail "pam_smsotp.conf.5 does not name the provider type '$t'"
 	done
-	[ $ntypes -ge 11 ] || fail "only $ntypes provider types found in sms/sms.c: update the pattern"
+	[ $ntypes -ge 11 ] || fail "only $ntypes provider types found in sms/common.c and sms/vendors.c: update the pattern"
 	pass
 }
 run_case "pam_smsotp.conf.5 names every configuration key, pam_smsotp.8 every argument" t_keys
