@@ -72,6 +72,16 @@ read_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 	char *buf = NULL;
 	size_t len = 0;
 
+	/* Looked for first, then read: a key another first login links in
+	 * between is read, never taken for an unreadable one.  lstat, not
+	 * access(): access() asks with the real uid, which under sudo is the
+	 * caller's. */
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "key_file %s: %s", path, strerror(errno));
+		return -1;
+	}
 	if (util_read_trusted(path, UTIL_TRUST_PRIVATE, STATE_KEY_LEN, &buf, &len,
 			      err, errlen) == 0) {
 		if (len != STATE_KEY_LEN) {
@@ -87,11 +97,7 @@ read_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 		free(buf);
 		return 0;
 	}
-	/* lstat, not access(): access() asks with the real uid, which under
-	 * sudo is the caller's. */
-	if (lstat(path, &st) == 0 || errno != ENOENT)
-		return -1;
-	return 1;
+	return -1;
 }
 
 /* Creates the key file with a random key: 0, or -1 with err.  O_EXCL: of

@@ -904,6 +904,55 @@ test_key_file(void **state)
 	assert_int_equal(state_key("relative.key", k2, err, sizeof(err)), -1);
 }
 
+/* The first logins after an install, at once: each reads the one key
+ * that one of them made; none fails because another linked it in while
+ * it looked (the key found between its read and its check for the file). */
+#define KEY_RACERS 12
+#define KEY_ROUNDS 40
+static void
+test_key_file_race(void **state)
+{
+	unsigned char first[STATE_KEY_LEN], got[STATE_KEY_LEN];
+	char path[256];
+	int round, i, p[2], status;
+	pid_t pids[KEY_RACERS];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/race.key", dir);
+	for (round = 0; round < KEY_ROUNDS; round++) {
+		unlink(path);
+		assert_int_equal(pipe(p), 0);
+		for (i = 0; i < KEY_RACERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				unsigned char k[STATE_KEY_LEN];
+				char err[1024];
+
+				close(p[0]);
+				if (state_key(path, k, err, sizeof(err)) != 0) {
+					fprintf(stderr, "round %d: %s\n", round, err);
+					_exit(1);
+				}
+				_exit(write(p[1], k, sizeof(k)) == (ssize_t)sizeof(k) ? 0 : 2);
+			}
+		}
+		close(p[1]);
+		for (i = 0; i < KEY_RACERS; i++) {
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		for (i = 0; i < KEY_RACERS; i++) {
+			assert_int_equal(read(p[0], i == 0 ? first : got, STATE_KEY_LEN),
+					 STATE_KEY_LEN);
+			if (i > 0)
+				assert_memory_equal(first, got, STATE_KEY_LEN);
+		}
+		close(p[0]);
+	}
+}
+
 /* A kept code is checked with the key it was kept with, and only then; a
  * file of version 1 (salted SHA-256, no key) keeps its counts, not its
  * code. */
@@ -1135,6 +1184,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyed_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stand_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
