@@ -583,11 +583,49 @@ is_help(const char *a)
 	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
 }
 
+/* The arguments after the command: a user name, --json for status, --
+ * and --help.  -1 when they are good (*user, *json set), else the exit
+ * status (help printed, or a usage error told). */
+static int
+command_args(int argc, char **argv, int i, const char *usage,
+	     const char **user, int *json)
+{
+	int nargs = 0, dashdash = 0;
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!dashdash && is_help(a)) {
+			(void)fputs(usage, stdout);
+			return EXIT_OK;
+		}
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+		} else if (!dashdash && usage == usage_status &&
+			   strcmp(a, "--json") == 0) {
+			*json = 1;
+		} else if (!dashdash && a[0] == '-') {
+			return usage_error(usage, "unknown option %s", a);
+		} else {
+			if (nargs++ > 0)
+				return usage_error(usage, "too many arguments");
+			*user = a;
+		}
+	}
+	if (*user != NULL && (*user)[0] == '\0')
+		return usage_error(usage, "empty user name");
+	if (usage == usage_check && nargs > 0)
+		return usage_error(usage, "too many arguments");
+	if (usage != usage_check && usage != usage_status && *user == NULL)
+		return usage_error(usage, "a user name is needed");
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *conf = CONFIG_DEFAULT_PATH, *cmd, *usage, *user = NULL;
-	int i, json = 0, nargs = 0, dashdash = 0, rc;
+	int i, json = 0, rc;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -627,32 +665,9 @@ main(int argc, char **argv)
 	else
 		return usage_error(usage_main, "unknown command %s", cmd);
 
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!dashdash && is_help(a)) {
-			(void)fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		if (!dashdash && strcmp(a, "--") == 0) {
-			dashdash = 1;
-		} else if (!dashdash && usage == usage_status &&
-			   strcmp(a, "--json") == 0) {
-			json = 1;
-		} else if (!dashdash && a[0] == '-') {
-			return usage_error(usage, "unknown option %s", a);
-		} else {
-			if (nargs++ > 0)
-				return usage_error(usage, "too many arguments");
-			user = a;
-		}
-	}
-	if (user != NULL && user[0] == '\0')
-		return usage_error(usage, "empty user name");
-	if (usage == usage_check && nargs > 0)
-		return usage_error(usage, "too many arguments");
-	if (usage != usage_check && usage != usage_status && user == NULL)
-		return usage_error(usage, "a user name is needed");
+	rc = command_args(argc, argv, i, usage, &user, &json);
+	if (rc >= 0)
+		return rc;
 	if (usage == usage_check)
 		rc = cmd_check(conf);
 	else if (usage == usage_status)
