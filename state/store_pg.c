@@ -38,6 +38,7 @@ struct pg_store {
 	const struct smsotp_log *log;
 	PGconn *conn;
 	int prune_due;
+	int used;			/* a record of this login was read here */
 	struct store *file;		/* the fallback, when it serves */
 };
 
@@ -163,7 +164,9 @@ use_fallback(struct pg_store *ps, const char *why, char *err, size_t errlen)
 {
 	int rc;
 
-	if (!ps->fallback_file)
+	/* Only before the login read a record here: its code and counts
+	 * are in the database, and a login that lost it fails closed. */
+	if (!ps->fallback_file || ps->used)
 		return STATE_EUNAVAIL;
 	rc = store_open_file(ps->state_dir, NULL, &ps->file, err, errlen);
 	if (rc != STATE_OK)
@@ -235,6 +238,7 @@ lock_row(struct pg_txn *t, const char *user, struct state_user *u,
 		rc = STATE_EUNAVAIL;
 	} else {
 		rc = row_to_user(r, user, u, err, errlen);
+		t->ps->used = 1;
 		t->version = num(r, 9);
 		*now = num(r, 10);
 	}
