@@ -30,8 +30,8 @@
 #define NOWHERE "/dev/null/pam_smsotp-none"
 
 /* conninfo keywords the store refuses: they read files of whoever runs
- * the login, or duplicate sslmode. */
-static const char *const refused_keywords[] = { "service", "passfile", "requiressl" };
+ * the login.  (libpq itself turns requiressl into sslmode.) */
+static const char *const refused_keywords[] = { "service", "passfile" };
 
 /* Client files libpq looks for in the home folder when not named. */
 static const char *const home_files[] = {
@@ -212,10 +212,9 @@ check_options(const PQconninfoOption *o, char *err, size_t errlen)
 
 	for (i = 0; i < sizeof(refused_keywords) / sizeof(refused_keywords[0]); i++) {
 		if (opt_value(o, refused_keywords[i]) != NULL) {
-			snprintf(err, errlen, "'%s' is not allowed: %s", refused_keywords[i],
-				 strcmp(refused_keywords[i], "requiressl") == 0 ?
-				 "use sslmode" : "name the server in conninfo and put "
-				 "the password in limits.postgresql.password");
+			snprintf(err, errlen, "'%s' is not allowed: name the server "
+				 "in conninfo and put the password in "
+				 "limits.postgresql.password", refused_keywords[i]);
 			return -1;
 		}
 	}

@@ -55,7 +55,7 @@ void pq_set_library(const char *soname);
 
 /*
  * Checks a conninfo as the store requires it (SPEC limits.postgresql):
- * parsed by libpq; no service, passfile or requiressl; dbname and user
+ * parsed by libpq; no service or passfile; dbname and user
  * given; every host that is not a unix socket or a loopback address needs
  * sslmode=verify-full with an sslrootcert, and an sslrootcert must be a
  * trusted file.  0, or -1 with the reason in err (libpq loaded first).
