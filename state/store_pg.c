@@ -282,6 +282,35 @@ txn_new(struct store *s, const char *user, const unsigned char *stand_in_key,
 	return STATE_OK;
 }
 
+/* The row locked on the connection; a connection found lost (idle for
+ * the whole prompt, or its server gone in a failover) is made again once
+ * and the row locked there: nothing was written on the lost one. */
+static int
+locked_row(struct store *s, const char *user, const unsigned char *stand_in_key,
+	   struct store_txn **t, struct state_user *u, long long *now, char *err,
+	   size_t errlen)
+{
+	struct pg_store *ps = s->priv;
+	int rc = STATE_OK, tries, fresh;
+
+	for (tries = 0; tries < 2; tries++) {
+		fresh = ps->conn == NULL;
+		rc = pg_connect(ps, err, errlen);
+		if (rc == STATE_OK)
+			rc = txn_new(s, user, stand_in_key, t, err, errlen);
+		if (rc == STATE_OK)
+			rc = lock_row((*t)->priv, user, u, now, err, errlen);
+		if (rc == STATE_OK)
+			return rc;
+		if (*t != NULL)
+			pg_end(*t);
+		*t = NULL;
+		if (fresh || ps->conn != NULL)
+			break;
+	}
+	return rc;
+}
+
 static int
 pg_begin(struct store *s, const char *user, const unsigned char *stand_in_key,
 	 struct store_txn **t, struct state_user *u, long long *now, char *err,
@@ -294,24 +323,13 @@ pg_begin(struct store *s, const char *user, const unsigned char *stand_in_key,
 	memset(u, 0, sizeof(*u));
 	ps->log = s->log;
 	if (ps->file == NULL) {
-		rc = pg_connect(ps, err, errlen);
-		if (rc == STATE_EUNAVAIL && use_fallback(ps, err, err, errlen) != STATE_OK)
+		rc = locked_row(s, user, stand_in_key, t, u, now, err, errlen);
+		if (rc != STATE_EUNAVAIL || use_fallback(ps, err, err, errlen) != STATE_OK)
 			return rc;
 	}
 	/* the file store's own ops: its records are its own */
-	if (ps->file != NULL)
-		return ps->file->ops->begin(ps->file, user, stand_in_key, t, u, now,
-					    err, errlen);
-	if (rc != STATE_OK)
-		return rc;
-	rc = txn_new(s, user, stand_in_key, t, err, errlen);
-	if (rc == STATE_OK)
-		rc = lock_row((*t)->priv, user, u, now, err, errlen);
-	if (rc != STATE_OK && *t != NULL) {
-		pg_end(*t);
-		*t = NULL;
-	}
-	return rc;
+	return ps->file->ops->begin(ps->file, user, stand_in_key, t, u, now, err,
+				    errlen);
 }
 
 /* The UPDATE's parameters, as text. */
