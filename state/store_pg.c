@@ -744,8 +744,8 @@ store_db_check(const struct smsotp_config *cfg, char *msg, size_t msglen)
 	rc = open_connected(cfg, 1, &s, msg, msglen);
 	if (rc == STATE_OK) {
 		describe(((struct pg_store *)s->priv)->conn, where, sizeof(where));
-		snprintf(msg, msglen, "postgresql: %s, schema version %d, this host's "
-			 "key is the database's", where, STORE_PG_SCHEMA_VERSION);
+		snprintf(msg, msglen, "postgresql: %s, schema version %d, key matches",
+			 where, STORE_PG_SCHEMA_VERSION);
 	}
 	if (s != NULL)
 		pg_close(s);
