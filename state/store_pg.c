@@ -39,6 +39,7 @@ struct pg_store {
 	PGconn *conn;
 	int prune_due;
 	int used;			/* a record of this login was read here */
+	int unreachable;		/* the last connect failed */
 	struct store *file;		/* the fallback, when it serves */
 };
 
@@ -84,8 +85,9 @@ run(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 		snprintf(err, errlen, "postgresql: the connection was lost");
 		return STATE_EUNAVAIL;
 	}
-	if (pq_exec(ps->conn, ps->timeout * 1000, sql, n, vals, &r, &dead, err,
-		    errlen) != 0) {
+	/* a second more than the server's own limits, whose error says more */
+	if (pq_exec(ps->conn, ps->timeout * 1000 + 1000, sql, n, vals, &r, &dead,
+		    err, errlen) != 0) {
 		if (dead) {
 			pq.finish(ps->conn);
 			ps->conn = NULL;
@@ -141,6 +143,7 @@ pg_connect(struct pg_store *ps, char *err, size_t errlen)
 
 	if (ps->conn != NULL)
 		return STATE_OK;
+	ps->unreachable = 1;
 	ps->conn = pq_connect(ps->conninfo, ps->password, ps->timeout, why,
 			      sizeof(why));
 	if (ps->conn == NULL) {
@@ -153,8 +156,10 @@ pg_connect(struct pg_store *ps, char *err, size_t errlen)
 		if (ps->conn != NULL)
 			pq.finish(ps->conn);
 		ps->conn = NULL;
+		return rc;
 	}
-	return rc;
+	ps->unreachable = 0;
+	return STATE_OK;
 }
 
 /* The database cannot be used at a login's first record: with fallback =
@@ -164,9 +169,11 @@ use_fallback(struct pg_store *ps, const char *why, char *err, size_t errlen)
 {
 	int rc;
 
-	/* Only before the login read a record here: its code and counts
-	 * are in the database, and a login that lost it fails closed. */
-	if (!ps->fallback_file || ps->used)
+	/* Only when no connection could be made (a statement that failed
+	 * on one, a lock wait too long, is the database's answer), and only
+	 * before the login read a record here: its code and counts are in
+	 * the database, and a login that lost it fails closed. */
+	if (!ps->fallback_file || !ps->unreachable || ps->used)
 		return STATE_EUNAVAIL;
 	rc = store_open_file(ps->state_dir, NULL, &ps->file, err, errlen);
 	if (rc != STATE_OK)
