@@ -185,31 +185,34 @@ use_fallback(struct pg_store *ps, const char *why, char *err, size_t errlen)
 }
 
 static long long
-num(const PGresult *r, int col)
+num(const PGresult *r, int row, int col)
 {
-	return pq.getisnull(r, 0, col) ? 0 : strtoll(pq.getvalue(r, 0, col), NULL, 10);
+	return pq.getisnull(r, row, col) ? 0 :
+		strtoll(pq.getvalue(r, row, col), NULL, 10);
 }
 
 /* The row read into *u; a stand-in slot that held another name reads as
  * a fresh record of this one. */
 static int
-row_to_user(const PGresult *r, const char *user, struct state_user *u,
+row_to_user(const PGresult *r, int row, const char *user, struct state_user *u,
 	    char *err, size_t errlen)
 {
 	memset(u, 0, sizeof(*u));
 	util_strlcpy(u->user, user, sizeof(u->user));
-	if (strcmp(pq.getvalue(r, 0, 0), user) != 0)
+	if (strcmp(pq.getvalue(r, row, 0), user) != 0)
 		return STATE_OK;
-	u->window_start = num(r, 1);
-	u->sends = (long)num(r, 2);
-	u->last_send = num(r, 3);
-	u->wrong = (long)num(r, 4);
-	u->locked_until = num(r, 5);
-	if (!pq.getisnull(r, 0, 6)) {
+	u->window_start = num(r, row, 1);
+	u->sends = (long)num(r, row, 2);
+	u->last_send = num(r, row, 3);
+	u->wrong = (long)num(r, row, 4);
+	u->locked_until = num(r, row, 5);
+	if (!pq.getisnull(r, row, 6)) {
 		u->has_code = 1;
-		u->code_issued = num(r, 6);
-		if (state_hex_decode(pq.getvalue(r, 0, 7), u->salt, sizeof(u->salt)) != 0 ||
-		    state_hex_decode(pq.getvalue(r, 0, 8), u->hash, sizeof(u->hash)) != 0) {
+		u->code_issued = num(r, row, 6);
+		if (state_hex_decode(pq.getvalue(r, row, 7), u->salt,
+				     sizeof(u->salt)) != 0 ||
+		    state_hex_decode(pq.getvalue(r, row, 8), u->hash,
+				     sizeof(u->hash)) != 0) {
 			snprintf(err, errlen, "postgresql: the record of %s holds a "
 				 "code hash of the wrong size", user);
 			return STATE_EINVAL;
@@ -244,10 +247,10 @@ lock_row(struct pg_txn *t, const char *user, struct state_user *u,
 		snprintf(err, errlen, "postgresql: the record of %s cannot be made", user);
 		rc = STATE_EUNAVAIL;
 	} else {
-		rc = row_to_user(r, user, u, err, errlen);
+		rc = row_to_user(r, 0, user, u, err, errlen);
 		t->ps->used = 1;
-		t->version = num(r, 9);
-		*now = num(r, 10);
+		t->version = num(r, 0, 9);
+		*now = num(r, 0, 10);
 	}
 	if (r != NULL)
 		pq.clear(r);
@@ -393,7 +396,7 @@ pg_write(struct store_txn *st, const struct state_user *u, char *err,
 		rc = STATE_EUNAVAIL;
 	}
 	if (rc == STATE_OK) {
-		t->version = num(r, 0);
+		t->version = num(r, 0, 0);
 		rc = run(t->ps, "COMMIT", 0, NULL, NULL, err, errlen);
 		t->open = 0;
 	}
@@ -419,20 +422,17 @@ static const char sql_all[] =
 	"SELECT username, window_start, sends, last_send, wrong, locked_until, "
 	"code_issued, encode(code_salt, 'hex'), encode(code_hash, 'hex'), version, "
 	"floor(extract(epoch FROM clock_timestamp()))::bigint "
-	"FROM smsotp_users WHERE slot = $1";
-static const char sql_names[] =
-	"SELECT slot FROM smsotp_users WHERE slot NOT LIKE 'stand-in:%' "
-	"ORDER BY slot";
+	"FROM smsotp_users WHERE slot NOT LIKE 'stand-in:%' ORDER BY slot";
 
-/* Every user's record (the stand-in slots are nobody's), each read
- * on its own so that fn sees one row at a time. */
+/* Every user's record (the stand-in slots are nobody's), as one snapshot
+ * of the table. */
 static int
 pg_foreach(struct store *s, int (*fn)(const struct state_user *u,
 				      long long now, void *ud),
 	   void *ud, char *err, size_t errlen)
 {
 	struct pg_store *ps = s->priv;
-	PGresult *names = NULL, *r = NULL;
+	PGresult *r = NULL;
 	struct state_user u;
 	int i, rc;
 
@@ -440,26 +440,15 @@ pg_foreach(struct store *s, int (*fn)(const struct state_user *u,
 		return ps->file->ops->foreach(ps->file, fn, ud, err, errlen);
 	rc = pg_connect(ps, err, errlen);
 	if (rc == STATE_OK)
-		rc = run(ps, sql_names, 0, NULL, &names, err, errlen);
-	for (i = 0; rc == STATE_OK && i < pq.ntuples(names); i++) {
-		const char *slot = pq.getvalue(names, i, 0);
-
-		rc = run(ps, sql_all, 1, &slot, &r, err, errlen);
-		if (rc != STATE_OK || pq.ntuples(r) != 1) {
-			if (r != NULL)
-				pq.clear(r);
-			r = NULL;
-			continue;	/* pruned meanwhile */
-		}
-		rc = row_to_user(r, pq.getvalue(r, 0, 0), &u, err, errlen);
+		rc = run(ps, sql_all, 0, NULL, &r, err, errlen);
+	for (i = 0; rc == STATE_OK && i < pq.ntuples(r); i++) {
+		rc = row_to_user(r, i, pq.getvalue(r, i, 0), &u, err, errlen);
 		if (rc == STATE_OK)
-			rc = fn(&u, num(r, 10), ud);
-		pq.clear(r);
-		r = NULL;
+			rc = fn(&u, num(r, i, 10), ud);
 		util_wipe(&u, sizeof(u));
 	}
-	if (names != NULL)
-		pq.clear(names);
+	if (r != NULL)
+		pq.clear(r);
 	return rc;
 }
 
