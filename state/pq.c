@@ -79,7 +79,10 @@ pq_syms(void *h)
 		PQ_SYM(h, sslAttribute, "PQsslAttribute") &&
 		PQ_SYM(h, host, "PQhost") &&
 		PQ_SYM(h, port, "PQport") &&
-		PQ_SYM(h, db, "PQdb");
+		PQ_SYM(h, db, "PQdb") &&
+		PQ_SYM(h, enterPipelineMode, "PQenterPipelineMode") &&
+		PQ_SYM(h, exitPipelineMode, "PQexitPipelineMode") &&
+		PQ_SYM(h, pipelineSync, "PQpipelineSync");
 }
 
 int
@@ -90,8 +93,9 @@ pq_load(char *err, size_t errlen)
 	if (pq.connectdbParams != NULL)
 		return 0;
 	/* Never closed (RTLD_NODELETE): libpq and the OpenSSL state it sets
-	 * up stay for the process, as a linked one would. */
-	h = dlopen(pq_soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	 * up stay for the process, as a linked one would.  Lazy: only what
+	 * a login calls is bound. */
+	h = dlopen(pq_soname, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
 	if (h == NULL) {
 		const char *why = dlerror();
 
@@ -410,55 +414,114 @@ wait_results(PGconn *c, long deadline)
 	return 0;
 }
 
-int
-pq_exec(PGconn *c, long timeout_ms, const char *sql, int n,
-	const char *const *vals, PGresult **res, int *dead, char *err,
-	size_t errlen)
+/* The error of a failed result: "SQLSTATE: message". */
+static void
+result_error(const PGresult *r, char *err, size_t errlen)
 {
-	long deadline = util_now_ms() + timeout_ms;
-	PGresult *r, *last = NULL;
+	const char *code = pq.resultErrorField(r, PG_DIAG_SQLSTATE);
+	char prefix[16];
+
+	snprintf(prefix, sizeof(prefix), "%s: ", code != NULL ? code : "?????");
+	copy_error(err, errlen, prefix, pq.resultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+}
+
+/* The next result of the pipeline within the deadline: 0 with *r (NULL
+ * at the end of a statement's results), or -1 (no answer in time). */
+static int
+next_result(PGconn *c, long deadline, PGresult **r)
+{
+	*r = NULL;
+	if (wait_results(c, deadline) != 0)
+		return -1;
+	*r = pq.getResult(c);
+	return 0;
+}
+
+/* Statement i's one result into res[i] (or its error into err, the first
+ * error only); -1 when the connection gave no answer in time. */
+static int
+read_statement(PGconn *c, long deadline, PGresult **res, int *failed, char *err,
+	       size_t errlen)
+{
+	PGresult *r;
 	ExecStatusType st;
 
-	*res = NULL;
-	if (!pq.sendQueryParams(c, sql, n, NULL, vals, NULL, NULL, 0)) {
+	for (;;) {
+		if (next_result(c, deadline, &r) != 0)
+			return -1;
+		if (r == NULL)
+			return 0;
+		st = pq.resultStatus(r);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			if (*res != NULL)
+				pq.clear(*res);
+			*res = r;
+			continue;
+		}
+		if (!*failed && st != PGRES_PIPELINE_ABORTED)
+			result_error(r, err, errlen);
+		*failed = 1;
+		pq.clear(r);
+		if (st == PGRES_PIPELINE_SYNC)	/* never before its statements */
+			return -1;
+	}
+}
+
+/* Sends the statements as one pipeline (one round trip), then the sync. */
+static int
+send_all(PGconn *c, const struct pq_stmt *st, size_t n)
+{
+	size_t i;
+
+	if (!pq.enterPipelineMode(c))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!pq.sendQueryParams(c, st[i].sql, st[i].n, NULL, st[i].vals, NULL,
+					NULL, 0))
+			return -1;
+	return pq.pipelineSync(c) ? 0 : -1;
+}
+
+int
+pq_exec_all(PGconn *c, long timeout_ms, const struct pq_stmt *st, size_t n,
+	    PGresult **res, int *dead, char *err, size_t errlen)
+{
+	long deadline = util_now_ms() + timeout_ms;
+	PGresult *sync = NULL;
+	int failed = 0, late = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		res[i] = NULL;
+	*dead = 0;
+	if (send_all(c, st, n) != 0) {
 		copy_error(err, errlen, "", pq.errorMessage(c));
-		*dead = pq.status(c) != CONNECTION_OK;
+		*dead = 1;
 		return -1;
 	}
-	for (;;) {
-		if (wait_results(c, deadline) != 0) {
-			if (last != NULL)
-				pq.clear(last);
-			*dead = 1;
-			snprintf(err, errlen, "no answer from the database within %ld ms",
-				 timeout_ms);
-			if (pq.status(c) != CONNECTION_OK)
-				copy_error(err, errlen, "", pq.errorMessage(c));
-			return -1;
-		}
-		r = pq.getResult(c);
-		if (r == NULL)
-			break;
-		if (last != NULL)
-			pq.clear(last);
-		last = r;
+	for (i = 0; i < n && !late; i++)
+		late = read_statement(c, deadline, &res[i], &failed, err, errlen) != 0;
+	/* the sync's own result ends the pipeline */
+	if (!late && (next_result(c, deadline, &sync) != 0 || sync == NULL ||
+		      pq.resultStatus(sync) != PGRES_PIPELINE_SYNC))
+		late = 1;
+	if (sync != NULL)
+		pq.clear(sync);
+	if (late || !pq.exitPipelineMode(c)) {
+		*dead = 1;
+		snprintf(err, errlen, "no answer from the database within %ld ms",
+			 timeout_ms);
+		if (pq.status(c) != CONNECTION_OK)
+			copy_error(err, errlen, "", pq.errorMessage(c));
 	}
-	st = last != NULL ? pq.resultStatus(last) : PGRES_FATAL_ERROR;
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-		*res = last;
-		return 0;
+	if (late || failed || *dead) {
+		for (i = 0; i < n; i++)
+			if (res[i] != NULL)
+				pq.clear(res[i]);
+		for (i = 0; i < n; i++)
+			res[i] = NULL;
+		*dead = *dead || pq.status(c) != CONNECTION_OK;
+		return -1;
 	}
-	if (last != NULL) {
-		const char *code = pq.resultErrorField(last, PG_DIAG_SQLSTATE);
-		char prefix[16];
-
-		snprintf(prefix, sizeof(prefix), "%s: ", code != NULL ? code : "?????");
-		copy_error(err, errlen, prefix, pq.resultErrorField(last,
-								    PG_DIAG_MESSAGE_PRIMARY));
-		pq.clear(last);
-	} else {
-		copy_error(err, errlen, "", pq.errorMessage(c));
-	}
-	*dead = pq.status(c) != CONNECTION_OK;
-	return -1;
+	return 0;
 }

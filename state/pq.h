@@ -42,6 +42,9 @@ struct pq_api {
 	char *(*host)(const PGconn *c);
 	char *(*port)(const PGconn *c);
 	char *(*db)(const PGconn *c);
+	int (*enterPipelineMode)(PGconn *c);
+	int (*exitPipelineMode)(PGconn *c);
+	int (*pipelineSync)(PGconn *c);
 };
 
 extern struct pq_api pq;
@@ -75,16 +78,24 @@ int pq_check_conninfo(const char *conninfo, char *err, size_t errlen);
 PGconn *pq_connect(const char *conninfo, const char *password, long timeout,
 		   char *err, size_t errlen);
 
+/* A statement with text parameters. */
+struct pq_stmt {
+	const char *sql;
+	int n;
+	const char *const *vals;
+};
+
 /*
- * One statement with text parameters, within timeout_ms of this process's
- * clock (the server's own limits may end it first).  Returns 0 with *res
- * (PGRES_TUPLES_OK or PGRES_COMMAND_OK; pq.clear it), or -1 with err
- * ("SQLSTATE: message", the SQLSTATE first
- * so that a caller can tell one error from another) and *res NULL.  *dead is set when the connection
- * cannot be used any more (lost, or a statement that did not end in time).
+ * Statements in one round trip (libpq's pipeline mode), within timeout_ms
+ * of this process's clock (the server's own limits may end them first).
+ * Returns 0 with res[i] the result of statement i (PGRES_TUPLES_OK or
+ * PGRES_COMMAND_OK; pq.clear each), or -1 with err ("SQLSTATE: message",
+ * the SQLSTATE first so that a caller can tell one error from another; of
+ * the first statement that failed, the later ones not run) and every
+ * res[i] NULL.  *dead is set when the connection cannot be used any more
+ * (lost, or statements that did not end in time).
  */
-int pq_exec(PGconn *c, long timeout_ms, const char *sql, int n,
-	    const char *const *vals, PGresult **res, int *dead, char *err,
-	    size_t errlen);
+int pq_exec_all(PGconn *c, long timeout_ms, const struct pq_stmt *st, size_t n,
+		PGresult **res, int *dead, char *err, size_t errlen);
 
 #endif

@@ -50,11 +50,16 @@ struct pg_txn {
 	int open;			/* a transaction is open */
 };
 
+/* The row, the database's time, and the schema's version and key (checked
+ * at every record: no round trip of its own). */
 static const char sql_select[] =
-	"SELECT username, window_start, sends, last_send, wrong, locked_until, "
-	"code_issued, encode(code_salt, 'hex'), encode(code_hash, 'hex'), version, "
-	"floor(extract(epoch FROM clock_timestamp()))::bigint "
-	"FROM smsotp_users WHERE slot = $1 FOR UPDATE";
+	"SELECT u.username, u.window_start, u.sends, u.last_send, u.wrong, "
+	"u.locked_until, u.code_issued, encode(u.code_salt, 'hex'), "
+	"encode(u.code_hash, 'hex'), u.version, "
+	"floor(extract(epoch FROM clock_timestamp()))::bigint, "
+	"m.schema_version, m.key_id, m.pruned_at < now() - interval '1 hour' "
+	"FROM smsotp_users u CROSS JOIN smsotp_meta m WHERE u.slot = $1 "
+	"FOR UPDATE OF u";
 static const char sql_insert[] =
 	"INSERT INTO smsotp_users (slot, username) VALUES ($1, $2) "
 	"ON CONFLICT (slot) DO NOTHING";
@@ -73,12 +78,13 @@ static const char sql_prune[] =
 	"DELETE FROM smsotp_users WHERE forget_at < "
 	"floor(extract(epoch FROM now()))::bigint AND EXISTS (SELECT 1 FROM due)";
 
-/* One statement on the store's connection; a lost one is dropped. */
+/* Statements in one round trip on the store's connection; a connection
+ * lost (or late) is dropped, and made again at the next record. */
 static int
-run(struct pg_store *ps, const char *sql, int n, const char *const *vals,
-    PGresult **res, char *err, size_t errlen)
+run_all(struct pg_store *ps, const struct pq_stmt *st, size_t n, PGresult **res,
+	char *err, size_t errlen)
 {
-	PGresult *r = NULL;
+	char why[512];
 	int dead = 0;
 
 	if (ps->conn == NULL) {
@@ -86,50 +92,82 @@ run(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 		return STATE_EUNAVAIL;
 	}
 	/* a second more than the server's own limits, whose error says more */
-	if (pq_exec(ps->conn, ps->timeout * 1000 + 1000, sql, n, vals, &r, &dead,
-		    err, errlen) != 0) {
+	if (pq_exec_all(ps->conn, ps->timeout * 1000 + 1000, st, n, res, &dead,
+			why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "postgresql: %s", why);
 		if (dead) {
 			pq.finish(ps->conn);
 			ps->conn = NULL;
 		}
 		return STATE_EUNAVAIL;
 	}
-	if (res != NULL)
-		*res = r;
-	else
-		pq.clear(r);
 	return STATE_OK;
 }
 
+/* One statement; its result in *res, or dropped when res is NULL. */
+static int
+run(struct pg_store *ps, const char *sql, int n, const char *const *vals,
+    PGresult **res, char *err, size_t errlen)
+{
+	const struct pq_stmt st = { sql, n, vals };
+	PGresult *r = NULL;
+	int rc = run_all(ps, &st, 1, &r, err, errlen);
+
+	if (rc == STATE_OK && res != NULL)
+		*res = r;
+	else if (r != NULL)
+		pq.clear(r);
+	return rc;
+}
+
 /* The schema and the key the database was set up with must be this
- * module's: else every code would read as wrong on some host. */
+ * module's: else every code would read as wrong on some host.  r's
+ * columns col.. are the version, the key's fingerprint and whether the
+ * pruning is due. */
+static int
+meta_verdict(struct pg_store *ps, const PGresult *r, int col, char *err,
+	     size_t errlen)
+{
+	long version = pq.ntuples(r) == 1 ?
+		strtol(pq.getvalue(r, 0, col), NULL, 10) : 0;
+
+	if (version != STORE_PG_SCHEMA_VERSION) {
+		snprintf(err, errlen, "postgresql: the database's pam_smsotp schema is "
+			 "version %ld, this module's is %d: run `smsotp db init`%s",
+			 version, STORE_PG_SCHEMA_VERSION,
+			 version > STORE_PG_SCHEMA_VERSION ? " of the newer release" : "");
+		return STATE_EUNAVAIL;
+	}
+	if (strcmp(pq.getvalue(r, 0, col + 1), ps->key_id) != 0) {
+		snprintf(err, errlen, "postgresql: this host's key_file is not the one "
+			 "the database was set up with: copy it from a host of the "
+			 "fleet");
+		return STATE_EUNAVAIL;
+	}
+	ps->prune_due = strcmp(pq.getvalue(r, 0, col + 2), "t") == 0;
+	return STATE_OK;
+}
+
+/* A missing table is a database not set up. */
+static void
+explain_missing(char *err, size_t errlen)
+{
+	if (strncmp(err, "postgresql: 42P01", 17) == 0)
+		snprintf(err, errlen, "postgresql: the database has no pam_smsotp "
+			 "schema: run `smsotp db init`");
+}
+
 static int
 check_meta(struct pg_store *ps, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	int rc = run(ps, sql_meta, 0, NULL, &r, err, errlen);
-	long version;
 
 	if (rc != STATE_OK) {
-		if (strncmp(err, "42P01", 5) == 0)
-			snprintf(err, errlen, "the database has no pam_smsotp schema: "
-				 "run `smsotp db init`");
+		explain_missing(err, errlen);
 		return rc;
 	}
-	rc = STATE_EUNAVAIL;
-	version = pq.ntuples(r) == 1 ? strtol(pq.getvalue(r, 0, 0), NULL, 10) : 0;
-	if (version != STORE_PG_SCHEMA_VERSION)
-		snprintf(err, errlen, "the database's pam_smsotp schema is version %ld, "
-			 "this module's is %d: run `smsotp db init`%s", version,
-			 STORE_PG_SCHEMA_VERSION, version > STORE_PG_SCHEMA_VERSION ?
-			 " of the newer release" : "");
-	else if (strcmp(pq.getvalue(r, 0, 1), ps->key_id) != 0)
-		snprintf(err, errlen, "this host's key_file is not the one the "
-			 "database was set up with: copy it from a host of the fleet");
-	else
-		rc = STATE_OK;
-	if (rc == STATE_OK)
-		ps->prune_due = strcmp(pq.getvalue(r, 0, 2), "t") == 0;
+	rc = meta_verdict(ps, r, 0, err, errlen);
 	pq.clear(r);
 	return rc;
 }
@@ -139,26 +177,16 @@ static int
 pg_connect(struct pg_store *ps, char *err, size_t errlen)
 {
 	char why[512];
-	int rc;
 
 	if (ps->conn != NULL)
 		return STATE_OK;
-	ps->unreachable = 1;
 	ps->conn = pq_connect(ps->conninfo, ps->password, ps->timeout, why,
 			      sizeof(why));
+	ps->unreachable = ps->conn == NULL;
 	if (ps->conn == NULL) {
 		snprintf(err, errlen, "postgresql: %s", why);
 		return STATE_EUNAVAIL;
 	}
-	rc = check_meta(ps, why, sizeof(why));
-	if (rc != STATE_OK) {
-		snprintf(err, errlen, "postgresql: %s", why);
-		if (ps->conn != NULL)
-			pq.finish(ps->conn);
-		ps->conn = NULL;
-		return rc;
-	}
-	ps->unreachable = 0;
 	return STATE_OK;
 }
 
@@ -221,39 +249,55 @@ row_to_user(const PGresult *r, int row, const char *user, struct state_user *u,
 	return STATE_OK;
 }
 
-/* Locks the slot's row (made when missing) and reads it. */
+/* A database not set up for this module (no schema, another version or
+ * key) is one that cannot be used, as an unreachable one: the fallback
+ * applies. */
+static void
+not_set_up(struct pg_store *ps)
+{
+	ps->unreachable = 1;
+	pq.finish(ps->conn);
+	ps->conn = NULL;
+}
+
+/* Locks the slot's row (made when missing) and reads it: BEGIN and the
+ * SELECT in one round trip. */
 static int
 lock_row(struct pg_txn *t, const char *user, struct state_user *u,
 	 long long *now, char *err, size_t errlen)
 {
 	const char *vals[2] = { t->slot, user };
-	PGresult *r = NULL;
-	int rc, tries;
+	const struct pq_stmt first[2] = { { "BEGIN", 0, NULL }, { sql_select, 1, vals } };
+	const struct pq_stmt again[2] = { { sql_insert, 2, vals }, { sql_select, 1, vals } };
+	PGresult *r[2] = { NULL, NULL };
+	int rc;
 
-	rc = run(t->ps, "BEGIN", 0, NULL, NULL, err, errlen);
-	if (rc == STATE_OK)
-		t->open = 1;
-	for (tries = 0; rc == STATE_OK && tries < 2; tries++) {
-		rc = run(t->ps, sql_select, 1, vals, &r, err, errlen);
-		if (rc != STATE_OK || pq.ntuples(r) == 1)
-			break;
-		pq.clear(r);
-		r = NULL;
-		rc = run(t->ps, sql_insert, 2, vals, NULL, err, errlen);
+	t->open = 1;	/* a ROLLBACK at the end, whatever happens now */
+	rc = run_all(t->ps, first, 2, r, err, errlen);
+	if (rc == STATE_OK && pq.ntuples(r[1]) == 0) {
+		pq.clear(r[0]);
+		pq.clear(r[1]);
+		rc = run_all(t->ps, again, 2, r, err, errlen);
 	}
-	if (rc != STATE_OK)
+	if (rc != STATE_OK) {
+		explain_missing(err, errlen);
+		if (t->ps->conn != NULL && strstr(err, "db init") != NULL &&
+		    !t->ps->used)
+			not_set_up(t->ps);
 		return rc;
-	if (r == NULL || pq.ntuples(r) != 1) {
-		snprintf(err, errlen, "postgresql: the record of %s cannot be made", user);
-		rc = STATE_EUNAVAIL;
-	} else {
-		rc = row_to_user(r, 0, user, u, err, errlen);
-		t->ps->used = 1;
-		t->version = num(r, 0, 9);
-		*now = num(r, 0, 10);
 	}
-	if (r != NULL)
-		pq.clear(r);
+	/* no row even now: no meta row to join, a schema half set up */
+	rc = meta_verdict(t->ps, r[1], 11, err, errlen);
+	if (rc == STATE_OK) {
+		rc = row_to_user(r[1], 0, user, u, err, errlen);
+		t->ps->used = 1;
+		t->version = num(r[1], 0, 9);
+		*now = num(r[1], 0, 10);
+	} else if (!t->ps->used) {
+		not_set_up(t->ps);
+	}
+	pq.clear(r[0]);
+	pq.clear(r[1]);
 	return rc;
 }
 
@@ -373,35 +417,41 @@ user_to_row(const struct pg_txn *t, const struct state_user *u,
 	rt->vals[11] = rt->n[7];
 }
 
+/* The UPDATE of the version read and the COMMIT in one round trip (with
+ * a BEGIN first for a second write: the row is free between). */
 static int
 pg_write(struct store_txn *st, const struct state_user *u, char *err,
 	 size_t errlen)
 {
 	struct pg_txn *t = st->priv;
 	struct row_text rt;
-	PGresult *r = NULL;
-	int rc = STATE_OK;
+	struct pq_stmt stmts[3];
+	PGresult *r[3] = { NULL, NULL, NULL };
+	size_t n = 0, i;
+	int rc;
 
 	user_to_row(t, u, &rt);
-	if (!t->open) {
-		rc = run(t->ps, "BEGIN", 0, NULL, NULL, err, errlen);
-		t->open = rc == STATE_OK;
-	}
-	if (rc == STATE_OK)
-		rc = run(t->ps, sql_update, 12, rt.vals, &r, err, errlen);
-	if (rc == STATE_OK && pq.ntuples(r) != 1) {
-		/* only after a first write: the row is locked until then */
-		snprintf(err, errlen, "postgresql: the record of %s was changed by "
-			 "another login meanwhile", u->user);
-		rc = STATE_EUNAVAIL;
-	}
+	if (!t->open)
+		stmts[n++] = (struct pq_stmt){ "BEGIN", 0, NULL };
+	stmts[n++] = (struct pq_stmt){ sql_update, 12, rt.vals };
+	stmts[n++] = (struct pq_stmt){ "COMMIT", 0, NULL };
+	t->open = 1;
+	rc = run_all(t->ps, stmts, n, r, err, errlen);
 	if (rc == STATE_OK) {
-		t->version = num(r, 0, 0);
-		rc = run(t->ps, "COMMIT", 0, NULL, NULL, err, errlen);
 		t->open = 0;
+		if (pq.ntuples(r[n - 2]) == 1) {
+			t->version = num(r[n - 2], 0, 0);
+		} else {
+			/* only for a second write: the first one's row is
+			 * locked since it was read */
+			snprintf(err, errlen, "postgresql: the record of %s was "
+				 "changed by another login meanwhile", u->user);
+			rc = STATE_EUNAVAIL;
+		}
 	}
-	if (r != NULL)
-		pq.clear(r);
+	for (i = 0; i < n; i++)
+		if (r[i] != NULL)
+			pq.clear(r[i]);
 	util_wipe(&rt, sizeof(rt));
 	return rc;
 }
@@ -439,6 +489,8 @@ pg_foreach(struct store *s, int (*fn)(const struct state_user *u,
 	if (ps->file != NULL)
 		return ps->file->ops->foreach(ps->file, fn, ud, err, errlen);
 	rc = pg_connect(ps, err, errlen);
+	if (rc == STATE_OK)
+		rc = check_meta(ps, err, errlen);
 	if (rc == STATE_OK)
 		rc = run(ps, sql_all, 0, NULL, &r, err, errlen);
 	for (i = 0; rc == STATE_OK && i < pq.ntuples(r); i++) {
@@ -687,8 +739,10 @@ open_connected(const struct smsotp_config *cfg, int meta, struct store **s,
 	if (rc != STATE_OK)
 		return rc;
 	ps = (*s)->priv;
-	if (meta)
-		return pg_connect(ps, msg, msglen);
+	if (meta) {
+		rc = pg_connect(ps, msg, msglen);
+		return rc == STATE_OK ? check_meta(ps, msg, msglen) : rc;
+	}
 	ps->conn = pq_connect(ps->conninfo, ps->password, ps->timeout, why,
 			      sizeof(why));
 	if (ps->conn != NULL)
