@@ -190,11 +190,13 @@ pg_connect(struct pg_store *ps, char *err, size_t errlen)
 	return STATE_OK;
 }
 
-/* The database cannot be used at a login's first record: with fallback =
- * "file", this host's state_dir serves the login, said at every one. */
+/* The database cannot be used at a login's first record (err says why):
+ * with fallback = "file", this host's state_dir serves the login, said at
+ * every one. */
 static int
-use_fallback(struct pg_store *ps, const char *why, char *err, size_t errlen)
+use_fallback(struct pg_store *ps, char *err, size_t errlen)
 {
+	char why[512];
 	int rc;
 
 	/* Only when no connection could be made (a statement that failed
@@ -203,12 +205,14 @@ use_fallback(struct pg_store *ps, const char *why, char *err, size_t errlen)
 	 * the database, and a login that lost it fails closed. */
 	if (!ps->fallback_file || !ps->unreachable || ps->used)
 		return STATE_EUNAVAIL;
+	util_strlcpy(why, strncmp(err, "postgresql: ", 12) == 0 ? err + 12 : err,
+		     sizeof(why));
 	rc = store_open_file(ps->state_dir, NULL, &ps->file, err, errlen);
 	if (rc != STATE_OK)
 		return rc;
-	smsotp_logf(ps->log, LOG_WARNING, "state: %s; using this host's state_dir "
-		    "%s meanwhile (fallback = \"file\"): limits hold per host until "
-		    "the database is back", why, ps->state_dir);
+	smsotp_logf(ps->log, LOG_WARNING, "state: postgresql not available (%s); "
+		    "using this host's state_dir %s (fallback = \"file\")", why,
+		    ps->state_dir);
 	return STATE_OK;
 }
 
@@ -378,7 +382,7 @@ pg_begin(struct store *s, const char *user, const unsigned char *stand_in_key,
 	ps->log = s->log;
 	if (ps->file == NULL) {
 		rc = locked_row(s, user, stand_in_key, t, u, now, err, errlen);
-		if (rc != STATE_EUNAVAIL || use_fallback(ps, err, err, errlen) != STATE_OK)
+		if (rc != STATE_EUNAVAIL || use_fallback(ps, err, errlen) != STATE_OK)
 			return rc;
 	}
 	/* the file store's own ops: its records are its own */
