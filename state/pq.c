@@ -113,17 +113,25 @@ pq_load(char *err, size_t errlen)
 	return 0;
 }
 
-/* libpq's error text on one line, safe to log. */
+/* libpq's error text on one line, safe to log: a run of white space (its
+ * line breaks, the tab after one) becomes one space, none at the end. */
 static void
 one_line(char *s)
 {
-	size_t n = strlen(s);
+	char *start = s, *w = s;
+	int gap = 0;
 
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-	for (; *s != '\0'; s++)
-		if (*s == '\n' || *s == '\t')
-			*s = ' ';
+	for (; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\t' || *s == ' ') {
+			gap = 1;
+			continue;
+		}
+		if (gap && w > start)
+			*w++ = ' ';
+		gap = 0;
+		*w++ = *s;
+	}
+	*w = '\0';
 }
 
 static void
