@@ -60,8 +60,9 @@ static const char sql_select[] =
 	"m.schema_version, m.key_id, m.pruned_at < now() - interval '1 hour' "
 	"FROM smsotp_users u CROSS JOIN smsotp_meta m WHERE u.slot = $1 "
 	"FOR UPDATE OF u";
+/* A new row holds nothing yet: prunable until a write says otherwise. */
 static const char sql_insert[] =
-	"INSERT INTO smsotp_users (slot, username) VALUES ($1, $2) "
+	"INSERT INTO smsotp_users (slot, username, forget_at) VALUES ($1, $2, 0) "
 	"ON CONFLICT (slot) DO NOTHING";
 static const char sql_update[] =
 	"UPDATE smsotp_users SET username = $2, window_start = $3, sends = $4, "

@@ -106,6 +106,9 @@ t_stand_in() {
 	tool "$CONF" status
 	assert_eq 0 "$TRC" "status"
 	assert_not_contains "$TOUT" "mallory"
+	# a record only looked at holds nothing: the pruning may take it
+	tool "$CONF" status nosuchuser
+	assert_eq 0 "$(pg_sql db1 "SELECT count(*) FROM smsotp_users WHERE slot = 'nosuchuser' AND (forget_at IS NULL OR forget_at > 0)")" "a looked-at record kept from the pruning"
 }
 
 run_case "db init: safe to run again; a newer schema and another key refused, by it and by a login" t_db_init
