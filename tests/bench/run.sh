@@ -24,6 +24,7 @@
 #	BENCH_MAIN=0      only the PostgreSQL part (no nginx, curl, matplotlib)
 #	BENCH_PG_N=50 BENCH_PG_CONC=200 BENCH_PG_PROFILED=10   its runs of each,
 #	                  its logins at once, its logins with statements logged
+#	BENCH_PG_TIMEOUT=3  limits.postgresql.timeout of its hosts (s)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
