@@ -390,6 +390,7 @@ class PgBench:
         """CONC logins at once, login i through host i % HOSTS as users[i]."""
         # other work on the machine shows here (the 1-minute load average)
         load0 = os.getloadavg()[0]
+        log0 = os.path.getsize(self.pglog)
         n0 = self.sms_total()
         with self.cv:
             h0 = [self.sms_lines.get(h["outbox"], 0) for h in self.hosts]
@@ -407,7 +408,23 @@ class PgBench:
                 "neither": sum(not m["prompted"] and not m["capped"] for m in ms),
                 "rc": {str(k): sum(m["rc"] == k for m in ms) for k in sorted({m["rc"] for m in ms})},
                 "sms_per_host": [self.sms_lines.get(h["outbox"], 0) - n
-                                 for h, n in zip(self.hosts, h0)]}
+                                 for h, n in zip(self.hosts, h0)],
+                "server_errors": self.server_errors(log0)}
+
+    def server_errors(self, start):
+        """The server's ERROR and FATAL lines since START, counted by message
+        (a statement timeout is a login that waited longer than timeout for
+        the user's row, or for a CPU; a connect timeout leaves no line)."""
+        with open(self.pglog, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+        out = {}
+        for line in text.splitlines():
+            m = LINE.match(line)
+            if m and m.group(4) in ("ERROR", "FATAL"):
+                key = "%s: %s" % (m.group(4), m.group(5))
+                out[key] = out.get(key, 0) + 1
+        return out
 
     def concurrent(self):
         one = self.at_once(["capped"] * CONC)
@@ -693,9 +710,11 @@ def report(r, path):
     print("At once: load average %.1f → %.1f (one user), %.1f → %.1f (%d users); a login that "
           "neither got a code nor was told the cap was refused by the store (\"The SMS code "
           "check is not available\": timeout = %d s for each connection and statement), "
-          "counted SMS and database sends still match." % (
+          "counted SMS and database sends still match. The server's errors: %s; %s." % (
               one["loadavg_before"], one["loadavg_after"], many["loadavg_before"],
-              many["loadavg_after"], many["n"], r["timeout_s"]))
+              many["loadavg_after"], many["n"], r["timeout_s"],
+              ", ".join("%s ×%d" % kv for kv in one["server_errors"].items()) or "none",
+              ", ".join("%s ×%d" % kv for kv in many["server_errors"].items()) or "none"))
     print()
     print("wrote %s (key \"postgresql\")" % path)
 
