@@ -155,6 +155,7 @@ class PgBench:
         self.env.update({"LD_PRELOAD": "libnss_wrapper.so",
                          "NSS_WRAPPER_PASSWD": os.path.join(T, "passwd"),
                          "NSS_WRAPPER_GROUP": os.path.join(T, "group")})
+        self.login_env = self.env
         big = "max_sends = 10000;"
         self.file = self.conf("file", "file", big)
         # the file store where its fsyncs cost nothing, as the bench
@@ -175,8 +176,10 @@ class PgBench:
         self.pqload = os.path.join(OUTDIR, "pqload")
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libpq"], capture_output=True,
                                text=True).stdout.split() or ["-I/usr/include/postgresql", "-lpq"]
+        self.syslogcap = os.path.join(OUTDIR, "syslogcap.so")
         for out, src, libs in ((self.pgfloor, "pgfloor.c", flags),
-                               (self.pqload, "pqload.c", ["-ldl"])):
+                               (self.pqload, "pqload.c", ["-ldl"]),
+                               (self.syslogcap, "syslogcap.c", ["-shared", "-fPIC"])):
             subprocess.run(["cc", "-O2", "-Wall", "-o", out,
                             os.path.join(ROOT, "tests", "bench", src)] + libs, check=True)
 
@@ -253,7 +256,7 @@ class PgBench:
         tag = "127.%d.%d.%d" % ((n >> 16) & 255, (n >> 8) & 255, n & 255)
         t0 = time.perf_counter()
         p = subprocess.Popen([self.pt, "-I", "rhost=" + tag, host["svc"], user, "authenticate"],
-                             env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             env=self.login_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
         deadline = time.monotonic() + TIMEOUT
         out, prompted = bench.converse(p, deadline, lambda: self.code_for(tag, deadline))
@@ -394,8 +397,15 @@ class PgBench:
         n0 = self.sms_total()
         with self.cv:
             h0 = [self.sms_lines.get(h["outbox"], 0) for h in self.hosts]
-        total, ms = bench.Bench._at_once(
-            None, self.login, [(self.hosts[i % HOSTS], users[i]) for i in range(CONC)])
+        # the logins' syslog lines, to tell why one failed
+        syslog = os.path.join(T, "syslog-%d.log" % log0)
+        self.login_env = dict(self.env, LD_PRELOAD="libnss_wrapper.so " + self.syslogcap,
+                              SMSOTP_BENCH_SYSLOG=syslog)
+        try:
+            total, ms = bench.Bench._at_once(
+                None, self.login, [(self.hosts[i % HOSTS], users[i]) for i in range(CONC)])
+        finally:
+            self.login_env = self.env
         for m in [m for m in ms if not m["prompted"] and not m["capped"]][:3]:
             print("pgbench: a login at once neither prompted nor told the cap (rc %d): %s"
                   % (m["rc"], m["out"].strip()), file=sys.stderr)
@@ -409,7 +419,8 @@ class PgBench:
                 "rc": {str(k): sum(m["rc"] == k for m in ms) for k in sorted({m["rc"] for m in ms})},
                 "sms_per_host": [self.sms_lines.get(h["outbox"], 0) - n
                                  for h, n in zip(self.hosts, h0)],
-                "server_errors": self.server_errors(log0)}
+                "server_errors": self.server_errors(log0),
+                "module_errors": module_errors(syslog)}
 
     def server_errors(self, start):
         """The server's ERROR and FATAL lines since START, counted by message
@@ -443,6 +454,24 @@ class PgBench:
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \S+ \[(\d+)\] (\S*) ?(LOG|DETAIL|"
                   r"ERROR|STATEMENT|WARNING|FATAL):  (.*)$")
+
+
+def module_errors(path):
+    """The logins' syslog lines of priority warning or worse, counted by
+    message (numbers and names made alike)."""
+    out = {}
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return out
+    for line in lines:
+        pri, _, msg = line.partition(" ")
+        if not pri.isdigit() or int(pri) > 4 or "file simulation provider" in msg:
+            continue  # the outbox's warning at every send is not an error
+        msg = re.sub(r"\d+", "N", re.sub(r"\b(capped|d\d{4})\b", "USER", msg))
+        out[msg] = out.get(msg, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def parse_log(text):
@@ -710,11 +739,14 @@ def report(r, path):
     print("At once: load average %.1f → %.1f (one user), %.1f → %.1f (%d users); a login that "
           "neither got a code nor was told the cap was refused by the store (\"The SMS code "
           "check is not available\": timeout = %d s for each connection and statement), "
-          "counted SMS and database sends still match. The server's errors: %s; %s." % (
+          "counted SMS and database sends still match. The server's errors: %s; %s. "
+          "The logins' own (syslog): %s; %s." % (
               one["loadavg_before"], one["loadavg_after"], many["loadavg_before"],
               many["loadavg_after"], many["n"], r["timeout_s"],
               ", ".join("%s ×%d" % kv for kv in one["server_errors"].items()) or "none",
-              ", ".join("%s ×%d" % kv for kv in many["server_errors"].items()) or "none"))
+              ", ".join("%s ×%d" % kv for kv in many["server_errors"].items()) or "none",
+              "; ".join("%s ×%d" % kv for kv in list(one["module_errors"].items())[:4]) or "none",
+              "; ".join("%s ×%d" % kv for kv in list(many["module_errors"].items())[:4]) or "none"))
     print()
     print("wrote %s (key \"postgresql\")" % path)
 
