@@ -12,7 +12,11 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 DESTDIR ?=
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
-PAMDIR ?= $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/lib/$(MULTIARCH))/security
+PAM_LIBDIR := $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/lib/$(MULTIARCH))
+# pam.pc says /lib/<multiarch> on Debian 12; where /lib is a link to usr/lib
+# (merged /usr) that is the same folder as /usr/lib/<multiarch>, the path
+# the Debian package uses: name it so, and nothing new goes under /lib.
+PAMDIR ?= $(if $(shell test /usr$(PAM_LIBDIR) -ef $(PAM_LIBDIR) && echo same),/usr)$(PAM_LIBDIR)/security
 SYSCONFDIR ?= /etc
 PYTHON ?= python3
 
