@@ -25,9 +25,11 @@
 # cleanup removes $T.
 #
 # Functions:
-#	pg_require		skip (lib.sh's skip) when PostgreSQL 15 is not
-#				installed and cannot be (root: tests/install-deps.sh);
-#				makes the CA ($T/ca) and $T/pg
+#	pg_require		lib.sh's require_module and require_pam_wrapper,
+#				the tool built, and skip (lib.sh's skip) when
+#				PostgreSQL 15 is not installed and cannot be
+#				(root: tests/install-deps.sh); makes the CA
+#				($T/ca) and $T/pg
 #	pg_primary NAME		a new primary: initdb, start, role otp (LOGIN,
 #				password $PG_OTP_PASSWORD) owning database otpdb,
 #				role repl (REPLICATION, $PG_REPL_PASSWORD)
@@ -36,7 +38,8 @@
 #	pg_wait_streaming NAME	until NAME's WAL receiver is streaming
 #	pg_wait_replayed NAME PRIMARY	until NAME has replayed all PRIMARY wrote
 #	pg_stop NAME		fast stop (waits)
-#	pg_start NAME		start a stopped cluster again (its port if free)
+#	pg_start NAME		start a stopped cluster again (its port if free;
+#				nothing to do when it runs)
 #	pg_promote NAME		promote a standby; returns once it takes writes
 #	pg_port NAME		its port
 #	pg_sql NAME SQL [DB]	psql as the superuser over the unix socket
@@ -55,8 +58,16 @@
 #				limits group and state_dir $C/state-NAME) and
 #				the PAM service NAME that loads the module with it
 #	tool CONF ARGS...	the admin tool ($SMSOTP_TOOL or build/smsotp)
-#				with -c CONF, under nss_wrapper; sets TRC, TOUT,
-#				TERR (as tests/pam/smsotp_tool.sh)
+#				with -c CONF; sets TRC, TOUT, TERR (as
+#				tests/pam/smsotp_tool.sh, but not under
+#				nss_wrapper: the users of these tests are names
+#				to the tool, and nss_wrapper starts at the first
+#				lookup, which here may come from inside libpq
+#				while the store connects with an empty
+#				environment: it would not see
+#				NSS_WRAPPER_DISABLE_DEEPBIND and would dlopen
+#				libc with RTLD_DEEPBIND, which the ASan runtime
+#				refuses in SANITIZE=1 builds)
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=$T/pg
@@ -87,6 +98,9 @@ _pg_cleanup() {
 trap '_pg_cleanup; _cleanup' EXIT
 
 pg_require() {
+	require_module
+	require_pam_wrapper
+	[ -x "$TOOL" ] || skip "$TOOL is not built (run make)"
 	require_root
 	if [ ! -x "$PG_BIN/initdb" ] && command -v apt-get > /dev/null 2>&1; then
 		timeout 600 sh "$TESTS/install-deps.sh" > "$T/install-deps.log" 2>&1 < /dev/null
@@ -204,7 +218,7 @@ pg_stop() {
 }
 
 pg_start() {
-	_pg_launch "$1"
+	_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/$1" status > /dev/null 2>&1 || _pg_launch "$1"
 }
 
 pg_promote() {
@@ -246,9 +260,7 @@ tool() {
 	TERR=$C/tool$TOOL_N.err
 	_tc=$1
 	shift
-	LD_PRELOAD=$NSS_PRELOAD NSS_WRAPPER_PASSWD=$C/passwd \
-	    NSS_WRAPPER_GROUP=$C/group NSS_WRAPPER_DISABLE_DEEPBIND=1 \
-	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	    "$TOOL" -c "$_tc" "$@" > "$TOUT" 2> "$TERR" < /dev/null
 	TRC=$?
 	return 0
