@@ -25,14 +25,18 @@ WARN += -Werror
 endif
 HARDEN := -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
 DEFS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden
-# libcurl is not linked: sms/curl.c opens it at run time, by the soname
-# of the libcurl this is built against.
+# libcurl and libpq are not linked: sms/curl.c and state/pq.c open them at
+# run time (libpq only with limits.store = "postgresql"), by the soname of
+# the library this is built against.
 PKGS := libconfig json-c openssl
-DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libpq 2>/dev/null)
 DEPLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CURL_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libcurl 2>/dev/null)
 CURL_SONAME := $(or $(shell objdump -p $(CURL_LIBDIR)/libcurl.so 2>/dev/null | \
 	awk '$$1 == "SONAME" { print $$2 }'),libcurl.so.4)
+PQ_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libpq 2>/dev/null)
+PQ_SONAME := $(or $(shell objdump -p $(PQ_LIBDIR)/libpq.so 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }'),libpq.so.5)
 LINK_HARDEN := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -Wl,-z,defs
 
 # SANITIZE=1: the same build with AddressSanitizer and UndefinedBehavior-
@@ -70,7 +74,8 @@ endif
 ifeq ($(VALGRIND),1)
 CHECK_ENV += PAM_VALGRIND=1 TEST_TIMEOUT=1800
 endif
-ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' $(WARN) $(HARDEN) \
+ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' \
+	-DSMSOTP_PQ_SONAME='"$(PQ_SONAME)"' $(WARN) $(HARDEN) \
 	$(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 ifeq ($(COVERAGE),1)
 # after CFLAGS, so that its -O2 does not win
@@ -81,7 +86,7 @@ LIB_SRCS := util/util.c util/run.c config/config.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/file.c sms/command.c sms/isolate.c \
 	sms/http.c sms/request.c sms/judge.c sms/json.c sms/httpconf.c \
 	sms/preset.c sms/url.c sms/curl.c sms/common.c sms/vendors.c state/state.c \
-	state/store.c state/store_file.c policy/policy.c
+	state/store.c state/store_file.c state/store_pg.c state/pq.c policy/policy.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 MOD_OBJS := $(B)/pam_smsotp.o
 

@@ -141,6 +141,7 @@ ctx_init(struct smsotp_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 		pam_syslog(pamh, LOG_ERR, "configuration refused: %s", err);
 		return PAM_SERVICE_ERR;
 	}
+	store_set_log(ctx->store, &ctx->log);
 	policy_limits_from(&ctx->lim, ctx->cfg);
 	copy_item(pamh, PAM_SERVICE, ctx->service, sizeof(ctx->service));
 	copy_item(pamh, PAM_RHOST, ctx->rhost, sizeof(ctx->rhost));

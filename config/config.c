@@ -37,7 +37,8 @@ const size_t config_n_message_placeholders =
 enum ftype {
 	F_INT, F_BOOL, F_STR, F_PATH, F_STRLIST, F_INTLIST,
 	F_ENUM,		/* one of words (max of them), stored as its index */
-	F_WORD		/* one of words, stored as a string */
+	F_WORD,		/* one of words, stored as a string */
+	F_GROUP		/* a group of sub fields, read by read_group() */
 };
 
 /* Provider types a field applies to: the own types, and every vendor
@@ -57,13 +58,15 @@ struct field {
 	size_t count_off;	/* lists: the count beside it */
 	unsigned types;		/* provider fields only */
 	const char *const *words;	/* F_ENUM, F_WORD */
+	const struct field *sub;	/* F_GROUP: its fields */
+	size_t nsub;
 };
 
 static const char *const failmodes[] = { "closed", "open" };
 static const char *const formats[] = { "json", "form", "text" };	/* sms_format */
 static const char *const methods[] = { "POST", "PUT", "GET" };
 
-#define TOP(n, t, lo, hi, m) { n, t, lo, hi, offsetof(struct smsotp_config, m), 0, 0, NULL }
+#define TOP(n, t, lo, hi, m) { n, t, lo, hi, offsetof(struct smsotp_config, m), 0, 0, NULL, NULL, 0 }
 #define WORDS(a) (long)(sizeof(a) / sizeof((a)[0]))
 
 static const struct field top_fields[] = {
@@ -75,9 +78,9 @@ static const struct field top_fields[] = {
 	TOP("prompt", F_STR, 0, 0, prompt),
 	/* min = 1: split a string at commas */
 	{ "provider", F_STRLIST, 1, 0, offsetof(struct smsotp_config, provider_names),
-	  offsetof(struct smsotp_config, n_provider_names), 0, NULL },
+	  offsetof(struct smsotp_config, n_provider_names), 0, NULL, NULL, 0 },
 	{ "failmode", F_ENUM, 0, WORDS(failmodes),
-	  offsetof(struct smsotp_config, failmode_open), 0, 0, failmodes },
+	  offsetof(struct smsotp_config, failmode_open), 0, 0, failmodes, NULL, 0 },
 	TOP("nullok", F_BOOL, 0, 0, nullok),
 	TOP("echo", F_BOOL, 0, 0, echo),
 	TOP("debug", F_BOOL, 0, 0, debug),
@@ -90,7 +93,18 @@ static const struct field phones_fields[] = {
 	TOP("default_country", F_STR, 0, 0, default_country),
 	{ "allowed_countries", F_STRLIST, 0, 0,
 	  offsetof(struct smsotp_config, allowed_countries),
-	  offsetof(struct smsotp_config, n_allowed_countries), 0, NULL },
+	  offsetof(struct smsotp_config, n_allowed_countries), 0, NULL, NULL, 0 },
+};
+
+static const char *const stores[] = { "file", "postgresql" };	/* config_store */
+static const char *const fallbacks[] = { "none", "file" };
+
+static const struct field postgresql_fields[] = {
+	TOP("conninfo", F_STR, 0, 0, pg_conninfo),
+	TOP("password", F_STR, 0, 0, pg_password),
+	TOP("timeout", F_INT, 1, 60, pg_timeout),
+	{ "fallback", F_ENUM, 0, WORDS(fallbacks),
+	  offsetof(struct smsotp_config, pg_fallback_file), 0, 0, fallbacks, NULL, 0 },
 };
 
 static const struct field limits_fields[] = {
@@ -101,12 +115,16 @@ static const struct field limits_fields[] = {
 	TOP("send_window", F_INT, 60, 604800, send_window),
 	TOP("lockout_after", F_INT, 0, 1000, lockout_after),
 	TOP("lockout_time", F_INT, 1, 604800, lockout_time),
+	{ "store", F_ENUM, 0, WORDS(stores), offsetof(struct smsotp_config, store),
+	  0, 0, stores, NULL, 0 },
+	{ "postgresql", F_GROUP, 0, 0, 0, 0, 0, NULL, postgresql_fields,
+	  sizeof(postgresql_fields) / sizeof(postgresql_fields[0]) },
 };
 
-#define PRV(n, t, lo, hi, m, ty) { n, t, lo, hi, offsetof(struct sms_provider, m), 0, ty, NULL }
+#define PRV(n, t, lo, hi, m, ty) { n, t, lo, hi, offsetof(struct sms_provider, m), 0, ty, NULL, NULL, 0 }
 #define PRVL(n, t, m, c, ty) { n, t, 0, 0, offsetof(struct sms_provider, m), \
-	offsetof(struct sms_provider, c), ty, NULL }
-#define PRVW(n, t, m, w) { n, t, 0, WORDS(w), offsetof(struct sms_provider, m), 0, T_HTTP, w }
+	offsetof(struct sms_provider, c), ty, NULL, NULL, 0 }
+#define PRVW(n, t, m, w) { n, t, 0, WORDS(w), offsetof(struct sms_provider, m), 0, T_HTTP, w, NULL, 0 }
 
 static const struct field provider_fields[] = {
 	/* name and type are read first, by read_provider().  The keys
@@ -479,6 +497,9 @@ set_field(void *base, const struct field *f, const struct value *v,
 	case F_ENUM:
 	case F_WORD:
 		return set_word(p, f, v, why, whylen);
+	case F_GROUP:
+		snprintf(why, whylen, "must be a group { ... }");
+		return SET_EINVAL;
 	}
 	snprintf(why, whylen, "internal error");
 	return SET_EINVAL;
@@ -575,6 +596,13 @@ read_group(struct reader *r, const config_setting_t *group, const char *prefix,
 			f = find_field(fields, nfields, name);
 		if (f == NULL)
 			return refuse(r, s, key, bad);
+		if (f->type == F_GROUP) {
+			snprintf(key, sizeof(key), "%s%s.", prefix, name);
+			rc = read_group(r, s, key, f->sub, f->nsub, base, 0);
+			if (rc != CONFIG_OK)
+				return rc;
+			continue;
+		}
 		rc = set_field(base, f, &v, why, sizeof(why));
 		if (rc == SET_ENOMEM)
 			return CONFIG_ENOMEM;
@@ -923,6 +951,13 @@ validate(struct smsotp_config *cfg, char *err, size_t errlen)
 		}
 	}
 
+	if (cfg->store == CONFIG_STORE_POSTGRESQL &&
+	    (cfg->pg_conninfo == NULL || cfg->pg_conninfo[0] == '\0')) {
+		snprintf(err, errlen, "%s: limits.postgresql.conninfo: needed with "
+			 "store = \"postgresql\" (where the shared database is)",
+			 cfg->conf_path);
+		return CONFIG_EINVAL;
+	}
 	if (check_alphabet(cfg->alphabet, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: alphabet: %s", cfg->conf_path, why);
 		return CONFIG_EINVAL;
@@ -976,6 +1011,7 @@ config_new(void)
 	cfg->send_window = 86400;
 	cfg->lockout_after = 10;
 	cfg->lockout_time = 900;
+	cfg->pg_timeout = 3;
 	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
 	cfg->key_file = strdup(CONFIG_DEFAULT_KEY_FILE);
 	if (cfg->alphabet == NULL || cfg->template == NULL || cfg->prompt == NULL ||
@@ -1058,6 +1094,8 @@ config_free(struct smsotp_config *cfg)
 	free_strlist(cfg->allowed_countries, cfg->n_allowed_countries);
 	free(cfg->state_dir);
 	free(cfg->key_file);
+	util_free_secret(cfg->pg_conninfo);
+	util_free_secret(cfg->pg_password);
 	for (i = 0; i < cfg->n_providers; i++)
 		sms_provider_free(cfg->providers[i]);
 	free(cfg->providers);

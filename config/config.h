@@ -20,6 +20,9 @@
 #define CONFIG_EINVAL (-1)	/* refused; err says file, line, key, why */
 #define CONFIG_ENOMEM (-2)
 
+/* limits.store: where the users' records are kept. */
+enum config_store { CONFIG_STORE_FILE, CONFIG_STORE_POSTGRESQL };
+
 struct smsotp_config {
 	char *conf_path;
 
@@ -49,6 +52,11 @@ struct smsotp_config {
 	long send_window;
 	long lockout_after;
 	long lockout_time;
+	int store;		/* enum config_store */
+	char *pg_conninfo;	/* limits.postgresql: NULL when not given */
+	char *pg_password;	/* a secret: wiped when freed, never logged */
+	long pg_timeout;
+	int pg_fallback_file;	/* fallback = "file" */
 
 	struct sms_provider **providers;	/* file order */
 	size_t n_providers;

@@ -44,6 +44,28 @@ policy_code_valid(const struct policy_limits *lim, const struct state_user *u,
 	       !otp_expired((time_t)u->code_issued, lim->ttl, (time_t)now);
 }
 
+static long long
+later(long long a, long long b)
+{
+	return a > b ? a : b;
+}
+
+long long
+policy_forget_at(const struct policy_limits *lim, const struct state_user *u)
+{
+	long long t = u->locked_until;
+
+	if (u->wrong > 0 && u->locked_until == 0)
+		return POLICY_KEEP;
+	if (u->sends > 0)
+		t = later(t, u->window_start + lim->send_window);
+	if (u->last_send > 0)
+		t = later(t, u->last_send + lim->resend_after);
+	if (u->has_code)
+		t = later(t, u->code_issued + lim->ttl);
+	return t;
+}
+
 /* Seconds before another SMS may go to u; 0 when one may now (a last
  * send in the future, the clock gone back, does not hold one up). */
 static long long

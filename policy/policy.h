@@ -98,6 +98,16 @@ void policy_compared(struct state_user *u, int right, struct policy_decision *d)
 int policy_code_valid(const struct policy_limits *lim,
 		      const struct state_user *u, long long now);
 
+/*
+ * When u holds nothing any more that a rule reads (the send window over,
+ * no lock, no valid code, the resend wait passed): a store may forget it
+ * then.  POLICY_KEEP while wrong codes are counted with no lock to end
+ * them (they count until a right code).
+ */
+#define POLICY_KEEP (-1LL)
+long long policy_forget_at(const struct policy_limits *lim,
+			   const struct state_user *u);
+
 /* Minutes, rounded up and at least 1, for a wait told in minutes. */
 long long policy_minutes(long long seconds);
 

@@ -24,6 +24,7 @@
 
 #include "../util/util.h"
 #include "state.h"
+#include "store_ops.h"
 
 int
 state_dir_prepare(const char *dir, char *err, size_t errlen)
@@ -210,8 +211,8 @@ static const char *const state_keys[K_COUNT] = {
 #define K_REQUIRED ((1u << K_CODE_ISSUED) - 1)
 #define K_CODE ((1u << K_CODE_ISSUED) | (1u << K_CODE_SALT) | (1u << K_CODE_HASH))
 
-static void
-hex_encode(const unsigned char *in, size_t n, char *out)
+void
+state_hex_encode(const unsigned char *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
@@ -234,8 +235,8 @@ hex_value(int c)
 	return -1;
 }
 
-static int
-hex_decode(const char *s, unsigned char *out, size_t n)
+int
+state_hex_decode(const char *s, unsigned char *out, size_t n)
 {
 	size_t i;
 
@@ -273,7 +274,7 @@ user_hex(const char *user, char hex[STATE_HEX_LEN + 1])
 	if (EVP_Digest(user, strlen(user), md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != STATE_HASH_LEN)
 		return -1;
-	hex_encode(md, STATE_HASH_LEN, hex);
+	state_hex_encode(md, STATE_HASH_LEN, hex);
 	return 0;
 }
 
@@ -307,7 +308,7 @@ encode_user(const char *user, char *out)
 
 	for (p = (const unsigned char *)user; *p != '\0'; p++) {
 		if (*p <= 0x20 || *p == 0x7f || *p == '%') {
-			hex_encode(p, 1, out + 1);
+			state_hex_encode(p, 1, out + 1);
 			out[0] = '%';
 			out += 3;
 		} else {
@@ -575,10 +576,10 @@ parse_value(const struct state_handle *h, int k, const char *value,
 {
 	long long v;
 
-	if (k == K_CODE_SALT && hex_decode(value, u->salt, STATE_SALT_LEN) != 0)
+	if (k == K_CODE_SALT && state_hex_decode(value, u->salt, STATE_SALT_LEN) != 0)
 		return file_error(h, lineno, err, errlen, "code_salt= is not %d "
 				  "lowercase hex digits", 2 * STATE_SALT_LEN);
-	if (k == K_CODE_HASH && hex_decode(value, u->hash, STATE_HASH_LEN) != 0)
+	if (k == K_CODE_HASH && state_hex_decode(value, u->hash, STATE_HASH_LEN) != 0)
 		return file_error(h, lineno, err, errlen, "code_hash= is not %d "
 				  "lowercase hex digits", 2 * STATE_HASH_LEN);
 	if (k == K_CODE_SALT || k == K_CODE_HASH)
@@ -846,39 +847,51 @@ state_lock(const char *dir, const char *user, struct state_handle **hp,
 }
 
 int
-state_lock_stand_in(const char *dir, const char *user,
-		    const unsigned char key[STATE_KEY_LEN], struct state_handle **hp,
-		    struct state_user *u, char *err, size_t errlen)
+state_stand_in_slot(const char *user, const unsigned char key[STATE_KEY_LEN],
+		    unsigned *slot)
 {
 	static const char label[] = "stand-in slot";
-	struct state_handle *h = NULL;
 	unsigned char in[sizeof(label) + STATE_MAX_USER], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, slot;
-	size_t n;
-	int rc;
-
 	char cut[STATE_MAX_USER + 1];
+	unsigned int mdlen = 0;
+	size_t n;
 
-	*hp = NULL;
 	/* Any name may be tried: one longer than a user's may be is kept
 	 * cut short (its slot still comes from all of it). */
 	util_strlcpy(cut, user != NULL ? user : "", sizeof(cut));
-	rc = handle_for(dir, cut, &h, u, err, errlen);
-	if (rc != STATE_OK)
-		return rc;
 	/* Keyed: nobody can pick names that share a slot with another. */
 	n = strlen(cut);
 	memcpy(in, label, sizeof(label));
 	memcpy(in + sizeof(label), cut, n);
 	if (HMAC(EVP_sha256(), key, STATE_KEY_LEN, in, sizeof(label) + n, md,
-		 &mdlen) == NULL || mdlen < 4) {
+		 &mdlen) == NULL || mdlen < 4)
+		return -1;
+	*slot = ((unsigned)md[0] << 24 | (unsigned)md[1] << 16 |
+		 (unsigned)md[2] << 8 | md[3]) % STATE_STAND_IN_SLOTS;
+	util_wipe(md, sizeof(md));
+	return 0;
+}
+
+int
+state_lock_stand_in(const char *dir, const char *user,
+		    const unsigned char key[STATE_KEY_LEN], struct state_handle **hp,
+		    struct state_user *u, char *err, size_t errlen)
+{
+	struct state_handle *h = NULL;
+	char cut[STATE_MAX_USER + 1];
+	unsigned slot;
+	int rc;
+
+	*hp = NULL;
+	util_strlcpy(cut, user != NULL ? user : "", sizeof(cut));
+	rc = handle_for(dir, cut, &h, u, err, errlen);
+	if (rc != STATE_OK)
+		return rc;
+	if (state_stand_in_slot(user, key, &slot) != 0) {
 		snprintf(err, errlen, "state: HMAC failed");
 		state_unlock(h);
 		return STATE_EINVAL;
 	}
-	slot = ((unsigned)md[0] << 24 | (unsigned)md[1] << 16 |
-		(unsigned)md[2] << 8 | md[3]) % STATE_STAND_IN_SLOTS;
-	util_wipe(md, sizeof(md));
 	snprintf(h->hex, sizeof(h->hex), "standin-%03x", slot);
 	h->stand_in = 1;
 	return lock_and_read(h, hp, u, err, errlen);
@@ -966,8 +979,8 @@ format_state(const struct state_handle *h, const struct state_user *u,
 		     name, u->window_start, u->sends, u->last_send, u->wrong,
 		     u->locked_until);
 	if (n > 0 && (size_t)n < bufsize && u->has_code) {
-		hex_encode(u->salt, STATE_SALT_LEN, salt);
-		hex_encode(u->hash, STATE_HASH_LEN, hash);
+		state_hex_encode(u->salt, STATE_SALT_LEN, salt);
+		state_hex_encode(u->hash, STATE_HASH_LEN, hash);
 		len = (size_t)n;
 		n = snprintf(buf + len, bufsize - len, "code_issued=%lld\n"
 			     "code_salt=%s\ncode_hash=%s\n", u->code_issued, salt,

@@ -56,6 +56,8 @@ struct state_handle;
 #define STATE_OK 0
 #define STATE_EINVAL (-1)	/* corrupt, unreadable, untrusted: err says */
 #define STATE_ENOMEM (-2)
+#define STATE_EUNAVAIL (-3)	/* the store cannot be used now (a database
+				   down, refused, timed out): err says */
 
 /*
  * Lock user's state in dir (waiting for another login of the same user to
@@ -77,6 +79,11 @@ int state_lock(const char *dir, const char *user, struct state_handle **h,
  * forgotten).  The files have the format, and so the size, of a user's.
  */
 #define STATE_STAND_IN_SLOTS 1024
+
+/* The slot of user's stand-in record (0..STATE_STAND_IN_SLOTS-1), from an
+ * HMAC of the name with key: 0, or -1 when the HMAC failed. */
+int state_stand_in_slot(const char *user, const unsigned char key[STATE_KEY_LEN],
+			unsigned *slot);
 int state_lock_stand_in(const char *dir, const char *user,
 			const unsigned char key[STATE_KEY_LEN],
 			struct state_handle **h, struct state_user *u,
@@ -124,11 +131,28 @@ struct smsotp_config;
 struct store;
 struct store_txn;
 
-/* Opens the store the configuration names (today: the file store on
- * state_dir, which store_open makes sure of as state_dir_prepare does).
- * Returns STATE_OK, STATE_ENOMEM or STATE_EINVAL with err. */
+/* Opens the store the configuration names: the file store on state_dir
+ * (made sure of as state_dir_prepare does), or the PostgreSQL store
+ * (limits.store = "postgresql": libpq loaded, the conninfo checked, the
+ * connection made at the first store_begin).  Returns STATE_OK,
+ * STATE_ENOMEM or STATE_EINVAL with err. */
 int store_open(const struct smsotp_config *cfg, struct store **s, char *err,
 	       size_t errlen);
+
+/* Where a store says what a login should know but does not fail it (the
+ * PostgreSQL store's fallback to state_dir).  log must outlive s. */
+struct smsotp_log;
+void store_set_log(struct store *s, const struct smsotp_log *log);
+
+/* `smsotp db init`: creates or upgrades the PostgreSQL schema (safe to run
+ * again; a newer schema or another host key is refused).  STATE_OK with a
+ * summary in msg, or an error with msg saying why. */
+int store_db_init(const struct smsotp_config *cfg, char *msg, size_t msglen);
+
+/* `smsotp check`: connects as a login would and checks the schema and the
+ * key.  STATE_OK with what was found in msg (server, TLS, schema), or an
+ * error with msg. */
+int store_db_check(const struct smsotp_config *cfg, char *msg, size_t msglen);
 
 /* The file store on dir; clock NULL is time(NULL) (a seam for tests). */
 int store_open_file(const char *dir, long long (*clock)(void), struct store **s,
@@ -150,7 +174,8 @@ int store_begin(struct store *s, const char *user,
 
 /* Makes *u the record, durably, before it returns (the file store:
  * state_save; a database: a commit); the record stays held for another
- * write. */
+ * write (a database: that write fails, closed, if another login changed
+ * the record in between). */
 int store_write(struct store_txn *t, const struct state_user *u, char *err,
 		size_t errlen);
 

@@ -13,7 +13,16 @@ int
 store_open(const struct smsotp_config *cfg, struct store **s, char *err,
 	   size_t errlen)
 {
+	if (cfg->store == CONFIG_STORE_POSTGRESQL)
+		return store_open_pg(cfg, s, err, errlen);
 	return store_open_file(cfg->state_dir, NULL, s, err, errlen);
+}
+
+void
+store_set_log(struct store *s, const struct smsotp_log *log)
+{
+	if (s != NULL)
+		s->log = log;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "../util/util.h"
 #include "state.h"
 
 struct store_ops {
@@ -27,7 +28,22 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 	void *priv;
+	const struct smsotp_log *log;	/* store_set_log(); may be NULL */
 };
+
+/* The PostgreSQL store (store_pg.c) of a configuration with store =
+ * "postgresql": the conninfo checked, nothing connected yet. */
+struct smsotp_config;
+int store_open_pg(const struct smsotp_config *cfg, struct store **s, char *err,
+		  size_t errlen);
+
+/* Lowercase hex of n bytes into out (2n + 1 bytes), and back (exactly 2n
+ * lowercase digits): 0, or -1. */
+void state_hex_encode(const unsigned char *in, size_t n, char *out);
+int state_hex_decode(const char *s, unsigned char *out, size_t n);
+
+/* The version of the database schema store_pg.c reads and writes. */
+#define STORE_PG_SCHEMA_VERSION 1
 
 struct store_txn {
 	const struct store_ops *ops;

@@ -7,6 +7,7 @@
  *	smsotp [-c CONF] send USER
  *	smsotp [-c CONF] status [--json] [USER]
  *	smsotp [-c CONF] reset USER
+ *	smsotp [-c CONF] db init
  *
  * Exit status 0 on success, 1 on a failure it explains (on stderr), 2 on a
  * usage error.  Nothing it prints holds a code, a code hash or a credential.
@@ -47,6 +48,8 @@ static const char usage_main[] =
 	"  send USER      send a test message (not a login code) to USER's number\n"
 	"  status [USER]  SMS sent, wrong codes and lock, for USER or everyone\n"
 	"  reset USER     clear USER's lock and counts\n"
+	"  db init        create or upgrade the shared database's schema\n"
+	"                 (limits.store = \"postgresql\")\n"
 	"\n"
 	"options:\n"
 	"  -c CONF        the configuration (default " CONFIG_DEFAULT_PATH ")\n"
@@ -80,6 +83,15 @@ static const char usage_reset[] =
 	"\n"
 	"Clears USER's SMS count, wrong-code count and lock, and drops the code\n"
 	"kept for reuse, under the lock the module takes (safe during logins).\n";
+
+static const char usage_db[] =
+	"usage: smsotp [-c CONF] db init\n"
+	"\n"
+	"With limits.store = \"postgresql\": connects as the module does and\n"
+	"creates the tables of the shared state, or upgrades an older schema,\n"
+	"in one transaction; safe to run again, from any host of the fleet.\n"
+	"Records this host's key fingerprint: every host must have the same\n"
+	"key_file.  A newer schema or another key is refused.\n";
 
 /* "smsotp: <message>" on stderr. */
 static void __attribute__((format(printf, 1, 0)))
@@ -224,6 +236,14 @@ cmd_check(const char *path)
 		bad = 1;
 	}
 	store_close(st);
+	if (!bad && cfg->store == CONFIG_STORE_POSTGRESQL) {
+		if (store_db_check(cfg, err, sizeof(err)) != STATE_OK) {
+			(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
+			bad = 1;
+		} else {
+			printf("%s\n", err);
+		}
+	}
 	if (cfg->phones_file != NULL) {
 		if (util_read_trusted(cfg->phones_file, UTIL_TRUST_READABLE,
 				      PHONES_CHECK_MAX, &buf, &len, err,
@@ -262,7 +282,11 @@ cmd_check(const char *path)
 	for (i = 0; i < cfg->n_chain; i++)
 		printf("%s%s (%s)", i > 0 ? ", " : "", cfg->chain[i]->name,
 		       sms_type_name(cfg->chain[i]->type));
-	printf("; phones from %s; state in %s)\n", phones, cfg->state_dir);
+	if (cfg->store == CONFIG_STORE_POSTGRESQL)
+		printf("; phones from %s; state in PostgreSQL%s)\n", phones,
+		       cfg->pg_fallback_file ? ", falling back to state_dir" : "");
+	else
+		printf("; phones from %s; state in %s)\n", phones, cfg->state_dir);
 	config_free(cfg);
 	return EXIT_OK;
 }
@@ -575,6 +599,29 @@ out:
 	return rc;
 }
 
+/* --------------------------------------------------------------------- db */
+
+static int
+cmd_db(const char *path, const char *what)
+{
+	struct smsotp_config *cfg = NULL;
+	char msg[1024];
+	int rc;
+
+	if (what == NULL || strcmp(what, "init") != 0)
+		return usage_error(usage_db, "unknown db command %s",
+				   what != NULL ? what : "");
+	rc = load(path, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = store_db_init(cfg, msg, sizeof(msg));
+	config_free(cfg);
+	if (rc != STATE_OK)
+		return failf("%s: %s", path, msg);
+	printf("%s\n", msg);
+	return EXIT_OK;
+}
+
 /* ------------------------------------------------------------------- main */
 
 static int
@@ -616,6 +663,8 @@ command_args(int argc, char **argv, int i, const char *usage,
 		return usage_error(usage, "empty user name");
 	if (usage == usage_check && nargs > 0)
 		return usage_error(usage, "too many arguments");
+	if (usage == usage_db && *user == NULL)
+		return usage_error(usage, "a db command is needed (init)");
 	if (usage != usage_check && usage != usage_status && *user == NULL)
 		return usage_error(usage, "a user name is needed");
 	return -1;
@@ -662,6 +711,8 @@ main(int argc, char **argv)
 		usage = usage_status;
 	else if (strcmp(cmd, "reset") == 0)
 		usage = usage_reset;
+	else if (strcmp(cmd, "db") == 0)
+		usage = usage_db;
 	else
 		return usage_error(usage_main, "unknown command %s", cmd);
 
@@ -674,6 +725,8 @@ main(int argc, char **argv)
 		rc = cmd_status(conf, user, json);
 	else if (usage == usage_send)
 		rc = cmd_send(conf, user);
+	else if (usage == usage_db)
+		rc = cmd_db(conf, user);
 	else
 		rc = cmd_reset(conf, user);
 	/* Output that did not reach its reader is a failure (a full disk,

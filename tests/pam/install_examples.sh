@@ -1,7 +1,10 @@
 #!/bin/sh
 # What an administrator copies: `make install` into a DESTDIR, and the
 # shipped examples (pam_smsotp.conf, the phones file, the sudo stack line)
-# used as they are, only pointed at the mock gateway and a test folder.
+# used as they are, only pointed at the mock gateway and a test folder;
+# pam_smsotp-fleet.conf read by `smsotp check` as it is, only pointed at
+# test files and a closed port on 127.0.0.1 (no database: the case asks
+# only that nothing of the configuration is refused).
 . "$(dirname "$0")/../lib.sh"
 require_module
 
@@ -13,6 +16,7 @@ t_install() {
 	assert_eq 600 "$(stat -c %a "$d/etc/security/pam_smsotp.conf")" "example configuration installed 0600"
 	assert_eq 700 "$(stat -c %a "$d/var/lib/pam_smsotp")" "state directory installed 0700"
 	[ -f "$d/usr/share/doc/pam_smsotp/examples/pam.d-sshd" ] || fail "examples not installed"
+	[ -f "$d/usr/share/doc/pam_smsotp/examples/pam_smsotp-fleet.conf" ] || fail "the fleet example not installed"
 	echo '# edited by the administrator' > "$d/etc/security/pam_smsotp.conf"
 	make -s -C "$ROOT" install DESTDIR="$d" PREFIX=/usr PAMDIR=/lib/security > "$C/make.out" 2>&1 ||
 	    fail "second make install failed"
@@ -52,5 +56,35 @@ t_examples() {
 	pass
 }
 run_case "examples: pam_smsotp.conf, phones file and the sudo line work as shipped" t_examples
+
+t_fleet_example() {
+	grep -rq '"postgresql"' "$ROOT/config" ||
+	    skip "the PostgreSQL store is not in config/ yet"
+	tool=${SMSOTP_TOOL:-$ROOT/build/smsotp}
+	[ -x "$tool" ] || skip "$tool is not built (run make)"
+	cp "$ROOT/examples/pam_smsotp.phones" "$C/phones"
+	chmod 0644 "$C/phones"
+	: > "$C/db-ca.pem"
+	chmod 0644 "$C/db-ca.pem"
+	sed -e "s|host=db1.example.net,db2.example.net port=5432,5432|host=127.0.0.1,127.0.0.1 port=1,1|" \
+	    -e "s|/etc/security/pam_smsotp-db-ca.pem|$C/db-ca.pem|" \
+	    -e "s|/etc/security/pam_smsotp.phones|$C/phones|" \
+	    -e "s|/etc/security/pam_smsotp.key|$C/hash.key|" \
+	    -e "s|/var/lib/pam_smsotp|$C/state|" \
+	    "$ROOT/examples/pam_smsotp-fleet.conf" | write_conf
+	CONF=$C/pam_smsotp.conf
+	grep -q 'port=1,1' "$CONF" || fail "the fleet example's conninfo no longer has the two hosts this test points elsewhere"
+	"$tool" -c "$CONF" check > "$C/check.out" 2>&1 < /dev/null
+	rc=$?
+	case $rc in
+	0|1) ;;
+	*) fail "smsotp check exited $rc: $(cat "$C/check.out")" ;;
+	esac
+	if grep -qE "$CONF:[0-9]|limits\.(store|postgresql)|unknown key" "$C/check.out"; then
+		fail "the fleet example is refused: $(cat "$C/check.out")"
+	fi
+	pass
+}
+run_case "examples: pam_smsotp-fleet.conf is read without a refusal (the database aside)" t_fleet_example
 
 finish

@@ -123,6 +123,10 @@ test_full_file_and_arguments(void **state)
 	assert_true(cfg->failmode_open && cfg->nullok && cfg->echo && cfg->debug);
 	assert_string_equal(cfg->phones_file, "/etc/phones");
 	assert_string_equal(cfg->state_dir, "/run/smsotp");
+	assert_int_equal(cfg->store, CONFIG_STORE_FILE);
+	assert_null(cfg->pg_conninfo);
+	assert_int_equal(cfg->pg_timeout, 3);
+	assert_false(cfg->pg_fallback_file);
 	assert_string_equal(cfg->phones_command, "/usr/local/bin/lookup");
 	assert_true(cfg->phones_gecos);
 	assert_string_equal(cfg->default_country, "44");
@@ -232,6 +236,24 @@ static const struct {
 	{ "limits = { lockout_time = \"15m\"; };\n", NULL, "lockout_time", "integer" },
 	{ "limits = { state_dir = \"var\"; };\n", NULL, "limits.state_dir", "absolute" },
 	{ "limits = { speed = 1; };\n", NULL, "limits.speed", "unknown key" },
+	/* the shared database */
+	{ "limits = { store = \"mysql\"; };\n", NULL, "limits.store", "postgresql" },
+	{ "limits = { store = \"postgresql\"; };\n", NULL, "limits.postgresql.conninfo",
+	  "needed with store" },
+	{ "limits = { store = \"postgresql\"; postgresql = { conninfo = \"\"; }; };\n",
+	  NULL, "limits.postgresql.conninfo", "needed with store" },
+	{ "limits = { postgresql = \"host=db\"; };\n", NULL, "limits.postgresql",
+	  "must be a group" },
+	{ "limits = { postgresql = { timeout = 0; }; };\n", NULL,
+	  "limits.postgresql.timeout", "1..60" },
+	{ "limits = { postgresql = { timeout = 61; }; };\n", NULL,
+	  "limits.postgresql.timeout", "1..60" },
+	{ "limits = { postgresql = { fallback = \"files\"; }; };\n", NULL,
+	  "limits.postgresql.fallback", "none file" },
+	{ "limits = { postgresql = { host = \"db\"; }; };\n", NULL,
+	  "limits.postgresql.host", "unknown key" },
+	{ "limits = { postgresql = { password = 5; }; };\n", NULL,
+	  "limits.postgresql.password", "string" },
 	{ "length = 6;\nttl = = 300;\n", NULL, "parse error", ":2:" },
 	{ "@include \"/etc/passwd\"\n", NULL, ":1:", "@include" },
 	{ "", "length=abc", "length=abc", "not an integer" },
@@ -684,6 +706,33 @@ test_example_loads(void **state)
 	config_free(cfg);
 }
 
+/* The fleet example loads as shipped too, with its database settings. */
+static void
+test_fleet_example_loads(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512], buf[8192];
+	size_t n;
+	FILE *in = fopen(SRCDIR "/examples/pam_smsotp-fleet.conf", "r"), *out;
+
+	(void)state;
+	assert_non_null(in);
+	out = fopen(conf, "w");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(conf, 0600), 0);
+	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("examples/pam_smsotp-fleet.conf refused: %s", err);
+	assert_int_equal(cfg->store, CONFIG_STORE_POSTGRESQL);
+	assert_non_null(strstr(cfg->pg_conninfo, "target_session_attrs=read-write"));
+	assert_non_null(strstr(cfg->pg_conninfo, "sslmode=verify-full"));
+	assert_int_equal(cfg->pg_timeout, 3);
+	config_free(cfg);
+}
+
 /* examples/providers/<type>.conf, pasted into `providers` as the files say,
  * load and pass the checks as shipped. */
 static void
@@ -750,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_argument_with_spaces),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pam_refusals),
+		cmocka_unit_test(test_fleet_example_loads),
 		cmocka_unit_test(test_bare_conf_first),
 		cmocka_unit_test(test_presets_load),
 		cmocka_unit_test(test_file_trust),

@@ -447,6 +447,36 @@ test_minutes_and_limits(void **state)
 	assert_int_equal(policy_minutes(-5), 1);
 }
 
+/* When a record holds nothing a rule reads: what a store may forget. */
+static void
+test_forget_at(void **state)
+{
+	const struct policy_limits lim = { 300, 60, 10, 86400, 3, 900 };
+	struct state_user u;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(policy_forget_at(&lim, &u), 0);	/* nothing kept */
+	u.sends = 1;
+	u.window_start = 1000;
+	u.last_send = 1000;
+	u.has_code = 1;
+	u.code_issued = 1000;
+	/* the window is what lasts longest */
+	assert_int_equal(policy_forget_at(&lim, &u), 1000 + 86400);
+	u.sends = 0;	/* (a reset record with a code: its ttl) */
+	assert_int_equal(policy_forget_at(&lim, &u), 1000 + 300);
+	u.has_code = 0;	/* the resend wait still holds */
+	assert_int_equal(policy_forget_at(&lim, &u), 1000 + 60);
+	/* wrong codes with no lock count until a right one: kept */
+	u.wrong = 2;
+	assert_int_equal(policy_forget_at(&lim, &u), POLICY_KEEP);
+	/* a lock ends them: kept until it does */
+	u.wrong = 3;
+	u.locked_until = 5000;
+	assert_int_equal(policy_forget_at(&lim, &u), 5000);
+}
+
 int
 main(void)
 {
@@ -456,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_count_before_compare),
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_minutes_and_limits),
+		cmocka_unit_test(test_forget_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
