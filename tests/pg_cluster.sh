@@ -75,6 +75,10 @@ PG_CA=$T/ca
 PG_OTP_PASSWORD=otp-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 PG_REPL_PASSWORD=repl-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 TOOL=${SMSOTP_TOOL:-$ROOT/build/smsotp}
+# MODULE=build/asan/pam_smsotp.so and the like: from here, as the cases
+# run in their own folders
+case $MODULE in /*) ;; *) MODULE=$(pwd)/$MODULE ;; esac
+case $TOOL in /*) ;; *) TOOL=$(pwd)/$TOOL ;; esac
 
 # _pg_as CMD...: CMD as postgres, from /, with an empty environment (no
 # PG* variable of ours reaches it)
