@@ -107,7 +107,7 @@ pg_require() {
 	[ -x "$TOOL" ] || skip "$TOOL is not built (run make)"
 	require_root
 	if [ ! -x "$PG_BIN/initdb" ] && command -v apt-get > /dev/null 2>&1; then
-		timeout 600 sh "$TESTS/install-deps.sh" > "$T/install-deps.log" 2>&1 < /dev/null
+		timeout 200 sh "$TESTS/install-deps.sh" > "$T/install-deps.log" 2>&1 < /dev/null
 	fi
 	[ -x "$PG_BIN/initdb" ] ||
 		skip "PostgreSQL 15 is not installed ($PG_BIN/initdb) and could not be: run tests/install-deps.sh as root"
@@ -121,6 +121,8 @@ pg_require() {
 	chown -R postgres: "$PG_DIR"
 	chmod 0700 "$PG_DIR/sock"
 	chmod 0600 "$PG_DIR/server.key"
+	_pg_as test -w "$PG_DIR/sock" ||
+		skip "user postgres cannot reach $PG_DIR (is a folder above TMPDIR closed to others?)"
 	: > "$PG_DIR/clusters"
 }
 
