@@ -199,7 +199,7 @@ t_db_down() {
 	assert_login_ok
 	assert_sms_count 3
 	assert_contains "$GW_LOG" "FB CODE=" "the SMS went through the fallback host"
-	assert_match "$SYSLOG" "SYSLOG\\(4\\): .*postgresql.*Connection refused.*; using this host's state_dir $C/state-smsotp-fb .*\\(fallback = \"file\"\\)" \
+	assert_match "$SYSLOG" "SYSLOG\\(4\\): state: postgresql not available \\(.*Connection refused.*\\); using this host's state_dir $C/state-smsotp-fb \\(fallback = \"file\"\\)" \
 	    "a warning: the database is not available, the fallback is used"
 	# back: the counts of before it went down, not the fallback's
 	pg_start db1
