@@ -50,9 +50,11 @@
 #	pg_conninfo_failover NAME1 NAME2 [DB]	both hosts, target_session_attrs=read-write
 #	pg_limits CONNINFO [LIMITS...]	the body of the module's limits group:
 #				store = "postgresql", the postgresql group
-#				(conninfo, password, timeout = 3, PG_FALLBACK when
-#				set), key_file $T/hash.key (one key for every
-#				host of the fleet) and LIMITS
+#				(conninfo, password (PG_PASSWORD, default the
+#				right one), timeout (PG_TIMEOUT, default 3),
+#				fallback (PG_FALLBACK, when set)), key_file
+#				$T/hash.key (one key for every host of the
+#				fleet) and LIMITS
 #	pg_host NAME LIMITS [TOP-LEVEL LINE...]	a "host": the configuration
 #				$C/NAME.conf (std_conf with LIMITS as its
 #				limits group and state_dir $C/state-NAME) and
@@ -244,8 +246,8 @@ pg_conninfo_failover() {
 pg_limits() {
 	_ci=$1
 	shift
-	printf 'key_file = "%s"; store = "postgresql"; postgresql = { conninfo = "%s"; password = "%s"; timeout = 3;%s }; %s' \
-	    "$T/hash.key" "$_ci" "${PG_PASSWORD:-$PG_OTP_PASSWORD}" \
+	printf 'key_file = "%s"; store = "postgresql"; postgresql = { conninfo = "%s"; password = "%s"; timeout = %s;%s }; %s' \
+	    "$T/hash.key" "$_ci" "${PG_PASSWORD:-$PG_OTP_PASSWORD}" "${PG_TIMEOUT:-3}" \
 	    "${PG_FALLBACK:+ fallback = \"$PG_FALLBACK\";}" "$*"
 }
 
