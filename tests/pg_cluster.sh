@@ -8,7 +8,8 @@
 #	pg_standby db2 db1		# hot standby of db1, streaming
 #	pg_conninfo db1			# the module's conninfo for db1
 #
-# Every cluster lives in $T/pg/NAME (owned by postgres), listens on
+# Every cluster lives in $T/pg/NAME (owned by postgres; $T becomes 0711 so
+# that postgres walks through it, nothing in it lists), listens on
 # 127.0.0.1 only, on a free port picked at start (a collision with another
 # process is retried on another port), with TLS (the test CA's server
 # certificate for localhost and 127.0.0.1, $T/ca from tests/make-ca.sh),
