@@ -30,8 +30,8 @@ PKGS="libconfig json-c openssl"
 LIB_SRCS=$(sed -n '/^LIB_SRCS :=/,/[^\\]$/p' Makefile | sed 's/^LIB_SRCS :=//; s/\\$//')
 [ -n "$LIB_SRCS" ] || { echo "fuzz: no LIB_SRCS in the Makefile" >&2; exit 1; }
 
-# libcurl: its headers only, the library is opened at run time (sms/curl.c)
-PKG_CFLAGS=$(pkg-config --cflags $PKGS libcurl)
+# libcurl and libpq: their headers only, the libraries are opened at run time (sms/curl.c, state/pq.c)
+PKG_CFLAGS=$(pkg-config --cflags $PKGS libcurl libpq)
 PKG_LIBS=$(pkg-config --libs $PKGS)
 CFLAGS_COMMON="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -I. $PKG_CFLAGS"
 
