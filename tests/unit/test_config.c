@@ -743,6 +743,46 @@ test_example_loads(void **state)
 	config_free(cfg);
 }
 
+/* The example's commented `groups` line and `messages` block load once
+ * uncommented (the '#' at the start of those lines taken away), so that
+ * they cannot rot either. */
+static void
+test_example_commented_blocks(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512], line[1024];
+	FILE *in = fopen(SRCDIR "/examples/pam_smsotp.conf", "r"), *out;
+	int in_messages = 0, uncommented = 0;
+
+	(void)state;
+	assert_non_null(in);
+	out = fopen(conf, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		int take = strncmp(line, "#groups = ", 10) == 0 || in_messages ||
+			strncmp(line, "#messages = {", 13) == 0;
+
+		if (strncmp(line, "#messages = {", 13) == 0)
+			in_messages = 1;
+		else if (in_messages && strncmp(line, "#};", 3) == 0)
+			in_messages = 0;
+		uncommented += take;
+		fputs(take ? line + 1 : line, out);
+	}
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(conf, 0600), 0);
+	assert_true(uncommented >= 14);
+	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("examples/pam_smsotp.conf with groups and messages refused: %s", err);
+	assert_int_equal(cfg->n_groups, 1);
+	assert_string_equal(cfg->groups[0], "sms-users");
+	assert_string_equal(config_message(cfg, MSG_WRONG),
+			    "Falscher Code, bitte erneut versuchen.");
+	assert_string_equal(config_message(cfg, MSG_SENT_AGAIN), "Ein neuer Code wurde gesendet.");
+	config_free(cfg);
+}
+
 /* The fleet example loads as shipped too, with its database settings. */
 static void
 test_fleet_example_loads(void **state)
@@ -1021,6 +1061,7 @@ main(void)
 		cmocka_unit_test(test_file_trust),
 		cmocka_unit_test(test_huge_file),
 		cmocka_unit_test(test_example_loads),
+		cmocka_unit_test(test_example_commented_blocks),
 		cmocka_unit_test(test_provider_examples_load),
 		cmocka_unit_test(test_message_defaults),
 		cmocka_unit_test(test_message_placeholders),
