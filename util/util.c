@@ -479,7 +479,7 @@ group_name(gid_t gid, char **name)
 
 	*name = NULL;
 	e = nss_lookup(NULL, NULL, gid, &gr, &buf, &found);
-	if (found && (*name = strdup(gr.gr_name)) == NULL)
+	if (e == 0 && found && (*name = strdup(gr.gr_name)) == NULL)
 		e = ENOMEM;
 	free(buf);
 	return e;
