@@ -187,6 +187,34 @@ test_argument_with_spaces(void **state)
 	config_free(cfg);
 }
 
+/* groups: an array in the file, a comma list as an argument (which wins). */
+static void
+test_groups(void **state)
+{
+	const char *args[] = { "groups=sms-users,!admins" };
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->n_groups, 0);
+	config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(load("groups = [\"ops\", \"!svc\", \"domain users\"];\n" GOOD_PROVIDER,
+			      NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->n_groups, 3);
+	assert_string_equal(cfg->groups[1], "!svc");
+	assert_string_equal(cfg->groups[2], "domain users");
+	config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(load("groups = [\"ops\"];\n" GOOD_PROVIDER, args, 1, &cfg, err,
+			      sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->n_groups, 2);
+	assert_string_equal(cfg->groups[0], "sms-users");
+	assert_string_equal(cfg->groups[1], "!admins");
+	config_free(cfg);
+}
+
 /* Each refusal: the text (with GOOD_PROVIDER appended unless it has its
  * own providers), arguments, and what the message must mention. */
 static const struct {
@@ -1053,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file_and_arguments),
 		cmocka_unit_test(test_argument_with_spaces),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pam_refusals),
 		cmocka_unit_test(test_fleet_example_loads),
