@@ -88,7 +88,7 @@ ifeq ($(COVERAGE),1)
 ALL_CFLAGS += -O0
 endif
 
-LIB_SRCS := util/util.c util/run.c config/config.c otp/otp.c phone/phone.c \
+LIB_SRCS := util/util.c util/run.c config/config.c config/messages.c otp/otp.c phone/phone.c \
 	template/template.c sms/sms.c sms/file.c sms/command.c sms/isolate.c \
 	sms/http.c sms/request.c sms/judge.c sms/json.c sms/httpconf.c \
 	sms/preset.c sms/url.c sms/curl.c sms/common.c sms/vendors.c state/state.c \

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <pwd.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,13 +38,6 @@
 /* The build hides every symbol; the hooks are all the module exports. */
 #define SMSOTP_EXPORT __attribute__((visibility("default")))
 
-#define MSG_NOT_SENT "The SMS code could not be sent. Please try again later."
-#define MSG_WRONG "Wrong code, please try again."
-#define MSG_TOO_MANY "Wrong code. Too many tries."
-#define MSG_EXPIRED "The code has expired. Please log in again to get a new one."
-#define MSG_SPENT "This code is no longer valid. Please log in again to get a new one."
-#define MSG_STATE "The SMS code check is not available. Please try again later."
-
 struct smsotp_ctx {
 	pam_handle_t *pamh;
 	int flags;
@@ -55,6 +49,7 @@ struct smsotp_ctx {
 	const char *user;	/* as given to PAM */
 	char *account;		/* the account's own name (getpwnam) */
 	char *gecos;		/* its GECOS field */
+	gid_t gid;		/* its primary group */
 	char user_safe[64];	/* sanitized, for logs and messages */
 	char service[64];
 	char rhost[256];
@@ -62,6 +57,7 @@ struct smsotp_ctx {
 
 	int have_account;
 	int have_phone;
+	int skipped;		/* not one the `groups` setting challenges */
 	/* No SMS goes out on this login (an unknown user, one without a
 	 * number, one sshd refused), yet it runs the same rules as any
 	 * other over a stand-in record (store_begin with the key), so that what
@@ -75,7 +71,8 @@ struct smsotp_ctx {
 
 	char code[OTP_MAX_LENGTH + 1];	/* only between drawing and sending */
 	int reused;		/* the code sent by an earlier login is asked */
-	char notice[256];	/* the notice for the next prompt */
+	char *notice;		/* the notice for the next prompt, or NULL;
+				   a `messages` text filled in */
 	int notice_style;	/* PAM_ERROR_MSG or PAM_TEXT_INFO */
 
 	struct sms_sender *sender;	/* started before the code is drawn */
@@ -109,6 +106,7 @@ ctx_free(struct smsotp_ctx *ctx)
 	config_free(ctx->cfg);
 	free(ctx->account);
 	free(ctx->gecos);
+	free(ctx->notice);
 	util_wipe(ctx->code, sizeof(ctx->code));
 	util_wipe(ctx->phone, sizeof(ctx->phone));
 	util_wipe(ctx->key, sizeof(ctx->key));
@@ -205,19 +203,29 @@ converse(struct smsotp_ctx *ctx, int style, const char *notice,
 	return rc == PAM_SUCCESS || rc == PAM_BUF_ERR ? rc : PAM_CONV_ERR;
 }
 
+/* What a message tells beyond the prompt's placeholders. */
+struct told {
+	const char *wait;	/* seconds */
+	const char *wait_min;	/* minutes, rounded up */
+	const char *ago;	/* seconds */
+};
+
 /* Fills a template with the message placeholders.  with_code is 0 for the
- * prompt: the configuration refuses {code} there, and this makes sure. */
+ * prompt: the configuration refuses {code} there, and this makes sure.  A
+ * message (told not NULL) has no {code} at all, and no Keycloak forms. */
 static int
-expand(struct smsotp_ctx *ctx, const char *tmpl, int with_code, char **out)
+expand(struct smsotp_ctx *ctx, const char *tmpl, int with_code,
+       const struct told *told, char **out)
 {
 	char ttl[24], ttl_min[24], err[256];
-	struct tpl_var vars[9];
+	struct tpl_var vars[12];
 	size_t n = 0;
 	int rc;
 
 	snprintf(ttl, sizeof(ttl), "%ld", ctx->cfg->ttl);
 	snprintf(ttl_min, sizeof(ttl_min), "%ld", (ctx->cfg->ttl + 59) / 60);
-	vars[n++] = (struct tpl_var){ "code", with_code ? ctx->code : "" };
+	if (told == NULL)
+		vars[n++] = (struct tpl_var){ "code", with_code ? ctx->code : "" };
 	vars[n++] = (struct tpl_var){ "ttl", ttl };
 	vars[n++] = (struct tpl_var){ "ttl_min", ttl_min };
 	vars[n++] = (struct tpl_var){ "user", ctx->user_safe };
@@ -226,7 +234,13 @@ expand(struct smsotp_ctx *ctx, const char *tmpl, int with_code, char **out)
 	vars[n++] = (struct tpl_var){ "rhost", ctx->rhost };
 	vars[n++] = (struct tpl_var){ "phone", ctx->phone };
 	vars[n++] = (struct tpl_var){ "phone_masked", ctx->masked };
-	rc = tpl_expand(tmpl, vars, n, TPL_ENC_NONE, TPL_COMPAT, out, err, sizeof(err));
+	if (told != NULL) {
+		vars[n++] = (struct tpl_var){ "wait", told->wait };
+		vars[n++] = (struct tpl_var){ "wait_min", told->wait_min };
+		vars[n++] = (struct tpl_var){ "ago", told->ago };
+	}
+	rc = tpl_expand(tmpl, vars, n, TPL_ENC_NONE, told != NULL ? 0 : TPL_COMPAT,
+			out, err, sizeof(err));
 	if (rc == TPL_ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != TPL_OK) {
@@ -303,7 +317,7 @@ fake_number(struct smsotp_ctx *ctx)
 static int
 find_account(struct smsotp_ctx *ctx)
 {
-	int r = util_getpw(ctx->user, &ctx->account, &ctx->gecos);
+	int r = util_getpw_gid(ctx->user, &ctx->account, &ctx->gecos, &ctx->gid);
 
 	if (r > 0) {
 		ctx->have_account = 1;
@@ -319,15 +333,12 @@ find_account(struct smsotp_ctx *ctx)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-/* Step: whose number, if any.  Returns PAM_SUCCESS even without one. */
+/* Step: who logs in, and the account of that name if there is one. */
 static int
-find_number(struct smsotp_ctx *ctx)
+find_user(struct smsotp_ctx *ctx)
 {
-	struct phone_sources src;
-	char err[512];
-	int rc, source = 0;
+	int rc = pam_get_user(ctx->pamh, &ctx->user, NULL);
 
-	rc = pam_get_user(ctx->pamh, &ctx->user, NULL);
 	if (rc != PAM_SUCCESS || ctx->user == NULL || ctx->user[0] == '\0') {
 		/* PAM_CONV_AGAIN: the application will call again. */
 		if (rc == PAM_CONV_AGAIN)
@@ -347,6 +358,47 @@ find_number(struct smsotp_ctx *ctx)
 	 * call invalidates all of *ctx: */
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 	util_sanitize(ctx->user_safe);
+	return PAM_SUCCESS;
+}
+
+/*
+ * Step: whether the `groups` setting challenges this account; ctx->skipped
+ * when not.  A name without an account is never skipped, so that nobody
+ * learns which accounts exist.  A failed lookup of the groups fails closed:
+ * it is never "in no group".
+ */
+static int
+check_groups(struct smsotp_ctx *ctx)
+{
+	char **mine = NULL;
+	size_t n = 0;
+
+	if (ctx->cfg->n_groups == 0 || !ctx->have_account)
+		return PAM_SUCCESS;
+	if (util_groups(ctx->account, ctx->gid, &mine, &n) != 0) {
+		if (errno == ENOMEM)
+			return PAM_BUF_ERR;
+		pam_syslog(ctx->pamh, LOG_ERR, "cannot look up the groups of %s: %s",
+			   ctx->user_safe, strerror(errno));
+		ctx->result = "group lookup failed";
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	ctx->skipped = policy_groups(ctx->cfg->groups, ctx->cfg->n_groups, mine, n) ==
+		POLICY_SKIP;
+	util_free_groups(mine, n);
+	if (ctx->skipped)
+		ctx->result = "not challenged (groups), skipped";
+	return PAM_SUCCESS;
+}
+
+/* Step: the account's number, if any.  PAM_SUCCESS even without one. */
+static int
+find_number(struct smsotp_ctx *ctx)
+{
+	struct phone_sources src;
+	char err[512];
+	int rc, source = 0;
+
 	config_phone_sources(ctx->cfg, &src);
 	err[0] = '\0';
 	rc = phone_lookup(&src, ctx->account, ctx->gecos, ctx->phone, &source,
@@ -393,23 +445,45 @@ blank(const char *s)
 	return s == NULL || *s == '\0';
 }
 
-/* The notice for an empty answer when no new code can go out yet. */
+/*
+ * Makes message id (the configured text or its default, filled in) the
+ * notice for the next conversation, in style; wait and ago for the
+ * messages that tell them.  The configuration checked the text: should it
+ * still not fill (no memory), there is no notice rather than a wrong one.
+ */
+static void
+set_notice(struct smsotp_ctx *ctx, enum msg_id id, int style, long long wait,
+	   long long ago)
+{
+	char w[24], wm[24], a[24];
+	const struct told told = { w, wm, a };
+	char *text = NULL;
+
+	snprintf(w, sizeof(w), "%lld", wait);
+	snprintf(wm, sizeof(wm), "%lld", policy_minutes(wait));
+	snprintf(a, sizeof(a), "%lld", ago);
+	free(ctx->notice);
+	ctx->notice = NULL;
+	ctx->notice_style = style;
+	if (expand(ctx, config_message(ctx->cfg, id), 0, &told, &text) == PAM_SUCCESS)
+		ctx->notice = text;
+}
+
+/* Tells message id on its own (no prompt follows): what ended the login. */
+static void
+say(struct smsotp_ctx *ctx, enum msg_id id, long long wait)
+{
+	set_notice(ctx, id, PAM_ERROR_MSG, wait, 0);
+	converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
+}
+
+/* The notice for an empty answer: a new code went out (wait 0), or when
+ * one can. */
 static void
 resend_notice(struct smsotp_ctx *ctx, long long wait)
 {
-	ctx->notice_style = PAM_TEXT_INFO;
-	if (wait <= 0)
-		util_strlcpy(ctx->notice, "A new code was sent.", sizeof(ctx->notice));
-	else
-		snprintf(ctx->notice, sizeof(ctx->notice), "A new code can be sent in "
-			 "%lld s; enter the last code, or press Enter then.", wait);
-}
-
-static void
-wrong_notice(struct smsotp_ctx *ctx)
-{
-	ctx->notice_style = PAM_ERROR_MSG;
-	util_strlcpy(ctx->notice, MSG_WRONG, sizeof(ctx->notice));
+	set_notice(ctx, wait <= 0 ? MSG_SENT_AGAIN : MSG_RESEND_WAIT, PAM_TEXT_INFO,
+		   wait, 0);
 }
 
 /* A state error fails closed: the counts that guard against SMS floods and
@@ -420,7 +494,7 @@ state_failed(struct smsotp_ctx *ctx, int rc, const char *err)
 	if (rc == STATE_ENOMEM)
 		return PAM_BUF_ERR;
 	pam_syslog(ctx->pamh, LOG_ERR, "state: %s", err);
-	converse(ctx, PAM_ERROR_MSG, MSG_STATE, NULL, NULL);
+	say(ctx, MSG_UNAVAILABLE, 0);
 	ctx->result = "state refused";
 	return PAM_AUTHINFO_UNAVAIL;
 }
@@ -429,9 +503,7 @@ state_failed(struct smsotp_ctx *ctx, int rc, const char *err)
 static int
 say_locked(struct smsotp_ctx *ctx, long long wait, const char *result)
 {
-	snprintf(ctx->notice, sizeof(ctx->notice), "Too many wrong codes: SMS login "
-		 "is locked for %lld more minute(s).", policy_minutes(wait));
-	converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
+	say(ctx, MSG_LOCKED, wait);
 	ctx->result = result;
 	return PAM_MAXTRIES;
 }
@@ -442,16 +514,10 @@ static int
 say_cap(struct smsotp_ctx *ctx, enum policy_ask ask, long long wait)
 {
 	if (ask == POLICY_RESEND) {
-		snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be "
-			 "sent for now (the next in %lld minute(s)); enter the last code.",
-			 policy_minutes(wait));
-		ctx->notice_style = PAM_ERROR_MSG;
+		set_notice(ctx, MSG_CAP_RESEND, PAM_ERROR_MSG, wait, 0);
 		return PAM_SUCCESS;
 	}
-	snprintf(ctx->notice, sizeof(ctx->notice), "No more SMS codes can be sent "
-		 "for now. The next one can be sent in %lld minute(s).",
-		 policy_minutes(wait));
-	converse(ctx, PAM_ERROR_MSG, ctx->notice, NULL, NULL);
+	say(ctx, MSG_CAP, wait);
 	ctx->result = "max_sends reached, not sent";
 	return PAM_MAXTRIES;
 }
@@ -461,9 +527,7 @@ static void
 reuse_notice(struct smsotp_ctx *ctx, const struct policy_decision *d)
 {
 	ctx->reused = 1;
-	ctx->notice_style = PAM_TEXT_INFO;
-	snprintf(ctx->notice, sizeof(ctx->notice), "Enter the code sent %lld s ago "
-		 "(a new one can be sent in %lld s).", d->ago, d->wait);
+	set_notice(ctx, MSG_REUSE, PAM_TEXT_INFO, d->wait, d->ago);
 }
 
 static void
@@ -579,7 +643,7 @@ not_sent(struct smsotp_ctx *ctx, int src)
 			   "a provider's answer: failing closed, failmode=open "
 			   "does not apply", ctx->user_safe);
 	ctx->result = src == SMS_EBROKEN ? "send broken off, not sent" : "not sent";
-	converse(ctx, PAM_ERROR_MSG, MSG_NOT_SENT, NULL, NULL);
+	say(ctx, MSG_NOT_SENT, 0);
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
@@ -597,7 +661,7 @@ send_code(struct smsotp_ctx *ctx)
 		util_wipe(ctx->code, sizeof(ctx->code));
 		return PAM_SUCCESS;
 	}
-	rc = expand(ctx, ctx->cfg->template, 1, &text);
+	rc = expand(ctx, ctx->cfg->template, 1, NULL, &text);
 	src = SMS_EBROKEN;
 	if (rc == PAM_SUCCESS) {
 		warn_segments(ctx, text);
@@ -773,15 +837,14 @@ verdict_result(struct smsotp_ctx *ctx, const struct policy_decision *d)
 	case POLICY_SPENT:
 		/* Told apart from a wrong code: the user needs a new login,
 		 * not another try. */
-		converse(ctx, PAM_ERROR_MSG, d->what == POLICY_EXPIRED ? MSG_EXPIRED :
-			 MSG_SPENT, NULL, NULL);
+		say(ctx, d->what == POLICY_EXPIRED ? MSG_EXPIRED : MSG_SPENT, 0);
 		ctx->result = d->what == POLICY_EXPIRED ? "expired" : "code spent";
 		return PAM_AUTH_ERR;
 	case POLICY_ANSWER_LOCKED:
 		return say_locked(ctx, d->wait, "wrong code, locked");
 	case POLICY_WRONG:
 	default:
-		converse(ctx, PAM_ERROR_MSG, MSG_TOO_MANY, NULL, NULL);
+		say(ctx, MSG_TOO_MANY, 0);
 		ctx->result = "too many wrong codes";
 		return PAM_MAXTRIES;
 	}
@@ -793,19 +856,22 @@ static int
 ask_and_verify(struct smsotp_ctx *ctx)
 {
 	char *prompt = NULL, *answer = NULL;
-	const char *notice = ctx->reused ? ctx->notice : NULL;
+	/* the notice goes with the prompt (an earlier login's code asked,
+	 * a wrong code, a resend): one conversation call */
+	int show = ctx->reused;
 	struct policy_decision d;
 	long wrong = 0, empty = 0;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
 	d.what = POLICY_WRONG;
-	rc = expand(ctx, ctx->cfg->prompt, 0, &prompt);
+	rc = expand(ctx, ctx->cfg->prompt, 0, NULL, &prompt);
 	while (rc == PAM_SUCCESS) {
-		rc = converse(ctx, ctx->notice_style, notice, prompt, &answer);
+		rc = converse(ctx, ctx->notice_style, show ? ctx->notice : NULL, prompt,
+			      &answer);
 		if (rc != PAM_SUCCESS)
 			break;
-		notice = ctx->notice;
+		show = 1;
 		if (blank(answer) && ++empty <= ctx->cfg->max_tries) {
 			util_free_secret(answer);
 			answer = NULL;
@@ -818,7 +884,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 		if (rc != PAM_SUCCESS || d.what != POLICY_WRONG ||
 		    ++wrong >= ctx->cfg->max_tries)
 			break;
-		wrong_notice(ctx);
+		set_notice(ctx, MSG_WRONG, PAM_ERROR_MSG, 0, 0);
 	}
 	free(prompt);
 	if (rc == PAM_CONV_ERR)
@@ -830,7 +896,7 @@ ask_and_verify(struct smsotp_ctx *ctx)
 static void
 log_outcome(struct smsotp_ctx *ctx, int rc)
 {
-	pam_syslog(ctx->pamh, rc == PAM_SUCCESS ? LOG_INFO : LOG_NOTICE,
+	pam_syslog(ctx->pamh, rc == PAM_SUCCESS || ctx->skipped ? LOG_INFO : LOG_NOTICE,
 		   "user=%s service=%s rhost=%s phone=%s provider=%s status=%ld "
 		   "result=%s%s%s%s", ctx->user_safe, ctx->service,
 		   ctx->rhost[0] != '\0' ? ctx->rhost : "-",
@@ -847,7 +913,13 @@ authenticate(struct smsotp_ctx *ctx)
 {
 	int rc;
 
-	rc = find_number(ctx);
+	rc = find_user(ctx);
+	if (rc == PAM_SUCCESS)
+		rc = check_groups(ctx);
+	if (rc == PAM_SUCCESS && ctx->skipped)
+		return PAM_IGNORE;	/* never PAM_SUCCESS: no factor was checked */
+	if (rc == PAM_SUCCESS && ctx->have_account)
+		rc = find_number(ctx);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!ctx->have_account || !ctx->have_phone) {

@@ -38,7 +38,8 @@ enum ftype {
 	F_INT, F_BOOL, F_STR, F_PATH, F_STRLIST, F_INTLIST,
 	F_ENUM,		/* one of words (max of them), stored as its index */
 	F_WORD,		/* one of words, stored as a string */
-	F_GROUP		/* a group of sub fields, read by read_group() */
+	F_GROUP,	/* a group of sub fields, read by read_group() */
+	F_MSG		/* a message's text; min is its enum msg_id */
 };
 
 /* Provider types a field applies to: the own types, and every vendor
@@ -84,6 +85,10 @@ static const struct field top_fields[] = {
 	TOP("nullok", F_BOOL, 0, 0, nullok),
 	TOP("echo", F_BOOL, 0, 0, echo),
 	TOP("debug", F_BOOL, 0, 0, debug),
+	/* min = 1: split a string at commas */
+	{ "groups", F_STRLIST, 1, 0, offsetof(struct smsotp_config, groups),
+	  offsetof(struct smsotp_config, n_groups), 0, NULL, NULL, 0 },
+	/* `messages` is read by read_messages(), its keys are in messages.c */
 };
 
 static const struct field phones_fields[] = {
@@ -497,6 +502,13 @@ set_field(void *base, const struct field *f, const struct value *v,
 	case F_ENUM:
 	case F_WORD:
 		return set_word(p, f, v, why, whylen);
+	case F_MSG:
+		s = get_text(v, why, whylen);
+		if (s == NULL)
+			return SET_EINVAL;
+		if (messages_check((enum msg_id)f->min, s, why, whylen) != 0)
+			return SET_EINVAL;
+		return dup_string(s, (char **)(void *)p, why, whylen);
 	case F_GROUP:
 		snprintf(why, whylen, "must be a group { ... }");
 		return SET_EINVAL;
@@ -515,6 +527,24 @@ find_field(const struct field *fields, size_t n, const char *name)
 			return &fields[i];
 	}
 	return NULL;
+}
+
+/* The field of the message key names (in messages.c's table), made into
+ * *f; NULL when there is no such message. */
+static const struct field *
+message_field(const char *name, struct field *f)
+{
+	int id = messages_find(name);
+
+	if (id < 0)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->name = messages_table[id].key;
+	f->type = F_MSG;
+	f->min = id;
+	f->off = offsetof(struct smsotp_config, messages) +
+		(size_t)id * sizeof(char *);
+	return f;
 }
 
 /*
@@ -727,6 +757,36 @@ find_include(const char *text)
 	return 0;
 }
 
+/* The `messages` group: each key one of messages.c's table. */
+static int
+read_messages(struct reader *r, struct smsotp_config *cfg,
+	      const config_setting_t *group)
+{
+	char key[128], why[256];
+	struct field mf;
+	int i, n = config_setting_length(group);
+
+	if (!config_setting_is_group(group))
+		return refuse(r, group, "messages", "must be a group { ... }");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct field *f = message_field(name != NULL ? name : "", &mf);
+		struct value v = { s, NULL };
+		int rc;
+
+		snprintf(key, sizeof(key), "messages.%s", name != NULL ? name : "?");
+		if (f == NULL)
+			return refuse(r, s, key, "unknown key (not a message)");
+		rc = set_field(cfg, f, &v, why, sizeof(why));
+		if (rc == SET_ENOMEM)
+			return CONFIG_ENOMEM;
+		if (rc != SET_OK)
+			return refuse(r, s, key, why);
+	}
+	return CONFIG_OK;
+}
+
 /* One top-level setting of the file. */
 static int
 read_setting(struct reader *r, struct smsotp_config *cfg,
@@ -746,6 +806,8 @@ read_setting(struct reader *r, struct smsotp_config *cfg,
 				  NFIELDS(limits_fields), cfg, 0);
 	if (strcmp(name, "providers") == 0)
 		return read_providers(r, cfg, s);
+	if (strcmp(name, "messages") == 0)
+		return read_messages(r, cfg, s);
 	f = find_field(top_fields, NFIELDS(top_fields), name);
 	if (f == NULL)
 		return refuse(r, s, name, "unknown key");
@@ -805,6 +867,7 @@ apply_argument(struct smsotp_config *cfg, const char *arg, char *err, size_t err
 {
 	static const char *const bare[] = { "debug", "nullok", "echo" };
 	const struct field *f;
+	struct field mf;
 	const char *eq = strchr(arg, '=');
 	char name[64], why[256];
 	struct value v = { NULL, NULL };
@@ -824,6 +887,8 @@ apply_argument(struct smsotp_config *cfg, const char *arg, char *err, size_t err
 		return CONFIG_EINVAL;
 	}
 	f = find_field(top_fields, NFIELDS(top_fields), name);
+	if (f == NULL && strncmp(name, "messages.", 9) == 0)
+		f = message_field(name + 9, &mf);
 	if (f == NULL) {
 		snprintf(err, errlen, "argument '%.60s': unknown argument", arg);
 		return CONFIG_EINVAL;
@@ -928,6 +993,29 @@ calling_code_ok(const char *s)
 	size_t n = strspn(s, "0123456789");
 
 	return s[n] == '\0' && n >= 1 && n <= 3 && s[0] != '0';
+}
+
+/* The names of `groups`: a name, or "!" and a name; no ':' (it separates
+ * the fields of /etc/group), no control character, no space at either
+ * end (a typo in a list would otherwise match nobody). */
+static int
+check_groups(const struct smsotp_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_groups; i++) {
+		const char *g = cfg->groups[i];
+		const char *name = g[0] == '!' ? g + 1 : g;
+		size_t len = strlen(name);
+
+		if (len == 0 || strchr(name, ':') != NULL || util_has_ctl(name, 0) ||
+		    name[0] == ' ' || name[len - 1] == ' ' || name[0] == '!') {
+			snprintf(err, errlen, "%s: groups: '%.60s' is not a group name "
+				 "(\"name\" or \"!name\")", cfg->conf_path, g);
+			return CONFIG_EINVAL;
+		}
+	}
+	return CONFIG_OK;
 }
 
 static int
@@ -1054,6 +1142,8 @@ config_load(int argc, const char **argv, struct smsotp_config **out,
 		rc = apply_argument(cfg, argv[i], err, errlen);
 	if (rc == CONFIG_OK)
 		rc = validate(cfg, err, errlen);
+	if (rc == CONFIG_OK)
+		rc = check_groups(cfg, err, errlen);
 	if (rc != CONFIG_OK) {
 		config_free(cfg);
 		return rc;
@@ -1088,6 +1178,9 @@ config_free(struct smsotp_config *cfg)
 	free(cfg->alphabet);
 	util_free_secret(cfg->template);
 	free(cfg->prompt);
+	free_strlist(cfg->groups, cfg->n_groups);
+	for (i = 0; i < MSG_COUNT; i++)
+		free(cfg->messages[i]);
 	free(cfg->phones_file);
 	free(cfg->phones_command);
 	free(cfg->default_country);
@@ -1114,4 +1207,10 @@ config_phone_sources(const struct smsotp_config *cfg, struct phone_sources *src)
 	src->default_country = cfg->default_country;
 	src->allowed_countries = cfg->allowed_countries;
 	src->n_allowed_countries = cfg->n_allowed_countries;
+}
+
+const char *
+config_message(const struct smsotp_config *cfg, enum msg_id id)
+{
+	return cfg->messages[id] != NULL ? cfg->messages[id] : messages_table[id].text;
 }

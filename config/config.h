@@ -10,6 +10,7 @@
 
 #include "../phone/phone.h"
 #include "../sms/sms.h"
+#include "messages.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/security/pam_smsotp.conf"
 #define CONFIG_DEFAULT_PHONES "/etc/security/pam_smsotp.phones"
@@ -36,6 +37,11 @@ struct smsotp_config {
 	int nullok;
 	int echo;
 	int debug;
+	/* who gets the challenge: names, "!name" exempts; none: everyone */
+	char **groups;
+	size_t n_groups;
+	/* the `messages` group, by enum msg_id; NULL: the default */
+	char *messages[MSG_COUNT];
 
 	char *phones_file;
 	char *phones_command;		/* NULL: not used */
@@ -86,6 +92,9 @@ int config_load_file(const char *path, struct smsotp_config **out,
 		     char *err, size_t errlen);
 
 void config_free(struct smsotp_config *cfg);
+
+/* The text of message id: the configured one, or its default. */
+const char *config_message(const struct smsotp_config *cfg, enum msg_id id);
 
 /* The number sources of cfg (phones file, command, GECOS, countries) for
  * phone_lookup(); the strings stay cfg's. */

@@ -180,3 +180,36 @@ policy_minutes(long long seconds)
 {
 	return seconds > 0 ? (seconds + 59) / 60 : 1;
 }
+
+/* Is name one of the n names? */
+static int
+in_names(const char *name, char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum policy_who
+policy_groups(char *const *list, size_t nlist, char *const *mine, size_t nmine)
+{
+	size_t i;
+	int plain = 0, member = 0;
+
+	for (i = 0; i < nlist; i++) {
+		if (list[i][0] == '!') {
+			/* an exemption wins over any membership */
+			if (in_names(list[i] + 1, mine, nmine))
+				return POLICY_SKIP;
+			continue;
+		}
+		plain = 1;
+		if (in_names(list[i], mine, nmine))
+			member = 1;
+	}
+	return plain && !member ? POLICY_SKIP : POLICY_CHALLENGE;
+}

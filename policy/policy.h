@@ -111,4 +111,14 @@ long long policy_forget_at(const struct policy_limits *lim,
 /* Minutes, rounded up and at least 1, for a wait told in minutes. */
 long long policy_minutes(long long seconds);
 
+/*
+ * Who gets the challenge, by the `groups` setting (list, nlist; none:
+ * everyone) and the names of the groups the user is in (mine, nmine):
+ * a user in a group named "!g" is skipped; otherwise, when plain names
+ * are listed, one in none of them is skipped.  Names compare exactly.
+ */
+enum policy_who { POLICY_CHALLENGE, POLICY_SKIP };
+enum policy_who policy_groups(char *const *list, size_t nlist,
+			      char *const *mine, size_t nmine);
+
 #endif

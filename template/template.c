@@ -590,3 +590,35 @@ tpl_sms_info(const char *utf8, struct tpl_sms_info *info)
 		info->segments = utf16 <= 70 ? 1 : tpl_sms_pack(utf8, 0, 67);
 	}
 }
+
+int
+tpl_check_text(const char *text, char *err, size_t errlen)
+{
+	const unsigned char *s;
+	uint32_t cp;
+	size_t n;
+
+	if (err == NULL)
+		errlen = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (text == NULL)
+		text = "";
+	for (s = (const unsigned char *)text; *s != '\0'; s += n) {
+		n = tpl_utf8_next(s, &cp);
+		if (n == 0) {
+			snprintf(err, errlen, "not valid UTF-8 (byte %zu)",
+				 (size_t)(s - (const unsigned char *)text) + 1);
+			return TPL_EINVAL;
+		}
+		/* C0, DEL and C1: a line break, an escape or a CSI would
+		 * steer the terminal that shows the text. */
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			snprintf(err, errlen, "a control character (U+%04X) at byte %zu",
+				 (unsigned)cp,
+				 (size_t)(s - (const unsigned char *)text) + 1);
+			return TPL_EINVAL;
+		}
+	}
+	return TPL_OK;
+}

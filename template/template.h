@@ -49,6 +49,12 @@ int tpl_expand(const char *tmpl, const struct tpl_var *vars, size_t nvars,
 int tpl_check(const char *tmpl, const char *const *names, size_t nnames,
 	      unsigned flags, char *err, size_t errlen);
 
+/* A text shown to a user (a message of the conversation): valid UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF) and no
+ * control character (C0, DEL, C1).  TPL_OK, or TPL_EINVAL with the reason
+ * and the byte's position (from 1) in err. */
+int tpl_check_text(const char *text, char *err, size_t errlen);
+
 /* How a text travels as SMS. */
 struct tpl_sms_info {
 	int gsm7;		/* 1 if every character is in the GSM 03.38

@@ -995,6 +995,19 @@ pam_run() {
 	return 0
 }
 
+# age_code SECONDS [USER]: USER's (default alice's) kept code SECONDS
+# older, as a clock gone on would make it: code_issued moved back in the
+# state file under $C/state (0600, rewritten the way the module writes
+# it: a new file renamed over it)
+age_code() {
+	_af=$C/state/$(printf '%s' "${2:-alice}" | sha256sum | cut -c1-64)
+	_ai=$(sed -n 's/^code_issued=//p' "$_af")
+	[ -n "$_ai" ] || fail "no code_issued= in $_af"
+	sed "s/^code_issued=.*/code_issued=$((_ai - $1))/" "$_af" > "$_af.new"
+	chmod 0600 "$_af.new"
+	mv "$_af.new" "$_af"
+}
+
 # The short host name, as {host} expands.
 short_host() {
 	uname -n | cut -d. -f1

@@ -14,12 +14,18 @@
  *
  * (errno by name: ENOENT, EIO, EAGAIN, ENOMEM, EBADF, EPERM, ESRCH; or a
  * number).
+ *
+ * getgrgid_r the same way: "no such group" as glibc says it, and
+ *
+ *	NSS_GLIBC_FAIL_GID=2100:EIO	getgrgid_r(2100) returns EIO
  * Built by lib.sh: cc -shared -fPIC -o nss_glibc.so nss_glibc.c -ldl
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,11 +41,11 @@ static const struct {
 	{ "ESRCH", ESRCH },
 };
 
-/* The errno NSS_GLIBC_FAIL names for name, or 0. */
+/* The errno the variable var names for name, or 0. */
 static int
-injected(const char *name)
+injected_in(const char *var, const char *name)
 {
-	const char *v = getenv("NSS_GLIBC_FAIL"), *colon;
+	const char *v = getenv(var), *colon;
 	size_t i;
 
 	if (v == NULL || name == NULL)
@@ -55,6 +61,12 @@ injected(const char *name)
 	return atoi(colon + 1);
 }
 
+static int
+injected(const char *name)
+{
+	return injected_in("NSS_GLIBC_FAIL", name);
+}
+
 int
 getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen,
 	   struct passwd **result)
@@ -68,6 +80,30 @@ getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen,
 	if (next == NULL)
 		return ENOSYS;
 	e = next(name, pwd, buf, buflen, result);
+	if (e == ENOENT && *result == NULL)
+		return 0;
+	return e;
+}
+
+typedef int (*getgrgid_r_fn)(gid_t, struct group *, char *, size_t,
+			     struct group **);
+
+int
+getgrgid_r(gid_t gid, struct group *grp, char *buf, size_t buflen,
+	   struct group **result)
+{
+	getgrgid_r_fn next = (getgrgid_r_fn)dlsym(RTLD_NEXT, "getgrgid_r");
+	char id[24];
+	int e;
+
+	snprintf(id, sizeof(id), "%lu", (unsigned long)gid);
+	e = injected_in("NSS_GLIBC_FAIL_GID", id);
+	*result = NULL;
+	if (e != 0)
+		return e;
+	if (next == NULL)
+		return ENOSYS;
+	e = next(gid, grp, buf, buflen, result);
 	if (e == ENOENT && *result == NULL)
 		return 0;
 	return e;

@@ -2,6 +2,7 @@
  * util: logging sink, trusted file reading, wiping.
  */
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -389,29 +390,58 @@ fail:
 int
 util_getpw(const char *user, char **name, char **gecos)
 {
-	struct passwd pw, *found = NULL;
-	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	return util_getpw_gid(user, name, gecos, NULL);
+}
+
+/*
+ * One NSS lookup with a buffer grown while it answers ERANGE (up to 1 MiB):
+ * the account user (pw, gr NULL) or the group gid (gr).  Returns what the
+ * getXXX_r call returned, ENOMEM, with *found set when it found the entry
+ * (whose strings live in *buf, which the caller frees).
+ */
+static int
+nss_lookup(const char *user, struct passwd *pw, gid_t gid, struct group *gr,
+	   char **buf, int *found)
+{
+	long hint = sysconf(gr != NULL ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
 	size_t size = hint > 0 ? (size_t)hint : 4096;
-	char *buf = NULL;
+	struct passwd *pwp = NULL;
+	struct group *grp = NULL;
 	int e;
 
-	*name = NULL;
-	*gecos = NULL;
+	*buf = NULL;
 	for (;;) {
-		char *nb = realloc(buf, size);
+		char *nb = realloc(*buf, size);
 
 		if (nb == NULL) {
-			free(buf);
-			errno = ENOMEM;
-			return -1;
+			free(*buf);
+			*buf = NULL;
+			return ENOMEM;
 		}
-		buf = nb;
-		e = getpwnam_r(user, &pw, buf, size, &found);
+		*buf = nb;
+		if (gr != NULL)
+			e = getgrgid_r(gid, gr, *buf, size, &grp);
+		else
+			e = getpwnam_r(user, pw, *buf, size, &pwp);
 		if (e != ERANGE || size >= 1024 * 1024)
 			break;
 		size *= 2;
 	}
-	if (found == NULL) {
+	*found = pwp != NULL || grp != NULL;
+	return e;
+}
+
+int
+util_getpw_gid(const char *user, char **name, char **gecos, gid_t *gid)
+{
+	struct passwd pw;
+	char *buf = NULL;
+	int e, found = 0;
+
+	*name = NULL;
+	*gecos = NULL;
+	e = nss_lookup(user, &pw, 0, NULL, &buf, &found);
+	if (!found) {
 		free(buf);
 		/* glibc says "not found" as 0 and no entry, whatever the name
 		 * service.  An error is never that: a service that is down
@@ -424,6 +454,8 @@ util_getpw(const char *user, char **name, char **gecos)
 	}
 	*name = strdup(pw.pw_name);
 	*gecos = strdup(pw.pw_gecos != NULL ? pw.pw_gecos : "");
+	if (gid != NULL)
+		*gid = pw.pw_gid;
 	free(buf);
 	if (*name == NULL || *gecos == NULL) {
 		free(*name);
@@ -434,6 +466,95 @@ util_getpw(const char *user, char **name, char **gecos)
 		return -1;
 	}
 	return 1;
+}
+
+/* The name of group gid into *name (a heap copy; NULL when NSS knows no
+ * such group, which glibc says as 0 and no entry).  0, or an errno. */
+static int
+group_name(gid_t gid, char **name)
+{
+	struct group gr;
+	char *buf = NULL;
+	int e, found = 0;
+
+	*name = NULL;
+	e = nss_lookup(NULL, NULL, gid, &gr, &buf, &found);
+	if (e == 0 && found && (*name = strdup(gr.gr_name)) == NULL)
+		e = ENOMEM;
+	free(buf);
+	return e;
+}
+
+/* The gids of user with gid as its primary group (getgrouplist), grown
+ * until they fit: a heap array in *gids, their count in *n.  0 or ENOMEM. */
+static int
+group_ids(const char *user, gid_t gid, gid_t **gids, int *n)
+{
+	int cap = 32, want;
+
+	*gids = NULL;
+	for (;;) {
+		gid_t *ng = realloc(*gids, (size_t)cap * sizeof(**gids));
+
+		if (ng == NULL) {
+			free(*gids);
+			*gids = NULL;
+			return ENOMEM;
+		}
+		*gids = ng;
+		want = cap;
+		if (getgrouplist(user, gid, *gids, &want) >= 0) {
+			*n = want;
+			return 0;
+		}
+		/* glibc says how many there are; others may not */
+		cap = want > cap ? want : cap * 2;
+		if (cap > 1 << 20) {
+			free(*gids);
+			*gids = NULL;
+			return ERANGE;
+		}
+	}
+}
+
+int
+util_groups(const char *user, gid_t gid, char ***names, size_t *n)
+{
+	gid_t *gids = NULL;
+	int i, count = 0, e;
+
+	*names = NULL;
+	*n = 0;
+	e = group_ids(user, gid, &gids, &count);
+	if (e == 0 && (*names = calloc((size_t)count + 1, sizeof(char *))) == NULL)
+		e = ENOMEM;
+	for (i = 0; e == 0 && i < count; i++) {
+		char *name = NULL;
+
+		e = group_name(gids[i], &name);
+		/* a gid without a name matches no name in a list */
+		if (e == 0 && name != NULL)
+			(*names)[(*n)++] = name;
+	}
+	free(gids);
+	if (e != 0) {
+		util_free_groups(*names, *n);
+		*names = NULL;
+		*n = 0;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void
+util_free_groups(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 /* ---------------------------------------------------------------------

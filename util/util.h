@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <syslog.h>
+#include <sys/types.h>
 
 /*
  * Where messages go.  The module routes them to pam_vsyslog, the admin tool
@@ -85,6 +86,20 @@ void util_blank_digits(char *s);
  * down, such as sssd, answers so), with errno set (ENOMEM, or the name
  * service's error).  Callers must not take -1 for "no such user". */
 int util_getpw(const char *user, char **name, char **gecos);
+
+/* The same, and the account's primary group in *gid (when not NULL). */
+int util_getpw_gid(const char *user, char **name, char **gecos, gid_t *gid);
+
+/*
+ * The names of the groups user is in: its primary group gid and its
+ * supplementary groups (getgrouplist, then getgrgid_r for each), from
+ * whatever NSS holds them (files, sssd, LDAP).  A group without a name
+ * is left out.  Returns 0 with *names (free with util_free_groups) and *n;
+ * -1 with errno when a lookup failed: callers must never take that for
+ * "in no group".
+ */
+int util_groups(const char *user, gid_t gid, char ***names, size_t *n);
+void util_free_groups(char **names, size_t n);
 
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
  * length of src, so truncation shows as a result >= dstsize. */

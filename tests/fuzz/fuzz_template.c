@@ -3,7 +3,8 @@
  * Input: a template, then optionally a NUL byte and a value used for
  * {code} and {user} (default "123456").  Every encoding, TPL_COMPAT on and
  * off, tpl_check against the message placeholders, tpl_sms_info on the
- * template and on each expansion.
+ * template and on each expansion, tpl_check_text (a text shown to a user)
+ * on the template.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned f;
 
 	tpl_sms_info(tmpl, &info);
+	if (tpl_check_text(tmpl, err, sizeof(err)) == TPL_OK) {
+		/* what it passed has no control byte anywhere */
+		for (e = 0; tmpl[e] != '\0'; e++) {
+			if ((unsigned char)tmpl[e] < 0x20 || tmpl[e] == 0x7f)
+				__builtin_trap();
+		}
+	}
 	for (f = 0; f <= TPL_COMPAT; f += TPL_COMPAT) {
 		int crc;
 

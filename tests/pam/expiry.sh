@@ -8,17 +8,6 @@
 require_module
 require_pam_wrapper
 
-# age_code SECONDS: alice's kept code SECONDS older (her state file, 0600,
-# rewritten the way the module writes it: a new file renamed over it)
-age_code() {
-	f=$C/state/$(printf alice | sha256sum | cut -c1-64)
-	i=$(sed -n 's/^code_issued=//p' "$f")
-	[ -n "$i" ] || fail "no code_issued= in $f"
-	sed "s/^code_issued=.*/code_issued=$((i - $1))/" "$f" > "$f.new"
-	chmod 0600 "$f.new"
-	mv "$f.new" "$f"
-}
-
 t_expired() {
 	std_setup
 	std_conf 'ttl = 30;'

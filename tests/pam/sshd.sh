@@ -11,7 +11,9 @@
 # is refused and no SMS goes out; the prompt the client saw carries the
 # masked number; publickey,keyboard-interactive (the settings of
 # examples/sshd_config.d-smsotp.conf, Included in sshd's configuration):
-# the key, then the SMS code.
+# the key, then the SMS code; a German `messages.wrong` and prompt: the
+# text and the next prompt reach the client together, in one
+# keyboard-interactive prompt.
 #
 # Needs root (sshd logs in as another user; useradd).
 . "$(dirname "$0")/../lib.sh"
@@ -64,15 +66,18 @@ mkdir -p /run/sshd
 
 # ---------------------------------------------------------------- helpers
 
-# setup_sshd METHODS: gateway, phones, configuration, the PAM service sshd
-# and sshd itself; METHODS is "kbd" (AuthenticationMethods
-# keyboard-interactive, set before the example's Include so that it wins)
-# or "example" (the example's publickey,keyboard-interactive).
+# setup_sshd METHODS [CONF LINE...]: gateway, phones, configuration (with
+# the extra lines), the PAM service sshd and sshd itself; METHODS is "kbd"
+# (AuthenticationMethods keyboard-interactive, set before the example's
+# Include so that it wins) or "example" (the example's
+# publickey,keyboard-interactive).
 setup_sshd() {
+	_methods=$1
+	shift
 	start_gateway
 	printf '%s %s\n' "$TUSER" "$PHONE" | write_phones
 	PHONES=$C/phones
-	std_conf
+	std_conf "$@"
 	service sshd "auth required $MODULE conf=$CONF" \
 	    "account required $PAM_PERMIT" "session required $PAM_PERMIT"
 	ssh-keygen -q -t ed25519 -N '' -f "$C/hostkey" < /dev/null || fail "ssh-keygen hostkey"
@@ -90,7 +95,7 @@ setup_sshd() {
 		echo "PermitRootLogin no"
 		echo "PrintMotd no"
 		echo "LogLevel VERBOSE"
-		[ "$1" = kbd ] && echo "AuthenticationMethods keyboard-interactive"
+		[ "$_methods" = kbd ] && echo "AuthenticationMethods keyboard-interactive"
 		echo "Include $EXAMPLE"
 	} > "$C/sshd_config"
 	SSHD_LOG=$C/sshd.log
@@ -240,5 +245,27 @@ t_pubkey_kbd() {
 	assert_eq "$n" "$(sms_count)" "no SMS before the key is accepted"
 }
 run_case "publickey,keyboard-interactive (example drop-in): key, then SMS code" t_pubkey_kbd
+
+t_german() {
+	setup_sshd kbd 'prompt = "SMS-Code an {phone_masked}: ";' 'max_tries = 2;' \
+	    'messages = { wrong = "Falscher Code für {user}, bitte erneut versuchen."; };'
+	ANSWER=wrong
+	export ANSWER
+	ssh_login "$TUSER" -o PreferredAuthentications=keyboard-interactive
+	[ "$RC" = 255 ] || { sshd_context; fail "ssh with wrong codes: exit $RC, expected 255"; }
+	assert_sms_count 1
+	# sshd puts the messages of one conversation call before its prompt
+	# in the one prompt the client gets: the German text and the next
+	# prompt arrive together, in one askpass call (the client puts
+	# "(user@host) " first)
+	awk -v want="Falscher Code für $TUSER, bitte erneut versuchen." '
+		$0 == "--" { if (text && prompt) ok = 1; text = prompt = 0; next }
+		index($0, want) > 0 { text = 1 }
+		index($0, "SMS-Code an ") == 1 && text { prompt = 1 }
+		END { exit !ok }' "$C/prompts" ||
+	    { sshd_context; fail "no askpass call with the German text followed by the German prompt"; }
+	assert_not_contains "$C/prompts" "Wrong code" "no English text"
+}
+run_case "a German messages.wrong through sshd: the text and the next prompt in one keyboard-interactive prompt" t_german
 
 finish

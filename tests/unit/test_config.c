@@ -187,6 +187,34 @@ test_argument_with_spaces(void **state)
 	config_free(cfg);
 }
 
+/* groups: an array in the file, a comma list as an argument (which wins). */
+static void
+test_groups(void **state)
+{
+	const char *args[] = { "groups=sms-users,!admins" };
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->n_groups, 0);
+	config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(load("groups = [\"ops\", \"!svc\", \"domain users\"];\n" GOOD_PROVIDER,
+			      NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->n_groups, 3);
+	assert_string_equal(cfg->groups[1], "!svc");
+	assert_string_equal(cfg->groups[2], "domain users");
+	config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(load("groups = [\"ops\"];\n" GOOD_PROVIDER, args, 1, &cfg, err,
+			      sizeof(err)), CONFIG_OK);
+	assert_int_equal(cfg->n_groups, 2);
+	assert_string_equal(cfg->groups[0], "sms-users");
+	assert_string_equal(cfg->groups[1], "!admins");
+	config_free(cfg);
+}
+
 /* Each refusal: the text (with GOOD_PROVIDER appended unless it has its
  * own providers), arguments, and what the message must mention. */
 static const struct {
@@ -254,6 +282,43 @@ static const struct {
 	  "limits.postgresql.host", "unknown key" },
 	{ "limits = { postgresql = { password = 5; }; };\n", NULL,
 	  "limits.postgresql.password", "string" },
+	/* groups */
+	{ "groups = [\"sms-users\", \"\"];\n", NULL, "groups", "'' is not a group name" },
+	{ "groups = [\"!\"];\n", NULL, "groups", "'!' is not a group name" },
+	{ "groups = [\"!!x\"];\n", NULL, "groups", "not a group name" },
+	{ "groups = [\"a:b\"];\n", NULL, "groups", "'a:b' is not a group name" },
+	{ "groups = [1];\n", NULL, "groups", "array of strings" },
+	{ "", "groups=sms-users,,ops", "groups", "'' is not a group name" },
+	{ "", "groups=sms-users, ops", "groups", "' ops' is not a group name" },
+	{ "", "groups=", "groups", "not a group name" },
+	/* messages: unknown keys, the code, bad UTF-8, control characters,
+	 * placeholders a message does not tell, length, types */
+	{ "messages = { welcome = \"Hallo\"; };\n", NULL, ":1:", "messages.welcome: unknown key" },
+	{ "messages = \"Falsch\";\n", NULL, "messages", "must be a group" },
+	{ "messages = { wrong = 5; };\n", NULL, "messages.wrong", "must be a string" },
+	{ "messages = { wrong = \"Falsch: {code}\"; };\n", NULL, "messages.wrong",
+	  "never show the code" },
+	{ "\nmessages = { wrong = \"Falsch\xff\"; };\n", NULL, ":2: messages.wrong",
+	  "not valid UTF-8 (byte 7)" },
+	{ "messages = { expired = \"Abgelaufen \\xc3\\x28\"; };\n", NULL,
+	  "messages.expired", "not valid UTF-8" },
+	{ "messages = { locked = \"\\xed\\xa0\\x80\"; };\n", NULL, "messages.locked",
+	  "not valid UTF-8" },
+	{ "messages = { wrong = \"Falsch\\nnochmal\"; };\n", NULL, "messages.wrong",
+	  "control character (U+000A)" },
+	{ "messages = { wrong = \"\\x1b[31mFalsch\"; };\n", NULL, "messages.wrong",
+	  "control character (U+001B)" },
+	{ "messages = { wrong = \"\xc2\x9b" "31mFalsch\"; };\n", NULL, "messages.wrong",
+	  "control character (U+009B)" },
+	{ "messages = { wrong = \"Warte {wait} s\"; };\n", NULL, "messages.wrong", "{wait}" },
+	{ "messages = { locked = \"Seit {ago} s\"; };\n", NULL, "messages.locked", "{ago}" },
+	{ "messages = { cap = \"Bis {foo}\"; };\n", NULL, "messages.cap", "{foo}" },
+	{ "messages = { sent_again = \"Neu {\"; };\n", NULL, "messages.sent_again", "" },
+	{ "", "messages.wrong=Code {code}", "messages.wrong", "never show the code" },
+	{ "", "messages.welcome=Hallo", "messages.welcome", "unknown argument" },
+	{ "", "messages.wrong=Falsch\xc3(", "messages.wrong", "not valid UTF-8" },
+	{ "", "messages.wrong", "messages.wrong", "needs a value" },
+	{ "", "messages=x", "messages", "unknown argument" },
 	{ "length = 6;\nttl = = 300;\n", NULL, "parse error", ":2:" },
 	{ "@include \"/etc/passwd\"\n", NULL, ":1:", "@include" },
 	{ "", "length=abc", "length=abc", "not an integer" },
@@ -706,6 +771,46 @@ test_example_loads(void **state)
 	config_free(cfg);
 }
 
+/* The example's commented `groups` line and `messages` block load once
+ * uncommented (the '#' at the start of those lines taken away), so that
+ * they cannot rot either. */
+static void
+test_example_commented_blocks(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512], line[1024];
+	FILE *in = fopen(SRCDIR "/examples/pam_smsotp.conf", "r"), *out;
+	int in_messages = 0, uncommented = 0;
+
+	(void)state;
+	assert_non_null(in);
+	out = fopen(conf, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		int take = strncmp(line, "#groups = ", 10) == 0 || in_messages ||
+			strncmp(line, "#messages = {", 13) == 0;
+
+		if (strncmp(line, "#messages = {", 13) == 0)
+			in_messages = 1;
+		else if (in_messages && strncmp(line, "#};", 3) == 0)
+			in_messages = 0;
+		uncommented += take;
+		fputs(take ? line + 1 : line, out);
+	}
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(conf, 0600), 0);
+	assert_true(uncommented >= 14);
+	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("examples/pam_smsotp.conf with groups and messages refused: %s", err);
+	assert_int_equal(cfg->n_groups, 1);
+	assert_string_equal(cfg->groups[0], "sms-users");
+	assert_string_equal(config_message(cfg, MSG_WRONG),
+			    "Falscher Code, bitte erneut versuchen.");
+	assert_string_equal(config_message(cfg, MSG_SENT_AGAIN), "Ein neuer Code wurde gesendet.");
+	config_free(cfg);
+}
+
 /* The fleet example loads as shipped too, with its database settings. */
 static void
 test_fleet_example_loads(void **state)
@@ -771,6 +876,185 @@ test_provider_examples_load(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * The `messages` group (config/messages.c): the defaults are what the
+ * module said before and pass their own check, a German and a Hindi set
+ * load from the file and an argument overrides one key, the length limit,
+ * and the man page lists every key with its default.  The refusals
+ * (unknown key, {code}, bad UTF-8, control characters) are rows of
+ * refusals[] above.
+ */
+
+/* load() with GOOD_PROVIDER after text. */
+static int
+load_with_provider(const char *text, const char **args, int nargs,
+		   struct smsotp_config **cfg, char *err, size_t errlen)
+{
+	char full[4096];
+
+	snprintf(full, sizeof(full), "%s%s", text, GOOD_PROVIDER);
+	return load(full, args, nargs, cfg, err, errlen);
+}
+
+/* The texts the module showed before the group existed. */
+static void
+test_message_defaults(void **state)
+{
+	static const char *const before[MSG_COUNT] = {
+		[MSG_WRONG] = "Wrong code, please try again.",
+		[MSG_TOO_MANY] = "Wrong code. Too many tries.",
+		[MSG_EXPIRED] = "The code has expired. Please log in again to get a new one.",
+		[MSG_SPENT] = "This code is no longer valid. Please log in again to get a new one.",
+		[MSG_NOT_SENT] = "The SMS code could not be sent. Please try again later.",
+		[MSG_UNAVAILABLE] = "The SMS code check is not available. Please try again later.",
+		[MSG_LOCKED] = "Too many wrong codes: SMS login is locked for {wait_min} more minute(s).",
+		[MSG_CAP] = "No more SMS codes can be sent for now. The next one can be sent in {wait_min} minute(s).",
+		[MSG_CAP_RESEND] = "No more SMS codes can be sent for now (the next in {wait_min} minute(s)); enter the last code.",
+		[MSG_REUSE] = "Enter the code sent {ago} s ago (a new one can be sent in {wait} s).",
+		[MSG_RESEND_WAIT] = "A new code can be sent in {wait} s; enter the last code, or press Enter then.",
+		[MSG_SENT_AGAIN] = "A new code was sent.",
+	};
+	struct smsotp_config *cfg = NULL;
+	char err[512], why[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(load(GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	for (i = 0; i < MSG_COUNT; i++) {
+		assert_non_null(messages_table[i].key);
+		assert_int_equal(messages_find(messages_table[i].key), i);
+		assert_string_equal(config_message(cfg, (enum msg_id)i), before[i]);
+		if (messages_check((enum msg_id)i, messages_table[i].text, why,
+				   sizeof(why)) != 0)
+			fail_msg("default of %s refused: %s", messages_table[i].key, why);
+	}
+	assert_int_equal(messages_find("nope"), -1);
+	config_free(cfg);
+}
+
+/* The messages' placeholders are the prompt's: all but {code}. */
+static void
+test_message_placeholders(void **state)
+{
+	size_t i;
+
+	(void)state;
+	assert_int_equal(messages_n_placeholders, config_n_message_placeholders - 1);
+	for (i = 0; i < messages_n_placeholders; i++)
+		assert_string_equal(messages_placeholders[i],
+				    config_message_placeholders[i + 1]);
+}
+
+static void
+test_messages_german_hindi(void **state)
+{
+	static const char de[] =
+		"messages = {\n"
+		"  wrong = \"Falscher Code, bitte erneut versuchen.\";\n"
+		"  locked = \"SMS-Anmeldung für {wait_min} Minute(n) gesperrt, {user}.\";\n"
+		"  reuse = \"Code von vor {ago} s eingeben (neuer in {wait} s, {wait_min} min).\";\n"
+		"  not_sent = \"Die SMS an {phone_masked} ging nicht raus: 100% sicher.\";\n"
+		"};\n";
+	static const char hi[] =
+		"messages = { wrong = \"गलत कोड, कृपया फिर से प्रयास करें।\";\n"
+		"  cap = \"अभी और SMS कोड नहीं भेजे जा सकते। अगला {wait_min} मिनट में।\"; };\n";
+	const char *args[] = { "messages.wrong=Falsch auf {host}", "messages.spent=Schon benutzt." };
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	if (load_with_provider(de, NULL, 0, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("German set refused: %s", err);
+	assert_string_equal(config_message(cfg, MSG_WRONG), "Falscher Code, bitte erneut versuchen.");
+	assert_string_equal(config_message(cfg, MSG_LOCKED),
+			    "SMS-Anmeldung für {wait_min} Minute(n) gesperrt, {user}.");
+	assert_string_equal(config_message(cfg, MSG_EXPIRED), messages_table[MSG_EXPIRED].text);
+	config_free(cfg);
+	cfg = NULL;
+	/* the argument wins over the file, per service */
+	if (load_with_provider(de, args, 2, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("German set with arguments refused: %s", err);
+	assert_string_equal(config_message(cfg, MSG_WRONG), "Falsch auf {host}");
+	assert_string_equal(config_message(cfg, MSG_SPENT), "Schon benutzt.");
+	assert_string_equal(config_message(cfg, MSG_REUSE),
+			    "Code von vor {ago} s eingeben (neuer in {wait} s, {wait_min} min).");
+	config_free(cfg);
+	cfg = NULL;
+	if (load_with_provider(hi, NULL, 0, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("Hindi set refused: %s", err);
+	assert_string_equal(config_message(cfg, MSG_WRONG), "गलत कोड, कृपया फिर से प्रयास करें।");
+	config_free(cfg);
+}
+
+/* MSG_MAX_BYTES bytes are taken, one more is refused (Devanagari: 3 bytes
+ * a character). */
+static void
+test_message_length(void **state)
+{
+	char text[MSG_MAX_BYTES + 8], arg[MSG_MAX_BYTES + 32], why[256];
+	struct smsotp_config *cfg = NULL;
+	const char *args[1] = { arg };
+	char err[512];
+	size_t n = 0;
+
+	(void)state;
+	while (n + 3 <= MSG_MAX_BYTES) {
+		memcpy(text + n, "क", 3);
+		n += 3;
+	}
+	while (n < MSG_MAX_BYTES)
+		text[n++] = '.';
+	text[n] = '\0';
+	assert_int_equal(messages_check(MSG_WRONG, text, why, sizeof(why)), 0);
+	snprintf(arg, sizeof(arg), "messages.wrong=%s", text);
+	assert_int_equal(load(GOOD_PROVIDER, args, 1, &cfg, err, sizeof(err)), CONFIG_OK);
+	config_free(cfg);
+	cfg = NULL;
+	text[n++] = '.';
+	text[n] = '\0';
+	assert_int_equal(messages_check(MSG_WRONG, text, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "longer than 512 bytes"));
+	snprintf(arg, sizeof(arg), "messages.wrong=%s", text);
+	assert_int_equal(load(GOOD_PROVIDER, args, 1, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+	assert_non_null(strstr(err, "messages.wrong"));
+	assert_null(cfg);
+}
+
+/*
+ * man/pam_smsotp.conf.5 lists every key of the table (".B key" on a line
+ * of its own, in the section GROUP messages) with its default on one line, so
+ * that a message added here cannot go undocumented.
+ */
+static void
+test_messages_man_page(void **state)
+{
+	FILE *f = fopen(SRCDIR "/man/pam_smsotp.conf.5", "r");
+	static char page[256 * 1024];
+	const char *section;
+	char want[128];
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(page, 1, sizeof(page) - 1, f);
+	fclose(f);
+	page[len] = '\0';
+	section = strstr(page, "\n.SH \"GROUP messages\"");
+	if (section == NULL)
+		fail_msg("pam_smsotp.conf.5 has no section .SH \"GROUP messages\"");
+	for (i = 0; i < MSG_COUNT; i++) {
+		snprintf(want, sizeof(want), "\n.B %s\n", messages_table[i].key);
+		if (strstr(section, want) == NULL)
+			fail_msg("pam_smsotp.conf.5 does not list the message '%s' "
+				 "(a line \".B %s\" in GROUP messages)", messages_table[i].key,
+				 messages_table[i].key);
+		if (strstr(section, messages_table[i].text) == NULL)
+			fail_msg("pam_smsotp.conf.5 does not give the default of '%s': %s",
+				 messages_table[i].key, messages_table[i].text);
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -797,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file_and_arguments),
 		cmocka_unit_test(test_argument_with_spaces),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pam_refusals),
 		cmocka_unit_test(test_fleet_example_loads),
@@ -805,7 +1090,13 @@ main(void)
 		cmocka_unit_test(test_file_trust),
 		cmocka_unit_test(test_huge_file),
 		cmocka_unit_test(test_example_loads),
+		cmocka_unit_test(test_example_commented_blocks),
 		cmocka_unit_test(test_provider_examples_load),
+		cmocka_unit_test(test_message_defaults),
+		cmocka_unit_test(test_message_placeholders),
+		cmocka_unit_test(test_messages_german_hindi),
+		cmocka_unit_test(test_message_length),
+		cmocka_unit_test(test_messages_man_page),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -477,6 +477,70 @@ test_forget_at(void **state)
 	assert_int_equal(policy_forget_at(&lim, &u), 5000);
 }
 
+/*
+ * Who gets the challenge (`groups`): the setting as a comma list, the
+ * user's groups as one, and the answer.  tests/pam/groups.sh runs the
+ * same rule through logins, with the groups from NSS.
+ */
+static const struct {
+	const char *list;
+	const char *mine;
+	enum policy_who want;
+} group_rows[] = {
+	{ "", "staff", POLICY_CHALLENGE },		/* unset: everyone */
+	{ "", "", POLICY_CHALLENGE },
+	{ "sms-users", "staff,sms-users", POLICY_CHALLENGE },	/* a member */
+	{ "sms-users", "sms-users", POLICY_CHALLENGE },	/* primary group only */
+	{ "sms-users", "staff", POLICY_SKIP },		/* not a member */
+	{ "sms-users", "", POLICY_SKIP },
+	{ "sms-users,ops", "ops", POLICY_CHALLENGE },	/* any of the names */
+	{ "!svc", "staff", POLICY_CHALLENGE },		/* only exemptions */
+	{ "!svc", "staff,svc", POLICY_SKIP },		/* exempt */
+	{ "sms-users,!svc", "sms-users,svc", POLICY_SKIP },	/* exemption wins */
+	{ "!svc,sms-users", "svc,sms-users", POLICY_SKIP },	/* in any order */
+	{ "sms-users,!svc", "sms-users", POLICY_CHALLENGE },
+	{ "sms-users", "SMS-users", POLICY_SKIP },	/* names compare exactly */
+	{ "sms-users", "sms-users2", POLICY_SKIP },
+	{ "!sms", "sms-users", POLICY_CHALLENGE },
+};
+
+/* Splits a comma list into out (at most 8 names of 31 bytes). */
+static size_t
+split(const char *list, char names[8][32], char *out[8])
+{
+	size_t n = 0;
+	const char *p = list;
+
+	while (*p != '\0' && n < 8) {
+		size_t len = strcspn(p, ",");
+
+		snprintf(names[n], 32, "%.*s", (int)len, p);
+		out[n] = names[n];
+		n++;
+		p += len + (p[len] == ',');
+	}
+	return n;
+}
+
+static void
+test_groups(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(group_rows) / sizeof(group_rows[0]); i++) {
+		char lbuf[8][32], mbuf[8][32];
+		char *list[8], *mine[8];
+		size_t nl = split(group_rows[i].list, lbuf, list);
+		size_t nm = split(group_rows[i].mine, mbuf, mine);
+
+		if (policy_groups(list, nl, mine, nm) != group_rows[i].want)
+			fail_msg("row %zu: groups \"%s\", user in \"%s\": expected %s", i,
+				 group_rows[i].list, group_rows[i].mine,
+				 group_rows[i].want == POLICY_SKIP ? "skip" : "challenge");
+	}
+}
+
 int
 main(void)
 {
@@ -487,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_minutes_and_limits),
 		cmocka_unit_test(test_forget_at),
+		cmocka_unit_test(test_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -667,6 +667,49 @@ test_sms_boundaries(void **state)
 	free(s);
 }
 
+/* tpl_check_text: what a text shown to a user may hold. */
+static const struct {
+	const char *text;
+	const char *why;	/* NULL: accepted */
+} text_rows[] = {
+	{ "", NULL },
+	{ "Wrong code, please try again.", NULL },
+	{ "Falscher Code für {user}, bitte erneut versuchen.", NULL },
+	{ "गलत कोड, कृपया फिर से प्रयास करें।", NULL },
+	{ "Code \xf0\x9f\x94\x91 100% {wait_min}", NULL },	/* U+1F511 */
+	{ "tab\there", "a control character (U+0009) at byte 4" },
+	{ "line\nbreak", "a control character (U+000A) at byte 5" },
+	{ "\x1b[2J", "a control character (U+001B) at byte 1" },
+	{ "del\x7f", "a control character (U+007F) at byte 4" },
+	{ "csi \xc2\x9b" "2J", "a control character (U+009B) at byte 5" },
+	{ "Falsch\xff", "not valid UTF-8 (byte 7)" },
+	{ "\xc3(", "not valid UTF-8 (byte 1)" },
+	{ "\xc0\xaf", "not valid UTF-8 (byte 1)" },	/* overlong '/' */
+	{ "\xed\xa0\x80", "not valid UTF-8 (byte 1)" },	/* a surrogate */
+	{ "\xf4\x90\x80\x80", "not valid UTF-8 (byte 1)" },	/* past U+10FFFF */
+	{ "end \xe0\xa4", "not valid UTF-8 (byte 5)" },	/* cut short */
+};
+
+static void
+test_check_text(void **state)
+{
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(text_rows) / sizeof(text_rows[0]); i++) {
+		int rc = tpl_check_text(text_rows[i].text, err, sizeof(err));
+
+		if (text_rows[i].why == NULL && rc != TPL_OK)
+			fail_msg("row %zu refused: %s", i, err);
+		if (text_rows[i].why != NULL &&
+		    (rc != TPL_EINVAL || strcmp(err, text_rows[i].why) != 0))
+			fail_msg("row %zu: expected \"%s\", got %d \"%s\"", i,
+				 text_rows[i].why, rc, rc == TPL_OK ? "" : err);
+	}
+	assert_int_equal(tpl_check_text(NULL, NULL, 0), TPL_OK);
+}
+
 int
 main(void)
 {
@@ -680,6 +723,7 @@ main(void)
 		cmocka_unit_test(test_check_agrees),
 		cmocka_unit_test(test_sms_fixed),
 		cmocka_unit_test(test_sms_boundaries),
+		cmocka_unit_test(test_check_text),
 	};
 
 	return cmocka_run_group_tests_name("template", tests, NULL, NULL);
