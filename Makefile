@@ -6,13 +6,19 @@
 #                   branch coverage of the library (build/cov/coverage.txt)
 #   make bench      timing, concurrency and memory against curl (root)
 #   make install    DESTDIR=, PREFIX=, PAMDIR=
+#   make deb        the Debian package libpam-smsotp (debian/), built in a
+#                   copy of the tree; the .deb lands in DEB_DIR (build/deb)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 DESTDIR ?=
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
-PAMDIR ?= $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/lib/$(MULTIARCH))/security
+PAM_LIBDIR := $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/lib/$(MULTIARCH))
+# pam.pc says /lib/<multiarch> on Debian 12; where /lib is a link to usr/lib
+# (merged /usr) that is the same folder as /usr/lib/<multiarch>, the path
+# the Debian package uses: name it so, and nothing new goes under /lib.
+PAMDIR ?= $(if $(shell test /usr$(PAM_LIBDIR) -ef $(PAM_LIBDIR) && echo same),/usr)$(PAM_LIBDIR)/security
 SYSCONFDIR ?= /etc
 PYTHON ?= python3
 
@@ -97,7 +103,7 @@ MOD_OBJS := $(B)/pam_smsotp.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all demo check unit-check coverage coverage-run install uninstall clean deps lint fuzz bench
+.PHONY: all demo check unit-check coverage coverage-run install uninstall clean deps lint fuzz bench deb
 
 all: $(MODULE_SO) $(B)/smsotp
 
@@ -191,6 +197,29 @@ install: all
 	install -m 0644 man/pam_smsotp.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_smsotp.8
 	install -m 0644 man/smsotp.8 $(DESTDIR)$(PREFIX)/share/man/man8/smsotp.8
 	install -m 0644 man/pam_smsotp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/pam_smsotp.conf.5
+
+# The Debian package: dpkg-buildpackage -us -uc -b in a copy of the tree
+# (without .git, build/ and the products .gitignore names), so that its
+# clean step (make clean) and its files never touch this tree; the .deb,
+# .buildinfo and .changes land in DEB_DIR (under build/ or outside the
+# tree), then lintian checks them (any tag not overridden fails).
+# The build dependencies are debian/control's (apt-get build-dep ./).
+DEB_DIR ?= build/deb
+deb:
+	rm -rf $(DEB_DIR)/src $(DEB_DIR)/libpam-smsotp*_* $(DEB_DIR)/pam-smsotp_*
+	mkdir -p $(DEB_DIR)/src
+	tar -cf - --exclude-vcs --exclude=./build --exclude=./pam_smsotp.so \
+		--exclude='*.o' --exclude=__pycache__ . | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_DIR)/src
+	@if command -v lintian >/dev/null; then \
+		echo "lintian $(DEB_DIR)/pam-smsotp_*.changes"; \
+		lintian --display-info --pedantic --fail-on error,warning,info,pedantic \
+			$(DEB_DIR)/pam-smsotp_*.changes; \
+	else \
+		echo "lintian is not installed: the package is not checked"; \
+	fi
+	@ls $(DEB_DIR)/libpam-smsotp_*.deb
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_smsotp.so

@@ -701,6 +701,33 @@ get_code(struct smsotp_ctx *ctx, enum policy_ask ask)
 }
 
 /*
+ * A right answer whose spending found the record changed by another login
+ * since its try was counted (a shared store lets the row go between the
+ * two writes): opened again, the code is spent if it is still the one kept
+ * and valid; one replaced or spent meanwhile is told as no longer valid.
+ */
+static int
+spend_again(struct smsotp_ctx *ctx, const char *answer, struct policy_decision *d)
+{
+	struct record r;
+	char err[512];
+	int rc;
+
+	rc = record_open(ctx, &r, err, sizeof(err));
+	if (rc != STATE_OK)
+		return state_failed(ctx, rc, err);
+	if (policy_code_valid(&ctx->lim, &r.u, r.now) &&
+	    state_code_matches(&r.u, answer, ctx->key)) {
+		policy_compared(&r.u, 1, d);
+		rc = store_write(r.txn, &r.u, err, sizeof(err));
+	} else {
+		d->what = POLICY_SPENT;
+	}
+	record_close(&r);
+	return rc == STATE_OK ? PAM_SUCCESS : state_failed(ctx, rc, err);
+}
+
+/*
  * Checks an answer against the kept hash, on the held record.  The try is
  * counted first, durably, as if the answer were wrong (with the lock it
  * would bring, policy_answer): a failure to write that count refuses the
@@ -735,6 +762,8 @@ check_answer(struct smsotp_ctx *ctx, const char *answer, struct policy_decision 
 				   ctx->cfg->lockout_time, r.u.wrong);
 	}
 	record_close(&r);
+	if (rc == STATE_ECHANGED && d->what == POLICY_RIGHT)
+		return spend_again(ctx, answer, d);
 	return rc == STATE_OK ? PAM_SUCCESS : state_failed(ctx, rc, err);
 }
 

@@ -58,6 +58,9 @@ struct state_handle;
 #define STATE_ENOMEM (-2)
 #define STATE_EUNAVAIL (-3)	/* the store cannot be used now (a database
 				   down, refused, timed out): err says */
+#define STATE_ECHANGED (-4)	/* a second write found the record changed
+				   by another login since the first: nothing
+				   written; open it again to decide anew */
 
 /*
  * Lock user's state in dir (waiting for another login of the same user to
@@ -174,8 +177,8 @@ int store_begin(struct store *s, const char *user,
 
 /* Makes *u the record, durably, before it returns (the file store:
  * state_save; a database: a commit); the record stays held for another
- * write (a database: that write fails, closed, if another login changed
- * the record in between). */
+ * write (a database: that write fails with STATE_ECHANGED, nothing
+ * written, if another login changed the record in between). */
 int store_write(struct store_txn *t, const struct state_user *u, char *err,
 		size_t errlen);
 

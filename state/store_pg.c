@@ -451,7 +451,7 @@ pg_write(struct store_txn *st, const struct state_user *u, char *err,
 			 * locked since it was read */
 			snprintf(err, errlen, "postgresql: the record of %s was "
 				 "changed by another login meanwhile", u->user);
-			rc = STATE_EUNAVAIL;
+			rc = STATE_ECHANGED;
 		}
 	}
 	for (i = 0; i < n; i++)

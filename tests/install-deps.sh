@@ -5,6 +5,9 @@
 # otherwise prints the command to run and exits 1.
 #	install-deps.sh coverage	also gcovr (make coverage)
 #
+# debhelper, dpkg-dev and lintian: make deb and tests/pam/deb_package.sh
+# (no fakeroot: debian/control says Rules-Requires-Root: no).
+#
 # postgresql-15 (the PostgreSQL store's tests start their own throwaway
 # clusters) would create and start a system cluster "main" on port 5432 on
 # a first install: when postgresql-common is not installed yet, its
@@ -24,7 +27,8 @@ cppcheck clang-tidy clang libclang-rt-14-dev
 libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db
 openssh-server openssh-client sudo passwd
 postgresql-15 libpq-dev libfaketime
-slapd ldap-utils libldap-dev"
+slapd ldap-utils libldap-dev
+debhelper dpkg-dev lintian"
 [ "${1:-}" = coverage ] && PACKAGES="$PACKAGES gcovr"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

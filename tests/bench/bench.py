@@ -75,6 +75,37 @@ def phone(i):
     return "+4477009%05d" % i
 
 
+def converse(p, deadline, code):
+    """Reads pamtester's output (p, started with pipes) until it ends or
+    the deadline (then kills it); at the first prompt answers code() (None:
+    a wrong answer).  Returns the output and whether it prompted."""
+    out = b""
+    prompted = False
+    fd = p.stdout.fileno()
+    while True:
+        r, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not r:
+            p.kill()
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        out += chunk
+        if not prompted and PROMPT.search(out):
+            prompted = True
+            try:
+                p.stdin.write(((code() or "x") + "\n").encode())
+                p.stdin.close()
+            except BrokenPipeError:
+                pass
+    for fh in (p.stdin, p.stdout):
+        try:
+            fh.close()
+        except BrokenPipeError:
+            pass
+    return out, prompted
+
+
 class Bench:
     def __init__(self):
         self.t = tempfile.mkdtemp(prefix="smsotp-bench.")
@@ -288,33 +319,9 @@ http {
         p = subprocess.Popen((wrap or []) + [self.pt, service, user, "authenticate"], env=env,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
-        out = b""
-        prompted = False
         deadline = time.monotonic() + TIMEOUT
-        fd = p.stdout.fileno()
-        while True:
-            r, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
-            if not r:
-                p.kill()
-                break
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            out += chunk
-            if not prompted and PROMPT.search(out):
-                prompted = True
-                code = self.code_for(digits, before, deadline) if answer else None
-                try:
-                    p.stdin.write(((code or "x") + "\n").encode())
-                    p.stdin.close()
-                except BrokenPipeError:
-                    pass
-        if not p.stdin.closed:
-            try:
-                p.stdin.close()
-            except BrokenPipeError:
-                pass
-        p.stdout.close()
+        out, prompted = converse(
+            p, deadline, lambda: self.code_for(digits, before, deadline) if answer else None)
         m = self._wait(p, t0)
         m["prompted"] = prompted
         m["ok"] = m["rc"] == 0

@@ -13,7 +13,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || skip "nginx is not
 command -v curl >/dev/null 2>&1 || skip "curl is not installed"
 
 t_bench() {
-	BENCH_N=2 BENCH_CONC=4 BENCH_OUT=$C/out BENCH_NO_INSTALL=1 MODULE=$MODULE \
+	BENCH_N=2 BENCH_CONC=4 BENCH_OUT=$C/out BENCH_NO_INSTALL=1 BENCH_PG=0 MODULE=$MODULE \
 	    sh "$ROOT/tests/bench/run.sh" > "$C/bench.out" 2>&1
 	rc=$?
 	# 1 is a missed target: the figures are still written

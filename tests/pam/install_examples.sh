@@ -22,9 +22,19 @@ t_install() {
 	    fail "second make install failed"
 	assert_eq '# edited by the administrator' "$(cat "$d/etc/security/pam_smsotp.conf")" \
 	    "an existing configuration is never overwritten"
+	# PAMDIR's default: where /lib is a link to usr/lib (merged /usr), the
+	# module goes under /usr/lib, where the Debian package puts it
+	if [ -L /lib ]; then
+		d=$C/dest-default
+		make -s -C "$ROOT" install DESTDIR="$d" PREFIX=/usr > "$C/make.out" 2>&1 ||
+		    fail "make install with the default PAMDIR failed: $(cat "$C/make.out")"
+		assert_str_match "$(cd "$d" && find . -name pam_smsotp.so)" '^\./usr/lib/[^/]+/security/pam_smsotp\.so$' \
+		    "the default PAMDIR on a merged /usr"
+		[ -e "$d/lib" ] && fail "make install put files under /lib: $(cd "$d" && find lib)"
+	fi
 	pass
 }
-run_case "make install: DESTDIR, PREFIX, PAMDIR, modes, never overwriting the configuration" t_install
+run_case "make install: DESTDIR, PREFIX, PAMDIR (default under /usr), modes, never overwriting the configuration" t_install
 
 t_examples() {
 	require_pam_wrapper
