@@ -8,7 +8,8 @@
 #	pg_standby db2 db1		# hot standby of db1, streaming
 #	pg_conninfo db1			# the module's conninfo for db1
 #
-# Every cluster lives in $T/pg/NAME (owned by postgres), listens on
+# Every cluster lives in $T/pg/NAME (owned by postgres; $T becomes 0711 so
+# that postgres walks through it, nothing in it lists), listens on
 # 127.0.0.1 only, on a free port picked at start (a collision with another
 # process is retried on another port), with TLS (the test CA's server
 # certificate for localhost and 127.0.0.1, $T/ca from tests/make-ca.sh),
@@ -25,9 +26,11 @@
 # cleanup removes $T.
 #
 # Functions:
-#	pg_require		skip (lib.sh's skip) when PostgreSQL 15 is not
-#				installed and cannot be (root: tests/install-deps.sh);
-#				makes the CA ($T/ca) and $T/pg
+#	pg_require		lib.sh's require_module and require_pam_wrapper,
+#				the tool built, and skip (lib.sh's skip) when
+#				PostgreSQL 15 is not installed and cannot be
+#				(root: tests/install-deps.sh); makes the CA
+#				($T/ca) and $T/pg
 #	pg_primary NAME		a new primary: initdb, start, role otp (LOGIN,
 #				password $PG_OTP_PASSWORD) owning database otpdb,
 #				role repl (REPLICATION, $PG_REPL_PASSWORD)
@@ -36,7 +39,8 @@
 #	pg_wait_streaming NAME	until NAME's WAL receiver is streaming
 #	pg_wait_replayed NAME PRIMARY	until NAME has replayed all PRIMARY wrote
 #	pg_stop NAME		fast stop (waits)
-#	pg_start NAME		start a stopped cluster again (its port if free)
+#	pg_start NAME		start a stopped cluster again (its port if free;
+#				nothing to do when it runs)
 #	pg_promote NAME		promote a standby; returns once it takes writes
 #	pg_port NAME		its port
 #	pg_sql NAME SQL [DB]	psql as the superuser over the unix socket
@@ -47,16 +51,26 @@
 #	pg_conninfo_failover NAME1 NAME2 [DB]	both hosts, target_session_attrs=read-write
 #	pg_limits CONNINFO [LIMITS...]	the body of the module's limits group:
 #				store = "postgresql", the postgresql group
-#				(conninfo, password, timeout = 3, PG_FALLBACK when
-#				set), key_file $T/hash.key (one key for every
-#				host of the fleet) and LIMITS
+#				(conninfo, password (PG_PASSWORD, default the
+#				right one), timeout (PG_TIMEOUT, default 3),
+#				fallback (PG_FALLBACK, when set)), key_file
+#				$T/hash.key (one key for every host of the
+#				fleet) and LIMITS
 #	pg_host NAME LIMITS [TOP-LEVEL LINE...]	a "host": the configuration
 #				$C/NAME.conf (std_conf with LIMITS as its
 #				limits group and state_dir $C/state-NAME) and
 #				the PAM service NAME that loads the module with it
 #	tool CONF ARGS...	the admin tool ($SMSOTP_TOOL or build/smsotp)
-#				with -c CONF, under nss_wrapper; sets TRC, TOUT,
-#				TERR (as tests/pam/smsotp_tool.sh)
+#				with -c CONF; sets TRC, TOUT, TERR (as
+#				tests/pam/smsotp_tool.sh, but not under
+#				nss_wrapper: the users of these tests are names
+#				to the tool, and nss_wrapper starts at the first
+#				lookup, which here may come from inside libpq
+#				while the store connects with an empty
+#				environment: it would not see
+#				NSS_WRAPPER_DISABLE_DEEPBIND and would dlopen
+#				libc with RTLD_DEEPBIND, which the ASan runtime
+#				refuses in SANITIZE=1 builds)
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=$T/pg
@@ -64,6 +78,10 @@ PG_CA=$T/ca
 PG_OTP_PASSWORD=otp-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 PG_REPL_PASSWORD=repl-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 TOOL=${SMSOTP_TOOL:-$ROOT/build/smsotp}
+# MODULE=build/asan/pam_smsotp.so and the like: from here, as the cases
+# run in their own folders
+case $MODULE in /*) ;; *) MODULE=$(pwd)/$MODULE ;; esac
+case $TOOL in /*) ;; *) TOOL=$(pwd)/$TOOL ;; esac
 
 # _pg_as CMD...: CMD as postgres, from /, with an empty environment (no
 # PG* variable of ours reaches it)
@@ -87,9 +105,12 @@ _pg_cleanup() {
 trap '_pg_cleanup; _cleanup' EXIT
 
 pg_require() {
+	require_module
+	require_pam_wrapper
+	[ -x "$TOOL" ] || skip "$TOOL is not built (run make)"
 	require_root
 	if [ ! -x "$PG_BIN/initdb" ] && command -v apt-get > /dev/null 2>&1; then
-		timeout 600 sh "$TESTS/install-deps.sh" > "$T/install-deps.log" 2>&1 < /dev/null
+		timeout 200 sh "$TESTS/install-deps.sh" > "$T/install-deps.log" 2>&1 < /dev/null
 	fi
 	[ -x "$PG_BIN/initdb" ] ||
 		skip "PostgreSQL 15 is not installed ($PG_BIN/initdb) and could not be: run tests/install-deps.sh as root"
@@ -103,6 +124,8 @@ pg_require() {
 	chown -R postgres: "$PG_DIR"
 	chmod 0700 "$PG_DIR/sock"
 	chmod 0600 "$PG_DIR/server.key"
+	_pg_as test -w "$PG_DIR/sock" ||
+		skip "user postgres cannot reach $PG_DIR (is a folder above TMPDIR closed to others?)"
 	: > "$PG_DIR/clusters"
 }
 
@@ -204,7 +227,7 @@ pg_stop() {
 }
 
 pg_start() {
-	_pg_launch "$1"
+	_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/$1" status > /dev/null 2>&1 || _pg_launch "$1"
 }
 
 pg_promote() {
@@ -224,8 +247,8 @@ pg_conninfo_failover() {
 pg_limits() {
 	_ci=$1
 	shift
-	printf 'key_file = "%s"; store = "postgresql"; postgresql = { conninfo = "%s"; password = "%s"; timeout = 3;%s }; %s' \
-	    "$T/hash.key" "$_ci" "${PG_PASSWORD:-$PG_OTP_PASSWORD}" \
+	printf 'key_file = "%s"; store = "postgresql"; postgresql = { conninfo = "%s"; password = "%s"; timeout = %s;%s }; %s' \
+	    "$T/hash.key" "$_ci" "${PG_PASSWORD:-$PG_OTP_PASSWORD}" "${PG_TIMEOUT:-3}" \
 	    "${PG_FALLBACK:+ fallback = \"$PG_FALLBACK\";}" "$*"
 }
 
@@ -246,9 +269,7 @@ tool() {
 	TERR=$C/tool$TOOL_N.err
 	_tc=$1
 	shift
-	LD_PRELOAD=$NSS_PRELOAD NSS_WRAPPER_PASSWD=$C/passwd \
-	    NSS_WRAPPER_GROUP=$C/group NSS_WRAPPER_DISABLE_DEEPBIND=1 \
-	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	    "$TOOL" -c "$_tc" "$@" > "$TOUT" 2> "$TERR" < /dev/null
 	TRC=$?
 	return 0

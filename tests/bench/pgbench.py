@@ -691,7 +691,8 @@ def report(r, path):
           "SCRAM, %.2f without." % (b["poll_tcp_ms"], b["poll_tls_ms"], b["poll_auth_and_start_ms"],
                                     b["client_cpu_tls_scram_ms"], b["client_cpu_tls_trust_ms"]))
     if st.get("logins"):
-        print("A login's statements (server log, %d logins): %d round trips: %s; server time "
+        print("A login's statements (server log, %d logins): %d statements, sent 2 or 3 in one "
+              "round trip (libpq's pipeline mode): %s; server time "
               "%.2f ms in all (%.3f ms each); session %.1f ms as the server saw it, of which "
               "TLS + SCRAM %.1f ms (connection received to authorized)."
               % (st["logins"], st["statements_per_login"]["median"],
@@ -712,7 +713,7 @@ def report(r, path):
                  "; ".join("%s… %.2f ms a call" % (x["query"][:40], x["ms_per_call"])
                            for x in pgss["statements"][:2])))
     a = r["over_floor_accounted_ms"]
-    print("Over the floor, %.1f ms: dlopen(libpq) %.1f + %d round trips %.1f + their server time "
+    print("Over the floor, %.1f ms: dlopen(libpq) %.1f + %d statements' round trips %.1f + their server time "
           "%.1f − OpenSSL's first-use set-up the floor pays and a login does not %.1f "
           "(a second connection in the same process: %.1f ms) − the file store's fsyncs, which "
           "postgresql − file takes out %.1f (file − file on tmpfs); other %.1f ms (the cold "
