@@ -290,6 +290,7 @@ t_failover() {
 	ldap_conf "uri = \"ldaps://127.0.0.1:$_down/ ldaps://127.0.0.1:$(closed_port)\"; base = \"ou=people,$SUFFIX\"; ca_file = \"$CA/ca.pem\";"
 	unavailable alice "ldaps://127.0.0.1:$_down/: "
 	assert_contains "$SYSLOG" "Can't contact LDAP server"
+	no_secret
 }
 run_case "two URIs: the second one when the first is down; both down: fails closed with each one's error" t_failover
 
@@ -323,6 +324,7 @@ t_escaping() {
 	no_number 'ali*'
 	login_to alice +447700900123
 	assert_not_contains "$C/syslog.all" "more than one entry" "no filter ever matched everyone"
+	no_secret
 }
 run_case "user names *)(uid=* and ali*: escaped (RFC 4515), they find nothing" t_escaping
 
@@ -351,6 +353,7 @@ t_no_attribute() {
 	assert_result SERVICE_ERR
 	assert_eq 1 "$(sms_count)" "no SMS outside allowed_countries"
 	assert_contains "$SYSLOG" "phones.ldap: the number of alice (+44*******123) is not in allowed_countries"
+	no_secret
 }
 run_case "no entry or no mobile: no number, then GECOS when enabled; allowed_countries applies" t_no_attribute
 
