@@ -31,15 +31,19 @@ WARN += -Werror
 endif
 HARDEN := -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing
 DEFS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden
-# libcurl and libpq are not linked: sms/curl.c and state/pq.c open them at
-# run time (libpq only with limits.store = "postgresql"), by the soname of
-# the library this is built against.
+# libcurl, libpq and libldap are not linked: sms/curl.c, state/pq.c and
+# phone/ldap.c open them at run time (libpq only with limits.store =
+# "postgresql", libldap only in the child that asks a phones.ldap server),
+# by the soname of the library this is built against.
 PKGS := libconfig json-c openssl
-DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libpq 2>/dev/null)
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libpq ldap 2>/dev/null)
 DEPLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CURL_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libcurl 2>/dev/null)
 CURL_SONAME := $(or $(shell objdump -p $(CURL_LIBDIR)/libcurl.so 2>/dev/null | \
 	awk '$$1 == "SONAME" { print $$2 }'),libcurl.so.4)
+LDAP_LIBDIR := $(or $(shell $(PKG_CONFIG) --variable=libdir ldap 2>/dev/null),/usr/lib/$(MULTIARCH))
+LDAP_SONAME := $(or $(shell objdump -p $(LDAP_LIBDIR)/libldap.so 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }'),libldap-2.5.so.0)
 PQ_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir libpq 2>/dev/null)
 PQ_SONAME := $(or $(shell objdump -p $(PQ_LIBDIR)/libpq.so 2>/dev/null | \
 	awk '$$1 == "SONAME" { print $$2 }'),libpq.so.5)
@@ -81,7 +85,8 @@ ifeq ($(VALGRIND),1)
 CHECK_ENV += PAM_VALGRIND=1 TEST_TIMEOUT=1800
 endif
 ALL_CFLAGS := $(DEFS) -DSMSOTP_CURL_SONAME='"$(CURL_SONAME)"' \
-	-DSMSOTP_PQ_SONAME='"$(PQ_SONAME)"' $(WARN) $(HARDEN) \
+	-DSMSOTP_PQ_SONAME='"$(PQ_SONAME)"' -DSMSOTP_LDAP_SONAME='"$(LDAP_SONAME)"' \
+	$(WARN) $(HARDEN) \
 	$(DEPCFLAGS) $(SANFLAGS) $(CFLAGS)
 ifeq ($(COVERAGE),1)
 # after CFLAGS, so that its -O2 does not win
@@ -89,6 +94,7 @@ ALL_CFLAGS += -O0
 endif
 
 LIB_SRCS := util/util.c util/run.c config/config.c config/messages.c otp/otp.c phone/phone.c \
+	phone/ldap.c \
 	template/template.c sms/sms.c sms/file.c sms/command.c sms/isolate.c \
 	sms/http.c sms/request.c sms/judge.c sms/json.c sms/httpconf.c \
 	sms/preset.c sms/url.c sms/curl.c sms/common.c sms/vendors.c state/state.c \

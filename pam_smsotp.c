@@ -419,6 +419,12 @@ find_number(struct smsotp_ctx *ctx)
 		return PAM_SUCCESS;
 	case PHONE_ENOMEM:
 		return PAM_BUF_ERR;
+	case PHONE_EUNAVAIL:
+		/* the directory is down or answered nonsense: no number is
+		 * known, which is not "no number" (nullok would pass) */
+		pam_syslog(ctx->pamh, LOG_ERR, "phones: %s", err);
+		ctx->result = "number lookup failed";
+		return PAM_AUTHINFO_UNAVAIL;
 	default:
 		pam_syslog(ctx->pamh, LOG_ERR, "phones: %s", err);
 		ctx->result = "number lookup failed";

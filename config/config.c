@@ -25,6 +25,8 @@
 #define DEFAULT_TEMPLATE \
 	"Your {service} code for {host} is {code}. It expires in {ttl_min} min."
 #define DEFAULT_PROMPT "SMS code sent to {phone_masked}: "
+#define DEFAULT_LDAP_FILTER "(uid={user})"
+#define DEFAULT_LDAP_ATTRIBUTE "mobile"
 
 /* "code" first: the prompt may use all but the first. */
 const char *const config_message_placeholders[] = {
@@ -59,7 +61,9 @@ struct field {
 	size_t count_off;	/* lists: the count beside it */
 	unsigned types;		/* provider fields only */
 	const char *const *words;	/* F_ENUM, F_WORD */
-	const struct field *sub;	/* F_GROUP: its fields */
+	const struct field *sub;	/* F_GROUP: its fields (count_off, when
+					 * not 0: an int set to 1 when the
+					 * group is there) */
 	size_t nsub;
 };
 
@@ -91,6 +95,18 @@ static const struct field top_fields[] = {
 	/* `messages` is read by read_messages(), its keys are in messages.c */
 };
 
+static const struct field ldap_fields[] = {
+	TOP("uri", F_STR, 0, 0, ldap_uri),
+	TOP("base", F_STR, 0, 0, ldap_base),
+	TOP("filter", F_STR, 0, 0, ldap_filter),
+	TOP("attribute", F_STR, 0, 0, ldap_attribute),
+	TOP("bind_dn", F_STR, 0, 0, ldap_bind_dn),
+	TOP("bind_password", F_STR, 0, 0, ldap_bind_password),
+	TOP("ca_file", F_PATH, 0, 0, ldap_ca_file),
+	TOP("starttls", F_BOOL, 0, 0, ldap_starttls),
+	TOP("timeout", F_INT, 1, 60, ldap_timeout),
+};
+
 static const struct field phones_fields[] = {
 	TOP("file", F_PATH, 0, 0, phones_file),
 	TOP("command", F_PATH, 0, 0, phones_command),
@@ -99,6 +115,8 @@ static const struct field phones_fields[] = {
 	{ "allowed_countries", F_STRLIST, 0, 0,
 	  offsetof(struct smsotp_config, allowed_countries),
 	  offsetof(struct smsotp_config, n_allowed_countries), 0, NULL, NULL, 0 },
+	{ "ldap", F_GROUP, 0, 0, 0, offsetof(struct smsotp_config, ldap_given), 0,
+	  NULL, ldap_fields, sizeof(ldap_fields) / sizeof(ldap_fields[0]) },
 };
 
 static const char *const stores[] = { "file", "postgresql" };	/* config_store */
@@ -627,6 +645,8 @@ read_group(struct reader *r, const config_setting_t *group, const char *prefix,
 		if (f == NULL)
 			return refuse(r, s, key, bad);
 		if (f->type == F_GROUP) {
+			if (f->count_off != 0)
+				*(int *)(void *)((char *)base + f->count_off) = 1;
 			snprintf(key, sizeof(key), "%s%s.", prefix, name);
 			rc = read_group(r, s, key, f->sub, f->nsub, base, 0);
 			if (rc != CONFIG_OK)
@@ -1018,6 +1038,23 @@ check_groups(const struct smsotp_config *cfg, char *err, size_t errlen)
 	return CONFIG_OK;
 }
 
+/* phones.ldap, when the group is there, as phone/ldap.c needs it. */
+static int
+validate_ldap(const struct smsotp_config *cfg, char *err, size_t errlen)
+{
+	struct phone_sources src;
+	char why[256];
+
+	if (!cfg->ldap_given)
+		return CONFIG_OK;
+	config_phone_sources(cfg, &src);
+	if (phone_ldap_check_config(&src.ldap, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: phones.ldap.%s", cfg->conf_path, why);
+		return CONFIG_EINVAL;
+	}
+	return CONFIG_OK;
+}
+
 static int
 validate(struct smsotp_config *cfg, char *err, size_t errlen)
 {
@@ -1077,7 +1114,8 @@ validate(struct smsotp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: prompt: %s", cfg->conf_path, why);
 		return CONFIG_EINVAL;
 	}
-	return resolve_chain(cfg, err, errlen);
+	return validate_ldap(cfg, err, errlen) != CONFIG_OK ? CONFIG_EINVAL :
+		resolve_chain(cfg, err, errlen);
 }
 
 static struct smsotp_config *
@@ -1100,11 +1138,15 @@ config_new(void)
 	cfg->lockout_after = 10;
 	cfg->lockout_time = 900;
 	cfg->pg_timeout = 3;
+	cfg->ldap_filter = strdup(DEFAULT_LDAP_FILTER);
+	cfg->ldap_attribute = strdup(DEFAULT_LDAP_ATTRIBUTE);
+	cfg->ldap_timeout = 5;
 	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
 	cfg->key_file = strdup(CONFIG_DEFAULT_KEY_FILE);
 	if (cfg->alphabet == NULL || cfg->template == NULL || cfg->prompt == NULL ||
 	    cfg->phones_file == NULL || cfg->state_dir == NULL ||
-	    cfg->key_file == NULL) {
+	    cfg->key_file == NULL || cfg->ldap_filter == NULL ||
+	    cfg->ldap_attribute == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -1185,6 +1227,13 @@ config_free(struct smsotp_config *cfg)
 	free(cfg->phones_command);
 	free(cfg->default_country);
 	free_strlist(cfg->allowed_countries, cfg->n_allowed_countries);
+	free(cfg->ldap_uri);
+	free(cfg->ldap_base);
+	free(cfg->ldap_filter);
+	free(cfg->ldap_attribute);
+	free(cfg->ldap_bind_dn);
+	util_free_secret(cfg->ldap_bind_password);
+	free(cfg->ldap_ca_file);
 	free(cfg->state_dir);
 	free(cfg->key_file);
 	util_free_secret(cfg->pg_conninfo);
@@ -1207,6 +1256,17 @@ config_phone_sources(const struct smsotp_config *cfg, struct phone_sources *src)
 	src->default_country = cfg->default_country;
 	src->allowed_countries = cfg->allowed_countries;
 	src->n_allowed_countries = cfg->n_allowed_countries;
+	if (!cfg->ldap_given)
+		return;
+	src->ldap.uri = cfg->ldap_uri;
+	src->ldap.base = cfg->ldap_base;
+	src->ldap.filter = cfg->ldap_filter;
+	src->ldap.attribute = cfg->ldap_attribute;
+	src->ldap.bind_dn = cfg->ldap_bind_dn;
+	src->ldap.bind_password = cfg->ldap_bind_password;
+	src->ldap.ca_file = cfg->ldap_ca_file;
+	src->ldap.starttls = cfg->ldap_starttls;
+	src->ldap.timeout = cfg->ldap_timeout;
 }
 
 const char *

@@ -49,6 +49,17 @@ struct smsotp_config {
 	char *default_country;		/* calling code, digits; NULL */
 	char **allowed_countries;	/* calling codes; none: any */
 	size_t n_allowed_countries;
+	int ldap_given;			/* a phones.ldap group is there */
+	char *ldap_uri;
+	char *ldap_base;
+	char *ldap_filter;
+	char *ldap_attribute;
+	char *ldap_bind_dn;
+	char *ldap_bind_password;	/* a secret: wiped when freed, never
+					   logged */
+	char *ldap_ca_file;
+	int ldap_starttls;
+	long ldap_timeout;
 
 	char *state_dir;
 	char *key_file;		/* the key of the kept codes' HMACs: away
@@ -96,8 +107,8 @@ void config_free(struct smsotp_config *cfg);
 /* The text of message id: the configured one, or its default. */
 const char *config_message(const struct smsotp_config *cfg, enum msg_id id);
 
-/* The number sources of cfg (phones file, command, GECOS, countries) for
- * phone_lookup(); the strings stay cfg's. */
+/* The number sources of cfg (phones file, command, directory, GECOS,
+ * countries) for phone_lookup(); the strings stay cfg's. */
 void config_phone_sources(const struct smsotp_config *cfg,
 			  struct phone_sources *src);
 

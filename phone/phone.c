@@ -1,6 +1,6 @@
 /*
  * phone: numbers in E.164, and where they come from: the phones file, an
- * administrator's command, the GECOS field.
+ * administrator's command, a directory (phone/ldap.c), the GECOS field.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -513,6 +513,30 @@ gecos_find(const char *gecos, const char *cc, char out[PHONE_MAX])
 }
 
 /* ---------------------------------------------------------------------
+ * phones.ldap: the value of the user's entry (phone/ldap.c), as a number.
+ */
+static int
+ldap_find(const struct phone_ldap *l, const char *user, const char *cc,
+	  char out[PHONE_MAX], char *err, size_t errlen)
+{
+	char value[128];
+	int rc;
+
+	rc = phone_ldap_value(l, user, value, sizeof(value), err, errlen);
+	if (rc == PHONE_OK &&
+	    phone_normalize_national(value, cc, out) != PHONE_OK) {
+		/* never the value itself: it may be most of a number */
+		snprintf(err, errlen, "phones.ldap: the %s of this user's entry "
+			 "is not a valid number (+ and 8..15 digits%s%s)",
+			 l->attribute, cc != NULL ? ", or national for "
+			 "default_country " : "", cc != NULL ? cc : "");
+		rc = PHONE_EINVAL;
+	}
+	util_wipe(value, sizeof(value));
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
  * The sources in order.
  */
 
@@ -548,7 +572,8 @@ phone_lookup(const struct phone_sources *src, const char *user,
 		 * elsewhere; alone, a missing file fails closed.  An untrusted
 		 * one is refused either way. */
 		if (rc == PHONE_EFILE && missing &&
-		    (src->command != NULL || src->gecos)) {
+		    (src->command != NULL || src->ldap.uri != NULL ||
+		     src->gecos)) {
 			snprintf(err, errlen, "%s: does not exist, skipped",
 				 src->file);
 			rc = PHONE_NOTFOUND;
@@ -562,6 +587,11 @@ phone_lookup(const struct phone_sources *src, const char *user,
 		rc = cmd_find(src->command, user, cc, out, err, errlen);
 		snprintf(where, sizeof(where), "phones command %s",
 			 src->command);
+	}
+	if (rc == PHONE_NOTFOUND && src->ldap.uri != NULL) {
+		from = PHONE_SRC_LDAP;
+		rc = ldap_find(&src->ldap, user, cc, out, err, errlen);
+		snprintf(where, sizeof(where), "phones.ldap");
 	}
 	if (rc == PHONE_NOTFOUND && src->gecos && gecos != NULL) {
 		from = PHONE_SRC_GECOS;

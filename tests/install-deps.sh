@@ -15,6 +15,10 @@
 # create_main_cluster = false.  The package's postinst installs that file
 # with ucf, which keeps a file already there when nothing asks
 # (UCF_FORCE_CONFFOLD=1, and dpkg's --force-confold for the conffiles).
+#
+# slapd (tests/pam/ldap_source.sh starts its own throwaway servers) would
+# configure and start a system directory on a first install: debconf is
+# told first that it should configure none (slapd/no_configuration).
 set -u
 
 PACKAGES="build-essential pkg-config libpam0g-dev libcurl4-openssl-dev
@@ -23,6 +27,7 @@ cppcheck clang-tidy clang libclang-rt-14-dev
 libpamtest0-dev libnss-wrapper python3 openssl groff-base man-db
 openssh-server openssh-client sudo passwd
 postgresql-15 libpq-dev libfaketime
+slapd ldap-utils libldap-dev
 debhelper dpkg-dev lintian"
 [ "${1:-}" = coverage ] && PACKAGES="$PACKAGES gcovr"
 
@@ -63,6 +68,12 @@ case " $missing " in
 		    printf '%s\n' '# written by pam_smsotp tests/install-deps.sh: no system cluster' \
 		    'create_main_cluster = false' > "$cc_conf" || exit 1
 	fi
+	;;
+esac
+# no system directory (see the top)
+case " $missing " in
+*" slapd "*)
+	echo "slapd slapd/no_configuration boolean true" | debconf-set-selections || exit 1
 	;;
 esac
 # shellcheck disable=SC2086

@@ -599,6 +599,17 @@ assert_login_ok() {
 	[ -n "$(code_from_log "${1:-$GW_LOG}")" ] || fail "no code found in the last SMS (CODE_RE=$CODE_RE)"
 }
 
+# login_to USER NUMBER: USER logs in with the code sent to NUMBER (E.164):
+# one more SMS, to NUMBER, and the whole number nowhere in the log
+login_to() {
+	_n=$(sms_count)
+	pam_run smsotp "$1" 'answer_code 1'
+	assert_login_ok
+	assert_eq $((_n + 1)) "$(sms_count)" "SMS after $1's login"
+	assert_eq "$2" "$(log_get 'to(r)')" "$1's SMS goes to $2"
+	assert_not_contains "$SYSLOG" "${2#+}" "the full number never appears in the log"
+}
+
 # assert_prompted / assert_not_prompted: whether the code prompt was shown
 assert_prompted() {
 	[ "$(prompt_count)" -ge "${1:-1}" ] && return 0

@@ -99,7 +99,7 @@ fi
 # ---- clang-tidy ------------------------------------------------------------
 echo "== clang-tidy"
 if need "$CLANG_TIDY" && need "$PKG_CONFIG"; then
-	depcflags=$("$PKG_CONFIG" --cflags libconfig libcurl libpq json-c openssl) || {
+	depcflags=$("$PKG_CONFIG" --cflags libconfig libcurl libpq ldap json-c openssl) || {
 		echo "lint.sh: pkg-config cannot find the libraries" >&2
 		depcflags=
 	}

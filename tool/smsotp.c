@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,8 +60,9 @@ static const char usage_check[] =
 	"usage: smsotp [-c CONF] check\n"
 	"\n"
 	"Reads CONF with the module's own reader and validator, then checks the\n"
-	"state folder and the phones file as a login would, and that libcurl\n"
-	"loads when a provider speaks HTTP.  Prints a summary and exits 0, or\n"
+	"state folder and the phones file as a login would, that libcurl\n"
+	"loads when a provider speaks HTTP, and that each phones.ldap server\n"
+	"can be reached, binds and searches.  Prints a summary and exits 0, or\n"
 	"prints what is wrong (file, line, key, reason) and exits 1.\n";
 
 static const char usage_send[] =
@@ -214,8 +216,39 @@ describe_phones(const struct smsotp_config *cfg, char *out, size_t outlen)
 	if (cfg->phones_command != NULL && n < outlen)
 		n += (size_t)snprintf(out + n, outlen - n, "%scommand %s",
 				      n > 0 ? ", then " : "", cfg->phones_command);
+	if (cfg->ldap_given && n < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, "%sLDAP %s",
+				      n > 0 ? ", then " : "", cfg->ldap_uri);
 	if (cfg->phones_gecos && n < outlen)
 		snprintf(out + n, outlen - n, "%sGECOS", n > 0 ? ", then " : "");
+}
+
+/* Is there nothing at path?  Asked after util_read_trusted() refused it
+ * (its errno says only that it was refused), as the module does. */
+static int
+missing(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) != 0 && errno == ENOENT;
+}
+
+/* phones.ldap: each server connected to, its certificate verified, bound
+ * and searched as a login would; each one's verdict printed. */
+static int
+check_ldap(const struct smsotp_config *cfg)
+{
+	struct phone_sources src;
+	char report[4096];
+	int rc;
+
+	if (!cfg->ldap_given)
+		return 0;
+	config_phone_sources(cfg, &src);
+	/* each line is made safe to show where it is written */
+	rc = phone_ldap_check(&src.ldap, report, sizeof(report));
+	(void)fprintf(rc == 0 ? stdout : stderr, "%s\n", report);
+	return rc;
 }
 
 static int
@@ -249,14 +282,17 @@ cmd_check(const char *path)
 				      PHONES_CHECK_MAX, &buf, &len, err,
 				      sizeof(err)) == 0) {
 			util_free_secret(buf);
-		} else if (errno == ENOENT &&
-			   (cfg->phones_command != NULL || cfg->phones_gecos)) {
+		} else if (missing(cfg->phones_file) &&
+			   (cfg->phones_command != NULL || cfg->ldap_given ||
+			    cfg->phones_gecos)) {
 			/* the module skips it then, as here */
 		} else {
 			(void)fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
 			bad = 1;
 		}
 	}
+	if (check_ldap(cfg) != 0)
+		bad = 1;
 	/* libcurl is opened when a send needs it: a host without it would
 	 * learn that only at the first login. */
 	for (i = 0; i < cfg->n_chain; i++) {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -95,6 +96,8 @@ run_close_from(int lowfd, long maxfd)
 /* Everything the child needs, made before fork. */
 struct run_child {
 	char *const *argv;
+	int (*fn)(void *arg);	/* instead of execve */
+	void *fn_arg;
 	const sigset_t *empty;	/* the signal mask the program starts with */
 	const struct sigaction *dfl;	/* SIG_DFL, no flags */
 	long maxfd;		/* bound for the fd loop, from before fork */
@@ -154,6 +157,15 @@ run_child(const struct run_child *c)
 	if (sigprocmask(SIG_SETMASK, c->empty, NULL) != 0)
 		goto fail;
 	step = RUN_STEP_EXEC;
+	if (c->fn != NULL) {
+		extern char **environ;
+
+		/* the function's own output is all there is to read: the
+		 * status pipe is for failures to get this far */
+		(void)close(3);
+		environ = (char **)(uintptr_t)run_envp;
+		_exit(c->fn(c->fn_arg));
+	}
 	execve(c->argv[0], c->argv, run_envp);
 fail:
 	run_child_report(rfd, step, errno);
@@ -484,6 +496,8 @@ run_start(struct run_state *s, char *err, size_t errlen)
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	c.argv = run->argv;
+	c.fn = run->fn;
+	c.fn_arg = run->fn_arg;
 	c.dfl = &dfl;
 	c.empty = &empty;
 	c.maxfd = maxfd;
@@ -558,7 +572,7 @@ util_run(struct util_run *run, char *err, size_t errlen)
 	run->lost = 0;
 	run->status = 0;
 	if (run->argv == NULL || run->argv[0] == NULL ||
-	    run->argv[0][0] != '/') {
+	    (run->argv[0][0] != '/' && run->fn == NULL)) {
 		snprintf(err, errlen, "cannot run %s: not an absolute path",
 			 run->argv != NULL && run->argv[0] != NULL ?
 			 run->argv[0] : "(none)");

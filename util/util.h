@@ -125,8 +125,9 @@ void util_child_harden(void);
 
 /*
  * Running a program (util/run.c), as the phones command and the command
- * SMS provider do.  argv[0] must be an absolute path: no PATH search, no
- * shell.  The program gets an environment of PATH=/usr/sbin:/usr/bin:
+ * SMS provider do, or a function in a child of its own (the LDAP lookup:
+ * see fn).  argv[0] must be an absolute path: no PATH search, no shell.
+ * The program gets an environment of PATH=/usr/sbin:/usr/bin:
  * /sbin:/bin and LANG=C.UTF-8 alone, fds 0, 1 and 2 and nothing else of
  * the host's, its own process group, "/" as its directory, umask 077,
  * default signal dispositions and an empty signal mask, and what
@@ -159,6 +160,14 @@ struct util_run {
 	size_t errout_cap;
 	long timeout_ms;	/* from the call to the kill */
 	int flags;		/* UTIL_RUN_* */
+	int (*fn)(void *arg);	/* instead of a program: called in the forked
+				 * child, after the same set-up, with the
+				 * environment PATH and LANG alone (no execve:
+				 * it may call what is not async-signal-safe,
+				 * as in a child of a single-threaded host);
+				 * what it returns is the exit status.
+				 * argv[0] then only names it in err */
+	void *fn_arg;
 	/* set by util_run() whatever it returns */
 	int started;		/* its process was forked: it may have run
 				 * (0: it certainly never did) */

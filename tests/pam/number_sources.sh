@@ -31,16 +31,6 @@ prog() {
 	chmod 0755 "$C/$1"
 }
 
-# login_to USER NUMBER: USER logs in with the code sent to NUMBER (E.164)
-login_to() {
-	_n=$(sms_count)
-	pam_run smsotp "$1" 'answer_code 1'
-	assert_login_ok
-	assert_eq $((_n + 1)) "$(sms_count)" "SMS after $1's login"
-	assert_eq "$2" "$(log_get 'to(r)')" "$1's SMS goes to $2"
-	assert_not_contains "$SYSLOG" "${2#+}" "the full number never appears in the log"
-}
-
 # refused USER [DIGITS]: USER's number lookup fails closed: no prompt, no
 # SMS, PAM_SERVICE_ERR; DIGITS (the number as written, digits only; 8 or
 # more) never in the log

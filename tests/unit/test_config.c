@@ -215,6 +215,53 @@ test_groups(void **state)
 	config_free(cfg);
 }
 
+/* phones.ldap: the keys, the defaults (filter, attribute, timeout), plain
+ * ldap:// to loopback addresses, several URIs. */
+static void
+test_ldap_group(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	struct phone_sources src;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("phones = { ldap = { uri = \"ldaps://dc1.example.org "
+			      "ldaps://[2001:db8::1]:3269/\"; base = \"dc=example,dc=org\"; "
+			      "bind_dn = \"CN=svc,DC=example,DC=org\"; bind_password = "
+			      "\"pw\"; ca_file = \"/etc/ssl/ad-ca.pem\"; }; };\n"
+			      GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	config_phone_sources(cfg, &src);
+	assert_string_equal(src.ldap.uri, "ldaps://dc1.example.org ldaps://[2001:db8::1]:3269/");
+	assert_string_equal(src.ldap.filter, "(uid={user})");
+	assert_string_equal(src.ldap.attribute, "mobile");
+	assert_int_equal(src.ldap.timeout, 5);
+	assert_false(src.ldap.starttls);
+	assert_string_equal(src.ldap.bind_password, "pw");
+	assert_string_equal(src.ldap.ca_file, "/etc/ssl/ad-ca.pem");
+	config_free(cfg);
+
+	assert_int_equal(load("phones = { ldap = { uri = \"ldap://127.0.0.1:389 "
+			      "ldap://[::1] ldap://localhost/\"; base = \"o=x\"; "
+			      "filter = \"(&(objectClass=user)(sAMAccountName={user}))\"; "
+			      "attribute = \"telephoneNumber\"; timeout = 60; }; };\n"
+			      GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	config_phone_sources(cfg, &src);
+	assert_null(src.ldap.bind_dn);
+	assert_string_equal(src.ldap.attribute, "telephoneNumber");
+	config_free(cfg);
+
+	assert_int_equal(load("phones = { ldap = { uri = \"ldap://dir.example.org\"; "
+			      "starttls = true; base = \"o=x\"; }; };\n" GOOD_PROVIDER,
+			      NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	config_free(cfg);
+
+	/* no group: no directory */
+	assert_int_equal(load(GOOD_PROVIDER, NULL, 0, &cfg, err, sizeof(err)), CONFIG_OK);
+	config_phone_sources(cfg, &src);
+	assert_null(src.ldap.uri);
+	config_free(cfg);
+}
+
 /* Each refusal: the text (with GOOD_PROVIDER appended unless it has its
  * own providers), arguments, and what the message must mention. */
 static const struct {
@@ -264,6 +311,65 @@ static const struct {
 	{ "limits = { lockout_time = \"15m\"; };\n", NULL, "lockout_time", "integer" },
 	{ "limits = { state_dir = \"var\"; };\n", NULL, "limits.state_dir", "absolute" },
 	{ "limits = { speed = 1; };\n", NULL, "limits.speed", "unknown key" },
+	/* the directory (phones.ldap) */
+#define LDAP_OK_BASE "base = \"ou=people,dc=example,dc=org\"; "
+	{ "phones = { ldap = { }; };\n", NULL, "phones.ldap.uri", "needed" },
+	{ "phones = { ldap = { " LDAP_OK_BASE "}; };\n", NULL, "phones.ldap.uri", "needed" },
+	{ "phones = { ldap = \"ldaps://dir\"; };\n", NULL, "phones.ldap", "must be a group" },
+	{ "phones = { ldap = { uri = \"  \"; " LDAP_OK_BASE "}; };\n", NULL,
+	  "phones.ldap.uri", "needed" },
+	{ "phones = { ldap = { uri = \"ldap://dir.example.org\"; " LDAP_OK_BASE "}; };\n",
+	  NULL, "phones.ldap.uri 'ldap://dir.example.org'", "plain ldap:// only to a loopback" },
+	{ "phones = { ldap = { uri = \"ldaps://a.example ldap://10.0.0.1:389\"; "
+	  LDAP_OK_BASE "}; };\n", NULL, "'ldap://10.0.0.1:389'", "loopback" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; starttls = true; " LDAP_OK_BASE
+	  "}; };\n", NULL, "phones.ldap.uri", "starttls is for ldap://" },
+	{ "phones = { ldap = { uri = \"https://dir\"; " LDAP_OK_BASE "}; };\n", NULL,
+	  "phones.ldap.uri", "not an ldaps:// or ldap:// URI" },
+	{ "phones = { ldap = { uri = \"ldapi:///run/slapd/ldapi\"; " LDAP_OK_BASE "}; };\n",
+	  NULL, "phones.ldap.uri", "not an ldaps://" },
+	{ "phones = { ldap = { uri = \"ldaps:///\"; " LDAP_OK_BASE "}; };\n", NULL,
+	  "phones.ldap.uri", "no host" },
+	{ "phones = { ldap = { uri = \"ldaps://dir/dc=org??sub?(uid=x)\"; " LDAP_OK_BASE
+	  "}; };\n", NULL, "phones.ldap.uri", "nothing may follow the host" },
+	{ "phones = { ldap = { uri = \"ldaps://dir:ldaps\"; " LDAP_OK_BASE "}; };\n", NULL,
+	  "phones.ldap.uri", "port" },
+	{ "phones = { ldap = { uri = \"ldaps://[::1\"; " LDAP_OK_BASE "}; };\n", NULL,
+	  "phones.ldap.uri", "unclosed" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; }; };\n", NULL, "phones.ldap.base",
+	  "needed" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; base = \"\"; }; };\n", NULL,
+	  "phones.ldap.base", "needed" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "filter = \"(uid=alice)\"; }; };\n", NULL, "phones.ldap.filter", "no {user}" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "filter = \"uid={user}\"; }; };\n", NULL, "phones.ldap.filter", "brackets" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "filter = \"(&(uid={user})\"; }; };\n", NULL, "phones.ldap.filter", "balance" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "filter = \"(uid={user}))(uid=*\"; }; };\n", NULL, "phones.ldap.filter", "balance" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "attribute = \"mobile phone\"; }; };\n", NULL, "phones.ldap.attribute",
+	  "not an attribute name" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "attribute = \"\"; }; };\n", NULL, "phones.ldap.attribute", "not an attribute" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "bind_dn = \"cn=svc\"; }; };\n", NULL, "phones.ldap.bind_dn", "both" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "bind_password = \"secret-pw\"; }; };\n", NULL, "bind_password", "both" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "bind_dn = \"cn=svc\"; bind_password = \"\"; }; };\n", NULL, "bind_password",
+	  "not empty" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "timeout = 0; }; };\n", NULL, "phones.ldap.timeout", "1..60" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "timeout = 61; }; };\n", NULL, "phones.ldap.timeout", "1..60" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "ca_file = \"ca.pem\"; }; };\n", NULL, "phones.ldap.ca_file", "absolute" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "starttls = \"yes\"; }; };\n", NULL, "phones.ldap.starttls", "true or false" },
+	{ "phones = { ldap = { uri = \"ldaps://dir\"; " LDAP_OK_BASE
+	  "scope = \"one\"; }; };\n", NULL, "phones.ldap.scope", "unknown key" },
 	/* the shared database */
 	{ "limits = { store = \"mysql\"; };\n", NULL, "limits.store", "postgresql" },
 	{ "limits = { store = \"postgresql\"; };\n", NULL, "limits.postgresql.conninfo",
@@ -838,6 +944,35 @@ test_fleet_example_loads(void **state)
 	config_free(cfg);
 }
 
+/* The Active Directory example loads as shipped, with its LDAP group. */
+static void
+test_ldap_example_loads(void **state)
+{
+	struct smsotp_config *cfg = NULL;
+	struct phone_sources src;
+	char err[512], buf[8192];
+	size_t n;
+	FILE *in = fopen(SRCDIR "/examples/pam_smsotp-ldap.conf", "r"), *out;
+
+	(void)state;
+	assert_non_null(in);
+	out = fopen(conf, "w");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(conf, 0600), 0);
+	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("examples/pam_smsotp-ldap.conf refused: %s", err);
+	config_phone_sources(cfg, &src);
+	assert_non_null(src.ldap.uri);
+	assert_string_equal(src.ldap.attribute, "mobile");
+	assert_non_null(strstr(src.ldap.filter, "sAMAccountName={user}"));
+	assert_int_equal(src.ldap.timeout, 3);
+	config_free(cfg);
+}
+
 /* examples/providers/<type>.conf, pasted into `providers` as the files say,
  * load and pass the checks as shipped. */
 static void
@@ -1082,6 +1217,7 @@ main(void)
 		cmocka_unit_test(test_full_file_and_arguments),
 		cmocka_unit_test(test_argument_with_spaces),
 		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_ldap_group),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pam_refusals),
 		cmocka_unit_test(test_fleet_example_loads),
@@ -1097,6 +1233,7 @@ main(void)
 		cmocka_unit_test(test_messages_german_hindi),
 		cmocka_unit_test(test_message_length),
 		cmocka_unit_test(test_messages_man_page),
+		cmocka_unit_test(test_ldap_example_loads),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -915,6 +915,79 @@ test_order(void **state)
 	}
 }
 
+/* phones.ldap: {user} escaped as RFC 4515 says, whatever the name. */
+static void
+test_ldap_filter(void **state)
+{
+	static const struct {
+		const char *tmpl, *user, *want;
+	} cases[] = {
+		{ "(uid={user})", "alice", "(uid=alice)" },
+		{ "(uid={user})", "*)(uid=*", "(uid=\\2A\\29\\28uid\\3D\\2A)" },
+		{ "(uid={user})", "a*", "(uid=a\\2A)" },
+		{ "(uid={user})", "*", "(uid=\\2A)" },
+		{ "(uid={user})", "a\\b", "(uid=a\\5Cb)" },
+		{ "(uid={user})", "x)(|(uid=*", "(uid=x\\29\\28\\7C\\28uid\\3D\\2A)" },
+		{ "(uid={user})", "j.doe-1_x@corp", "(uid=j.doe-1_x@corp)" },
+		{ "(uid={user})", "J\xc3\xbcrgen", "(uid=J\\C3\\BCrgen)" },
+		{ "(uid={user})", "a b\tc", "(uid=a\\20b\\09c)" },
+		{ "(uid={user})", "", "(uid=)" },
+		{ "(|(uid={user})(mail={user}@x))", "b*", "(|(uid=b\\2A)(mail=b\\2A@x))" },
+		{ "(cn=\\2A{user})", "x", "(cn=\\2Ax)" },
+		{ "(uid={use}{user}", "x", "(uid={use}x" },
+	};
+	char out[256], tiny[12];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(phone_ldap_filter(cases[i].tmpl, cases[i].user, out,
+						   sizeof(out)), 0);
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("'%s' with '%s': got '%s', want '%s'", cases[i].tmpl,
+				 cases[i].user, out, cases[i].want);
+	}
+	/* too long: refused, never cut (a cut filter matches more) */
+	assert_int_equal(phone_ldap_filter("(uid={user})", "abc", tiny, sizeof(tiny)), 0);
+	assert_string_equal(tiny, "(uid=abc)");
+	assert_int_equal(phone_ldap_filter("(uid={user})", "abc*", tiny, sizeof(tiny)), -1);
+	assert_string_equal(tiny, "");
+	assert_int_equal(phone_ldap_filter("(uid={user})", "abcdefghijkl", tiny,
+					   sizeof(tiny)), -1);
+}
+
+/* A directory that cannot be reached is an error, never "no number",
+ * and the next source (GECOS) is not tried. */
+static void
+test_ldap_down(void **state)
+{
+	struct phone_sources src;
+	char out[PHONE_MAX], err[1024];
+	int source = 0;
+
+	(void)state;
+	memset(&src, 0, sizeof(src));
+	src.gecos = 1;
+	src.ldap.uri = "ldap://127.0.0.1:9 ldap://[::1]:9/";
+	src.ldap.base = "dc=example,dc=org";
+	src.ldap.filter = "(uid={user})";
+	src.ldap.attribute = "mobile";
+	src.ldap.bind_dn = "cn=svc";
+	src.ldap.bind_password = "secret-bind-pw";
+	src.ldap.timeout = 2;
+	assert_int_equal(phone_lookup(&src, "alice", "Alice,,+447700900123", out,
+				      &source, err, sizeof(err)), PHONE_EUNAVAIL);
+	assert_int_equal(source, 0);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "phones.ldap: ldap://127.0.0.1:9: "));
+	assert_non_null(strstr(err, "; ldap://[::1]:9/: "));
+	assert_non_null(strstr(err, "Can't contact LDAP server"));
+	assert_null(strstr(err, "secret-bind-pw"));
+	assert_int_equal(phone_ldap_check(&src.ldap, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "phones.ldap: ldap://127.0.0.1:9: "));
+	assert_null(strstr(err, "secret-bind-pw"));
+}
+
 static int
 setup(void **state)
 {
@@ -948,6 +1021,8 @@ main(void)
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_gecos),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_ldap_filter),
+		cmocka_unit_test(test_ldap_down),
 	};
 
 	return cmocka_run_group_tests_name("phone", tests, setup, teardown);

@@ -603,6 +603,63 @@ test_harden_run(void **state)
 
 /* {host}: the name up to its first dot, never empty, never cut into a
  * too small buffer's neighbour. */
+/* util_run with a function instead of a program: it runs in the child
+ * with PATH and LANG alone as its environment, its output is collected,
+ * its return is the exit status, and the deadline kills it. */
+static int
+fn_env(void *arg)
+{
+	extern char **environ;
+	char **e;
+
+	(void)arg;
+	for (e = environ; *e != NULL; e++)
+		if (write(1, *e, strlen(*e)) < 0 || write(1, ";", 1) < 0)
+			return 2;
+	return 7;
+}
+
+static int
+fn_hang(void *arg)
+{
+	(void)arg;
+	while (pause() != 0)
+		;
+	return 0;
+}
+
+static void
+test_run_fn(void **state)
+{
+	char label[] = "a function", out[256], err[256];
+	char *argv[2] = { label, NULL };
+	struct util_run run;
+
+	(void)state;
+	/* NOLINTNEXTLINE(cert-err33-c): the test's own environment */
+	setenv("SMSOTP_TEST_SECRET", "x", 1);
+	memset(&run, 0, sizeof(run));
+	run.argv = argv;
+	run.fn = fn_env;
+	run.out = out;
+	run.out_cap = sizeof(out) - 1;
+	run.timeout_ms = 10000;
+	assert_int_equal(util_run(&run, err, sizeof(err)), 0);
+	out[run.out_len] = '\0';
+	assert_string_equal(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin;LANG=C.UTF-8;");
+	assert_true(WIFEXITED(run.status));
+	assert_int_equal(WEXITSTATUS(run.status), 7);
+	assert_false(run.timed_out);
+
+	run.fn = fn_hang;
+	run.timeout_ms = 300;
+	assert_int_equal(util_run(&run, err, sizeof(err)), 0);
+	assert_true(run.timed_out);
+	assert_int_equal(run.out_len, 0);
+	/* NOLINTNEXTLINE(cert-err33-c): the test's own environment */
+	unsetenv("SMSOTP_TEST_SECRET");
+}
+
 static void
 test_short_hostname(void **state)
 {
@@ -630,6 +687,7 @@ main(void)
 		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_blank_digits),
 		cmocka_unit_test(test_short_hostname),
+		cmocka_unit_test(test_run_fn),
 		cmocka_unit_test_setup_teardown(test_run_errout, setup, teardown),
 		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_harden_root),
