@@ -395,7 +395,8 @@ util_getpw(const char *user, char **name, char **gecos)
 
 /*
  * One NSS lookup with a buffer grown while it answers ERANGE (up to 1 MiB):
- * the account user (pw, gr NULL) or the group gid (gr).  Returns what the
+ * the account user (pw, gr NULL), the group gid (gr, user NULL) or the
+ * group named user (gr).  Returns what the
  * getXXX_r call returned, ENOMEM, with *found set when it found the entry
  * (whose strings live in *buf, which the caller frees).
  */
@@ -419,7 +420,9 @@ nss_lookup(const char *user, struct passwd *pw, gid_t gid, struct group *gr,
 			return ENOMEM;
 		}
 		*buf = nb;
-		if (gr != NULL)
+		if (gr != NULL && user != NULL)
+			e = getgrnam_r(user, gr, *buf, size, &grp);
+		else if (gr != NULL)
 			e = getgrgid_r(gid, gr, *buf, size, &grp);
 		else
 			e = getpwnam_r(user, pw, *buf, size, &pwp);
@@ -545,6 +548,26 @@ util_groups(const char *user, gid_t gid, char ***names, size_t *n)
 		return -1;
 	}
 	return 0;
+}
+
+int
+util_group_lists(const char *group, const char *user)
+{
+	struct group gr;
+	char *buf = NULL, **m;
+	int e, found = 0, listed = 0;
+
+	e = nss_lookup(group, NULL, 0, &gr, &buf, &found);
+	if (e == 0 && !found)
+		e = ENOENT;
+	for (m = e == 0 ? gr.gr_mem : NULL; m != NULL && *m != NULL; m++)
+		listed = listed || strcmp(*m, user) == 0;
+	free(buf);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return listed;
 }
 
 void

@@ -101,6 +101,10 @@ int util_getpw_gid(const char *user, char **name, char **gecos, gid_t *gid);
 int util_groups(const char *user, gid_t gid, char ***names, size_t *n);
 void util_free_groups(char **names, size_t n);
 
+/* Whether group (by name) lists user among its members: 1 or 0, or -1
+ * with errno (ENOENT: NSS knows no such group; else the lookup failed). */
+int util_group_lists(const char *group, const char *user);
+
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
  * length of src, so truncation shows as a result >= dstsize. */
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);

@@ -5,7 +5,8 @@
 # prompt, no SMS and one info line in the log; a primary group counts as a
 # membership; an unknown user is never skipped (the same prompt as anyone,
 # no SMS); the argument form (comma-separated) does the same; a group
-# lookup that fails refuses the login (never "in no group").
+# lookup that fails refuses the login (never "in no group"), and a listed
+# group that NSS cannot find keeps the challenge for a non-member.
 #
 # The stack tells PAM_IGNORE apart (as in lookup_errors.sh):
 #	auth [success=done ignore=ignore default=die] pam_smsotp.so ...
@@ -148,6 +149,18 @@ t_lookup_fails() {
 	assert_contains "$SYSLOG" "result=group lookup failed"
 }
 run_case "a group lookup that fails (getgrgid_r EIO): refused, never \"in no group\"" t_lookup_fails
+
+t_unresolved() {
+	# "ghosts" is in no group file: the directory might be down (sssd
+	# leaves its groups out of a user's list without an error)
+	setup "" 'groups = ["sms-users", "ghosts"];'
+	challenged erin
+	assert_contains "$SYSLOG" "groups: cannot look up group ghosts (no such group): erin gets the challenge"
+	# found and naming nobody: the skip is sure again
+	printf 'ghosts:x:3009:\n' >> "$C/group"
+	skipped erin
+}
+run_case "a listed group NSS cannot find: a non-member keeps the challenge (never skipped unsure), with a warning" t_unresolved
 
 t_unset() {
 	setup

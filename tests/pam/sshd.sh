@@ -11,7 +11,7 @@
 # is refused and no SMS goes out; the prompt the client saw carries the
 # masked number; publickey,keyboard-interactive (the settings of
 # examples/sshd_config.d-smsotp.conf, Included in sshd's configuration):
-# the key, then the SMS code; a German `messages.wrong` and prompt: the
+# the key, then the SMS code; a German and a Hindi `messages.wrong` and prompt: the
 # text and the next prompt reach the client together, in one
 # keyboard-interactive prompt.
 #
@@ -246,26 +246,38 @@ t_pubkey_kbd() {
 }
 run_case "publickey,keyboard-interactive (example drop-in): key, then SMS code" t_pubkey_kbd
 
-t_german() {
-	setup_sshd kbd 'prompt = "SMS-Code an {phone_masked}: ";' 'max_tries = 2;' \
-	    'messages = { wrong = "Falscher Code für {user}, bitte erneut versuchen."; };'
+# lang_case PROMPT WRONG: a messages.wrong text (with {user}) and a prompt
+# in another language through sshd, with wrong codes: the text and the next
+# prompt arrive together, in one askpass call, and no English text
+lang_case() {
+	setup_sshd kbd "prompt = \"$1{phone_masked}: \";" 'max_tries = 2;' \
+	    "messages = { wrong = \"$2\"; };"
 	ANSWER=wrong
 	export ANSWER
 	ssh_login "$TUSER" -o PreferredAuthentications=keyboard-interactive
 	[ "$RC" = 255 ] || { sshd_context; fail "ssh with wrong codes: exit $RC, expected 255"; }
 	assert_sms_count 1
 	# sshd puts the messages of one conversation call before its prompt
-	# in the one prompt the client gets: the German text and the next
-	# prompt arrive together, in one askpass call (the client puts
-	# "(user@host) " first)
-	awk -v want="Falscher Code für $TUSER, bitte erneut versuchen." '
+	# in the one prompt the client gets (the client puts "(user@host) "
+	# first)
+	_want=$(printf '%s' "$2" | sed "s/{user}/$TUSER/")
+	awk -v want="$_want" -v p="$1" '
 		$0 == "--" { if (text && prompt) ok = 1; text = prompt = 0; next }
 		index($0, want) > 0 { text = 1 }
-		index($0, "SMS-Code an ") == 1 && text { prompt = 1 }
+		index($0, p) == 1 && text { prompt = 1 }
 		END { exit !ok }' "$C/prompts" ||
-	    { sshd_context; fail "no askpass call with the German text followed by the German prompt"; }
+	    { sshd_context; fail "no askpass call with the text followed by the prompt"; }
 	assert_not_contains "$C/prompts" "Wrong code" "no English text"
 }
+
+t_german() {
+	lang_case "SMS-Code an " "Falscher Code für {user}, bitte erneut versuchen."
+}
 run_case "a German messages.wrong through sshd: the text and the next prompt in one keyboard-interactive prompt" t_german
+
+t_hindi() {
+	lang_case "एसएमएस कोड " "{user}, कोड गलत है, कृपया फिर से डालें।"
+}
+run_case "a Hindi (Devanagari) messages.wrong and prompt through sshd, in one keyboard-interactive prompt" t_hindi
 
 finish
