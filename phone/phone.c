@@ -540,6 +540,24 @@ ldap_find(const struct phone_ldap *l, const char *user, const char *cc,
  * The sources in order.
  */
 
+/* The phones file.  The default file need not exist when the numbers
+ * come from elsewhere; alone, a missing file fails closed.  An untrusted
+ * one is refused either way. */
+static int
+from_file(const struct phone_sources *src, const char *user, const char *cc,
+	  char out[PHONE_MAX], char *err, size_t errlen)
+{
+	int missing = 0;
+	int rc = file_find(src->file, user, cc, out, &missing, err, errlen);
+
+	if (rc == PHONE_EFILE && missing &&
+	    (src->command != NULL || src->ldap.uri != NULL || src->gecos)) {
+		snprintf(err, errlen, "%s: does not exist, skipped", src->file);
+		rc = PHONE_NOTFOUND;
+	}
+	return rc;
+}
+
 int
 phone_lookup(const struct phone_sources *src, const char *user,
 	     const char *gecos, char out[PHONE_MAX], int *source,
@@ -547,7 +565,7 @@ phone_lookup(const struct phone_sources *src, const char *user,
 {
 	char who[65], masked[PHONE_MAX], where[300];
 	const char *cc;
-	int rc = PHONE_NOTFOUND, from = 0, missing = 0;
+	int rc = PHONE_NOTFOUND, from = 0;
 
 	out[0] = '\0';
 	*source = 0;
@@ -567,17 +585,7 @@ phone_lookup(const struct phone_sources *src, const char *user,
 	util_sanitize(who);
 	if (src->file != NULL) {
 		from = PHONE_SRC_FILE;
-		rc = file_find(src->file, user, cc, out, &missing, err, errlen);
-		/* The default file need not exist when the numbers come from
-		 * elsewhere; alone, a missing file fails closed.  An untrusted
-		 * one is refused either way. */
-		if (rc == PHONE_EFILE && missing &&
-		    (src->command != NULL || src->ldap.uri != NULL ||
-		     src->gecos)) {
-			snprintf(err, errlen, "%s: does not exist, skipped",
-				 src->file);
-			rc = PHONE_NOTFOUND;
-		}
+		rc = from_file(src, user, cc, out, err, errlen);
 		snprintf(where, sizeof(where), "phones file %s", src->file);
 	}
 	/* A source that holds a bad number stops here: an administrator's

@@ -251,50 +251,56 @@ check_ldap(const struct smsotp_config *cfg)
 	return rc;
 }
 
+/* The store as a login opens it; with the database, connected and its
+ * schema and key checked.  0, or 1 with what is wrong said. */
 static int
-cmd_check(const char *path)
+check_store(const struct smsotp_config *cfg, const char *path)
 {
-	struct smsotp_config *cfg = NULL;
 	struct store *st = NULL;
-	char err[1024], phones[1024];
-	char *buf = NULL;
-	size_t i, len;
-	int rc, bad = 0;
+	char err[1024];
+	int rc = store_open(cfg, &st, err, sizeof(err));
 
-	rc = load(path, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
-	if (store_open(cfg, &st, err, sizeof(err)) != STATE_OK) {
-		(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
-		bad = 1;
-	}
 	store_close(st);
-	if (!bad && cfg->store == CONFIG_STORE_POSTGRESQL) {
-		if (store_db_check(cfg, err, sizeof(err)) != STATE_OK) {
-			(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
-			bad = 1;
-		} else {
-			printf("%s\n", err);
-		}
+	if (rc == STATE_OK && cfg->store == CONFIG_STORE_POSTGRESQL)
+		rc = store_db_check(cfg, err, sizeof(err));
+	if (rc != STATE_OK) {
+		(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
+		return 1;
 	}
-	if (cfg->phones_file != NULL) {
-		if (util_read_trusted(cfg->phones_file, UTIL_TRUST_READABLE,
-				      PHONES_CHECK_MAX, &buf, &len, err,
-				      sizeof(err)) == 0) {
-			util_free_secret(buf);
-		} else if (missing(cfg->phones_file) &&
-			   (cfg->phones_command != NULL || cfg->ldap_given ||
-			    cfg->phones_gecos)) {
-			/* the module skips it then, as here */
-		} else {
-			(void)fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
-			bad = 1;
-		}
+	if (cfg->store == CONFIG_STORE_POSTGRESQL)
+		printf("%s\n", err);
+	return 0;
+}
+
+/* The phones file, unless it may be missing (another source). */
+static int
+check_phones_file(const struct smsotp_config *cfg, const char *path)
+{
+	char err[1024], *buf = NULL;
+	size_t len;
+
+	if (cfg->phones_file == NULL)
+		return 0;
+	if (util_read_trusted(cfg->phones_file, UTIL_TRUST_READABLE,
+			      PHONES_CHECK_MAX, &buf, &len, err, sizeof(err)) == 0) {
+		util_free_secret(buf);
+		return 0;
 	}
-	if (check_ldap(cfg) != 0)
-		bad = 1;
-	/* libcurl is opened when a send needs it: a host without it would
-	 * learn that only at the first login. */
+	if (missing(cfg->phones_file) &&
+	    (cfg->phones_command != NULL || cfg->ldap_given || cfg->phones_gecos))
+		return 0;	/* the module skips it then, as here */
+	(void)fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
+	return 1;
+}
+
+/* libcurl is opened when a send needs it: a host without it would learn
+ * that only at the first login. */
+static int
+check_http(const struct smsotp_config *cfg, const char *path)
+{
+	char err[1024];
+	size_t i;
+
 	for (i = 0; i < cfg->n_chain; i++) {
 		enum sms_type t = cfg->chain[i]->type;
 
@@ -304,10 +310,28 @@ cmd_check(const char *path)
 			(void)fprintf(stderr, "%s: %s: provider '%s' (%s): %s\n",
 				      progname, path, cfg->chain[i]->name,
 				      sms_type_name(t), err);
-			bad = 1;
+			return 1;
 		}
-		break;
+		return 0;
 	}
+	return 0;
+}
+
+static int
+cmd_check(const char *path)
+{
+	struct smsotp_config *cfg = NULL;
+	char phones[1024];
+	size_t i;
+	int rc, bad;
+
+	rc = load(path, &cfg);
+	if (rc != EXIT_OK)
+		return rc;
+	bad = check_store(cfg, path);
+	bad |= check_phones_file(cfg, path);
+	bad |= check_ldap(cfg) != 0;
+	bad |= check_http(cfg, path);
 	if (bad) {
 		config_free(cfg);
 		return EXIT_FAIL;
