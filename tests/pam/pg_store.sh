@@ -9,22 +9,7 @@
 . "$TESTS/pg_cluster.sh"
 require_module
 pg_require
-_build_nss_glibc	# the tool runs before any login
 
-# dbtool CONF ARGS...: the tool for db init, check and status, which look up no
-# user, without nss_wrapper: it wraps getaddrinfo too, and set up first
-# inside libpq's connect (made with an empty environment) it would not see
-# NSS_WRAPPER_DISABLE_DEEPBIND, which the ASan runtime needs
-dbtool() {
-	TOOL_N=$((TOOL_N + 1))
-	TOUT=$C/tool$TOOL_N.out
-	TERR=$C/tool$TOOL_N.err
-	_tc=$1
-	shift
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    "$TOOL" -c "$_tc" "$@" > "$TOUT" 2> "$TERR" < /dev/null
-	TRC=$?
-}
 pg_primary db1
 CI=$(pg_conninfo db1)
 
@@ -36,20 +21,20 @@ fleet_host() {
 
 t_db_init() {
 	fleet_host
-	dbtool "$CONF" db init
+	tool "$CONF" db init
 	assert_eq 0 "$TRC" "db init: $(cat "$TERR")"
 	assert_match "$TOUT" 'schema version 1 (created|already in place) on 127\.0\.0\.1:[0-9]+/otpdb, TLS \(TLSv1\.[23]\)'
-	dbtool "$CONF" db init
+	tool "$CONF" db init
 	assert_eq 0 "$TRC" "db init again: $(cat "$TERR")"
 	assert_contains "$TOUT" "already in place"
-	dbtool "$CONF" check
+	tool "$CONF" check
 	assert_eq 0 "$TRC" "check: $(cat "$TERR")"
 	assert_contains "$TOUT" "schema version 1, key matches"
 	assert_eq 1 "$(pg_sql db1 'SELECT count(*) FROM smsotp_meta')" "one meta row"
 
 	# a schema of a later release: db init and logins refuse it
 	pg_sql db1 'UPDATE smsotp_meta SET schema_version = 2' > /dev/null
-	dbtool "$CONF" db init
+	tool "$CONF" db init
 	assert_eq 1 "$TRC" "db init on a newer schema"
 	assert_contains "$TERR" "newer than this smsotp's"
 	pam_run a alice 'answer_code'
@@ -63,10 +48,10 @@ t_db_init() {
 	std_conf
 	LIMITS_GROUP="state_dir = \"$C/state-b\"; key_file = \"$C/other.key\"; store = \"postgresql\"; postgresql = { conninfo = \"$CI\"; password = \"$PG_OTP_PASSWORD\"; };" std_conf
 	service b "auth required $MODULE conf=$CONF"
-	dbtool "$CONF" db init
+	tool "$CONF" db init
 	assert_eq 1 "$TRC" "db init with another key"
 	assert_contains "$TERR" "copy it from a host of the fleet"
-	dbtool "$CONF" check
+	tool "$CONF" check
 	assert_eq 1 "$TRC" "check with another key"
 	pam_run b alice 'answer_code'
 	assert_result AUTHINFO_UNAVAIL
@@ -77,7 +62,7 @@ t_db_init() {
 
 t_prune() {
 	fleet_host
-	dbtool "$CONF" db init
+	tool "$CONF" db init
 	pg_sql db1 "INSERT INTO smsotp_users (slot, username, forget_at) VALUES
 	    ('gone', 'gone', 1), ('kept', 'kept', NULL),
 	    ('later', 'later', 99999999999)" > /dev/null
@@ -103,7 +88,7 @@ t_conninfo_refused() {
 	assert_not_prompted
 	assert_eq 0 "$(sms_count)" "SMS with a refused conninfo"
 	assert_contains "$SYSLOG" "configuration refused: limits.postgresql.conninfo: host 'db.example.net' is not a loopback address or a unix socket: it needs sslmode=verify-full"
-	dbtool "$CONF" check
+	tool "$CONF" check
 	assert_eq 1 "$TRC" "check of a refused conninfo"
 	assert_contains "$TERR" "needs sslmode=verify-full"
 	# the password never reaches a log or the tool's output
@@ -113,17 +98,17 @@ t_conninfo_refused() {
 
 t_stand_in() {
 	fleet_host
-	dbtool "$CONF" db init
+	tool "$CONF" db init
 	pam_run a mallory 'answer 123456'
 	assert_prompted
 	assert_eq 0 "$(sms_count)" "SMS for a name without an account"
 	assert_eq 0 "$(pg_sql db1 "SELECT count(*) FROM smsotp_users WHERE slot = 'mallory'")" "a row of its own"
 	assert_eq 1 "$(pg_sql db1 "SELECT count(*) FROM smsotp_users WHERE slot LIKE 'stand-in:%' AND username = 'mallory'")" "the stand-in slot"
-	dbtool "$CONF" status
+	tool "$CONF" status
 	assert_eq 0 "$TRC" "status"
 	assert_not_contains "$TOUT" "mallory"
 	# a record only looked at holds nothing: the pruning may take it
-	dbtool "$CONF" status nosuchuser
+	tool "$CONF" status nosuchuser
 	assert_eq 0 "$(pg_sql db1 "SELECT count(*) FROM smsotp_users WHERE slot = 'nosuchuser' AND (forget_at IS NULL OR forget_at > 0)")" "a looked-at record kept from the pruning"
 }
 
