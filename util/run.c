@@ -463,96 +463,133 @@ run_pipe(int fd[2], int ours)
  * run in the child), the host's mask back in the parent at once.  Returns
  * 0 with s->pid and our pipe ends in s, or -1 with errno and err.
  */
+/* The descriptors of one run: the pipes (ours and the child's end of
+ * each) and /dev/null for what the child gets none of. */
+struct run_fds {
+	int in[2], out[2], st[2], ep[2];
+	int null_fd;
+};
+
+static void
+fds_close_all(struct run_fds *f)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		run_close(&f->in[i]);
+		run_close(&f->out[i]);
+		run_close(&f->st[i]);
+		run_close(&f->ep[i]);
+	}
+	run_close(&f->null_fd);
+}
+
+/* Opens what the run needs: 0, or -1 with errno and the failed step. */
+static int
+fds_open(const struct util_run *run, struct run_fds *f, const char **step)
+{
+	f->in[0] = f->in[1] = f->out[0] = f->out[1] = -1;
+	f->st[0] = f->st[1] = f->ep[0] = f->ep[1] = f->null_fd = -1;
+	*step = "pipe";
+	if (run_pipe(f->out, 0) != 0 || run_pipe(f->st, 0) != 0 ||
+	    (run->text != NULL && run_pipe(f->in, 1) != 0) ||
+	    (run->errout != NULL && run_pipe(f->ep, 0) != 0))
+		return -1;
+	if (run->text == NULL ||
+	    (run->errout == NULL && !(run->flags & UTIL_RUN_STDERR))) {
+		*step = "/dev/null";
+		f->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (f->null_fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What the child does with them, all made before fork: between fork and
+ * execve only async-signal-safe calls (sysconf is not one). */
+static void
+child_plan(const struct util_run *run, const struct run_fds *f,
+	   struct run_child *c)
+{
+	long maxfd = sysconf(_SC_OPEN_MAX);
+
+	if (maxfd < 0 || maxfd > RUN_MAX_FD_LOOP)
+		maxfd = RUN_MAX_FD_LOOP;
+	c->argv = run->argv;
+	c->fn = run->fn;
+	c->fn_arg = run->fn_arg;
+	c->maxfd = maxfd;
+	c->in_fd = run->text != NULL ? f->in[0] : f->null_fd;
+	c->out_fd = f->out[1];
+	if (run->errout != NULL)
+		c->err_fd = f->ep[1];
+	else
+		c->err_fd = run->flags & UTIL_RUN_STDERR ? f->out[1] : f->null_fd;
+	c->st_fd = f->st[1];
+}
+
+/* Forks with every signal blocked (the child sets its own up, the parent
+ * gets its mask back): the pid, or -1 with errno. */
+static pid_t
+run_fork(struct run_child *c)
+{
+	struct sigaction dfl;
+	sigset_t all, empty, old;
+	pid_t pid;
+	int e;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigfillset(&all);
+	sigemptyset(&empty);
+	c->dfl = &dfl;
+	c->empty = &empty;
+	e = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	pid = fork();
+	e = errno;
+	if (pid == 0)
+		run_child(c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return pid;
+}
+
 static int
 run_start(struct run_state *s, char *err, size_t errlen)
 {
 	const struct util_run *run = s->run;
+	struct run_fds f;
 	struct run_child c;
-	struct sigaction dfl;
-	sigset_t all, empty, old;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st[2] = { -1, -1 };
-	int ep[2] = { -1, -1 }, null_fd = -1, e;
-	const char *step = "pipe";
-	long maxfd;
+	const char *step;
+	int e;
 
-	if (run_pipe(out, 0) != 0 || run_pipe(st, 0) != 0 ||
-	    (run->text != NULL && run_pipe(in, 1) != 0) ||
-	    (run->errout != NULL && run_pipe(ep, 0) != 0))
-		goto fail;
-	if (run->text == NULL ||
-	    (run->errout == NULL && !(run->flags & UTIL_RUN_STDERR))) {
-		step = "/dev/null";
-		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null_fd < 0)
-			goto fail;
-	}
-	/* sysconf is not async-signal-safe: asked before fork. */
-	maxfd = sysconf(_SC_OPEN_MAX);
-	if (maxfd < 0 || maxfd > RUN_MAX_FD_LOOP)
-		maxfd = RUN_MAX_FD_LOOP;
-	/* Everything the child uses is made here: between fork and execve
-	 * only async-signal-safe calls. */
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	c.argv = run->argv;
-	c.fn = run->fn;
-	c.fn_arg = run->fn_arg;
-	c.dfl = &dfl;
-	c.empty = &empty;
-	c.maxfd = maxfd;
-	c.in_fd = run->text != NULL ? in[0] : null_fd;
-	c.out_fd = out[1];
-	if (run->errout != NULL)
-		c.err_fd = ep[1];
-	else
-		c.err_fd = run->flags & UTIL_RUN_STDERR ? out[1] : null_fd;
-	c.st_fd = st[1];
-	sigfillset(&all);
-	sigemptyset(&empty);
-	e = pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (e != 0) {
-		snprintf(err, errlen, "cannot run %s: signal mask",
-			 run->argv[0]);
-		goto cleanup;
-	}
-	s->pid = fork();
-	e = errno;
-	if (s->pid == 0)
-		run_child(&c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (s->pid < 0) {
-		errno = e;
+	if (fds_open(run, &f, &step) == 0) {
+		child_plan(run, &f, &c);
 		step = "fork";
-		goto fail;
+		s->pid = run_fork(&c);
+		if (s->pid > 0) {
+			/* Also here, so that the group exists whichever runs
+			 * first; EACCES once the child has called execve is
+			 * fine. */
+			(void)setpgid(s->pid, s->pid);
+			s->in_fd = f.in[1];
+			s->out_fd = f.out[0];
+			s->err_fd = f.ep[0];
+			s->st_fd = f.st[0];
+			f.in[1] = f.out[0] = f.ep[0] = f.st[0] = -1;
+			fds_close_all(&f);	/* the child's ends, /dev/null */
+			return 0;
+		}
 	}
-	/* Also here, so that the group exists whichever runs first; EACCES
-	 * once the child has called execve is fine. */
-	(void)setpgid(s->pid, s->pid);
-	run_close(&null_fd);
-	run_close(&in[0]);
-	run_close(&out[1]);
-	run_close(&ep[1]);
-	run_close(&st[1]);
-	s->in_fd = in[1];
-	s->out_fd = out[0];
-	s->err_fd = ep[0];
-	s->st_fd = st[0];
-	return 0;
-fail:
 	e = errno;
 	snprintf(err, errlen, "cannot run %s: %s: %s", run->argv[0], step,
 		 strerror(e));
-cleanup:
-	run_close(&null_fd);
-	run_close(&in[0]);
-	run_close(&in[1]);
-	run_close(&out[0]);
-	run_close(&out[1]);
-	run_close(&ep[0]);
-	run_close(&ep[1]);
-	run_close(&st[0]);
-	run_close(&st[1]);
+	fds_close_all(&f);
 	errno = e;
 	return -1;
 }
