@@ -98,8 +98,8 @@ struct run_child {
 	char *const *argv;
 	int (*fn)(void *arg);	/* instead of execve */
 	void *fn_arg;
-	const sigset_t *empty;	/* the signal mask the program starts with */
-	const struct sigaction *dfl;	/* SIG_DFL, no flags */
+	sigset_t empty;		/* the signal mask the program starts with */
+	struct sigaction dfl;	/* SIG_DFL, no flags */
 	long maxfd;		/* bound for the fd loop, from before fork */
 	int in_fd;		/* its stdin: the text pipe's read end, or /dev/null */
 	int out_fd;		/* its stdout: the output pipe's write end */
@@ -126,7 +126,7 @@ run_child(const struct run_child *c)
 	 * two (32 and 33): the program's libc sets those up itself. */
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, c->dfl, NULL);
+			(void)sigaction(sig, &c->dfl, NULL);
 	}
 	/* Out of the way of 0..3 first, so that no dup2 below overwrites an
 	 * fd still needed, whatever numbers the pipes got (a host may run
@@ -154,7 +154,7 @@ run_child(const struct run_child *c)
 	umask(077);
 	if (chdir("/") != 0)
 		goto fail;
-	if (sigprocmask(SIG_SETMASK, c->empty, NULL) != 0)
+	if (sigprocmask(SIG_SETMASK, &c->empty, NULL) != 0)
 		goto fail;
 	step = RUN_STEP_EXEC;
 	if (c->fn != NULL) {
@@ -533,18 +533,15 @@ child_plan(const struct util_run *run, const struct run_fds *f,
 static pid_t
 run_fork(struct run_child *c)
 {
-	struct sigaction dfl;
-	sigset_t all, empty, old;
+	sigset_t all, old;
 	pid_t pid;
 	int e;
 
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
+	memset(&c->dfl, 0, sizeof(c->dfl));
+	c->dfl.sa_handler = SIG_DFL;
+	sigemptyset(&c->dfl.sa_mask);
+	sigemptyset(&c->empty);
 	sigfillset(&all);
-	sigemptyset(&empty);
-	c->dfl = &dfl;
-	c->empty = &empty;
 	e = pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (e != 0) {
 		errno = e;
