@@ -450,6 +450,25 @@ require_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 }
 
+# tool_conf CONF ARGS...: the admin tool ($SMSOTP_TOOL, else build/smsotp)
+# with -c CONF and no nss_wrapper (libpq's and libldap's lookups would set
+# it up inside a connect made with an empty environment, where it cannot
+# see NSS_WRAPPER_DISABLE_DEEPBIND, which the ASan runtime needs); sets
+# TRC, TOUT (stdout file), TERR (stderr file)
+TOOL_N=0
+tool_conf() {
+	TOOL_N=$((TOOL_N + 1))
+	TOUT=$C/tool$TOOL_N.out
+	TERR=$C/tool$TOOL_N.err
+	_tc=$1
+	shift
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    "${TOOL:-${SMSOTP_TOOL:-$ROOT/build/smsotp}}" -c "$_tc" "$@" \
+	    > "$TOUT" 2> "$TERR" < /dev/null
+	TRC=$?
+	return 0
+}
+
 # ---------------------------------------------------------------- assertions
 
 _context() {

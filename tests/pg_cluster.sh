@@ -262,15 +262,6 @@ pg_host() {
 	service "$_h" "auth required $MODULE conf=$CONF"
 }
 
-TOOL_N=0
 tool() {
-	TOOL_N=$((TOOL_N + 1))
-	TOUT=$C/tool$TOOL_N.out
-	TERR=$C/tool$TOOL_N.err
-	_tc=$1
-	shift
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    "$TOOL" -c "$_tc" "$@" > "$TOUT" 2> "$TERR" < /dev/null
-	TRC=$?
-	return 0
+	tool_conf "$@"
 }

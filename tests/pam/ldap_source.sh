@@ -219,14 +219,8 @@ no_number() {
 }
 
 # tool ARGS...: the admin tool with -c $CONF; sets TRC, TOUT, TERR
-TOOL_N=0
 tool() {
-	TOOL_N=$((TOOL_N + 1))
-	TOUT=$C/tool$TOOL_N.out
-	TERR=$C/tool$TOOL_N.err
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    "$TOOL" -c "$CONF" "$@" > "$TOUT" 2> "$TERR" < /dev/null
-	TRC=$?
+	tool_conf "$CONF" "$@"
 }
 
 ldap_setup
