@@ -93,7 +93,7 @@ ifeq ($(COVERAGE),1)
 ALL_CFLAGS += -O0
 endif
 
-LIB_SRCS := util/util.c util/run.c config/config.c config/messages.c otp/otp.c phone/phone.c \
+LIB_SRCS := util/util.c util/run.c config/config.c config/messages.c config/pamd.c otp/otp.c phone/phone.c \
 	phone/ldap.c \
 	template/template.c sms/sms.c sms/file.c sms/command.c sms/isolate.c \
 	sms/http.c sms/request.c sms/judge.c sms/json.c sms/httpconf.c \
