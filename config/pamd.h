@@ -33,9 +33,9 @@
  * File names a program never asks for as a service, which package tools
  * leave behind, are skipped: names starting with '.', ending in '~', or
  * holding ".dpkg-" or ".ucf-" (sshd.dpkg-old, common-auth.ucf-dist).
- * Files are opened as Linux-PAM opens them, through symlinks; what is no
- * regular file (a folder, a dangling link is reported) is skipped; a file
- * over 1 MiB is reported and not read.
+ * Files are opened as Linux-PAM opens them, through symlinks.  A folder
+ * or anything else that is no regular file is skipped; a link to nothing
+ * is reported as unreadable; a file over 1 MiB is reported, not read.
  */
 #ifndef SMSOTP_PAMD_H
 #define SMSOTP_PAMD_H
