@@ -110,9 +110,10 @@ all: $(MODULE_SO) $(B)/smsotp
 
 # The admin tool, on the module's own code (same configuration reader,
 # providers and state store).
-$(B)/smsotp: tool/smsotp.c $(B)/libsmsotp.a
+TOOL_SRCS := tool/smsotp.c tool/check.c
+$(B)/smsotp: $(TOOL_SRCS) tool/check.h $(B)/libsmsotp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libsmsotp.a \
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(TOOL_SRCS) $(B)/libsmsotp.a \
 		-Wl,-z,relro -Wl,-z,now $(LDFLAGS) $(DEPLIBS)
 
 $(B)/%.o: %.c

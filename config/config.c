@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libconfig.h>
 
@@ -92,7 +93,7 @@ static const struct field top_fields[] = {
 	/* min = 1: split a string at commas */
 	{ "groups", F_STRLIST, 1, 0, offsetof(struct smsotp_config, groups),
 	  offsetof(struct smsotp_config, n_groups), 0, NULL, NULL, 0 },
-	/* `messages` is read by read_messages(), its keys are in messages.c */
+	/* `messages` is read by read_group(), its keys are in messages.c */
 };
 
 static const struct field ldap_fields[] = {
@@ -405,14 +406,14 @@ set_intlist(const struct value *v, long **dst, size_t *dstn, long min, long max,
 	return SET_OK;
 }
 
-/* Looks s up in names; returns its index or -1. */
+/* Looks s up in names (icase: in any case); returns its index or -1. */
 static int
-lookup_word(const char *s, const char *const *names, size_t n)
+lookup_word(const char *s, const char *const *names, size_t n, int icase)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(s, names[i]) == 0)
+		if ((icase ? strcasecmp(s, names[i]) : strcmp(s, names[i])) == 0)
 			return (int)i;
 	}
 	return -1;
@@ -434,7 +435,7 @@ set_bool(int *dst, const struct value *v, char *why, size_t whylen)
 		*dst = config_setting_get_bool(v->setting);
 		return SET_OK;
 	}
-	idx = lookup_word(v->text, words, NFIELDS(words));
+	idx = lookup_word(v->text, words, NFIELDS(words), 0);
 	if (idx < 0) {
 		snprintf(why, whylen, "'%s' is not true or false", v->text);
 		return SET_EINVAL;
@@ -444,7 +445,8 @@ set_bool(int *dst, const struct value *v, char *why, size_t whylen)
 }
 
 /* One of f's words: F_ENUM keeps the index (the enums follow the word
- * order), F_WORD the word itself. */
+ * order), F_WORD the word itself, as the table writes it, given in any
+ * case ("post" is sent as POST). */
 static int
 set_word(char *p, const struct field *f, const struct value *v, char *why,
 	 size_t whylen)
@@ -455,7 +457,7 @@ set_word(char *p, const struct field *f, const struct value *v, char *why,
 
 	if (s == NULL)
 		return SET_EINVAL;
-	idx = lookup_word(s, f->words, (size_t)f->max);
+	idx = lookup_word(s, f->words, (size_t)f->max, f->type == F_WORD);
 	if (idx < 0) {
 		used = (size_t)snprintf(why, whylen, "'%.40s' is not one of:", s);
 		for (i = 0; i < (size_t)f->max && used < whylen; i++)
@@ -467,7 +469,7 @@ set_word(char *p, const struct field *f, const struct value *v, char *why,
 		*(int *)(void *)p = idx;
 		return SET_OK;
 	}
-	return dup_string(s, (char **)(void *)p, why, whylen);
+	return dup_string(f->words[idx], (char **)(void *)p, why, whylen);
 }
 
 /*
@@ -594,12 +596,39 @@ provider_field(const char *name, enum sms_type type, struct field *cred,
 	return cred;
 }
 
-/* Everything a reader needs to say where a problem is. */
+/* Where a load's problems go and where they are: the file (kept parsed
+ * until the checks after the arguments, which name the line of the key),
+ * the arguments, and the report of `smsotp check` (every problem) or the
+ * one err of a login (the first). */
 struct reader {
 	const char *path;
 	char *err;
 	size_t errlen;
+	const struct config_report *rep;	/* NULL: stop at the first */
+	int problems;
+	config_t *lc;		/* the parsed file, or NULL */
+	int argc;
+	const char **argv;
+	struct smsotp_config *cfg;	/* where the keys' lines are kept */
 };
+
+/* Tells the problem in r->err (the report gets it now); CONFIG_EINVAL. */
+static int
+told(struct reader *r)
+{
+	r->problems++;
+	if (r->rep != NULL)
+		r->rep->problem(r->rep->ud, r->err);
+	return CONFIG_EINVAL;
+}
+
+/* A step's result, seen from a loop over steps: a refusal that was
+ * reported lets the next step go on; one that is the login's err stops. */
+static int
+tolerate(const struct reader *r, int rc)
+{
+	return rc == CONFIG_EINVAL && r->rep != NULL ? CONFIG_OK : rc;
+}
 
 static int
 refuse(struct reader *r, const config_setting_t *s, const char *key,
@@ -607,7 +636,72 @@ refuse(struct reader *r, const config_setting_t *s, const char *key,
 {
 	snprintf(r->err, r->errlen, "%s:%d: %s: %s", r->path,
 		 s != NULL ? (int)config_setting_source_line(s) : 0, key, why);
-	return CONFIG_EINVAL;
+	return told(r);
+}
+
+/* The argument that sets key (the last one: it wins), or -1. */
+static int
+argument_of(const struct reader *r, const char *key)
+{
+	size_t klen = strlen(key);
+	int i;
+
+	for (i = r->argc - 1; i >= 0; i--) {
+		const char *a = r->argv[i];
+
+		if (strncmp(a, key, klen) == 0 && (a[klen] == '=' || a[klen] == '\0'))
+			return i;
+	}
+	return -1;
+}
+
+/* "WHERE: " for an argument's problem: the PAM stack line it is on. */
+static const char *
+args_where(const struct reader *r, char *buf, size_t buflen)
+{
+	if (r->rep == NULL || r->rep->args_where == NULL)
+		return "";
+	snprintf(buf, buflen, "%s: ", r->rep->args_where);
+	return buf;
+}
+
+/* The setting of key (a dotted path) in the file, or of the nearest
+ * group around it that is there; NULL when neither is. */
+static const config_setting_t *
+setting_near(const struct reader *r, const char *key)
+{
+	char path[128];
+	char *dot;
+
+	if (r->lc == NULL || util_strlcpy(path, key, sizeof(path)) >= sizeof(path))
+		return NULL;
+	for (;;) {
+		const config_setting_t *s = config_lookup(r->lc, path);
+
+		if (s != NULL || (dot = strrchr(path, '.')) == NULL)
+			return s;
+		*dot = '\0';
+	}
+}
+
+/* A problem of the value key ended with (a dotted path into the file):
+ * named by the argument that set it, or by the line of the file where it
+ * (or its group) is, or by the file alone (a default). */
+static int
+refuse_key(struct reader *r, const char *key, const char *why)
+{
+	const config_setting_t *s = setting_near(r, key);
+	int arg = strchr(key, '.') == NULL ? argument_of(r, key) : -1;
+	char where[512];
+
+	if (arg >= 0)
+		snprintf(r->err, r->errlen, "%sargument '%s': %s",
+			 args_where(r, where, sizeof(where)), key, why);
+	else if (s != NULL)
+		return refuse(r, s, key, why);
+	else
+		snprintf(r->err, r->errlen, "%s: %s: %s", r->path, key, why);
+	return told(r);
 }
 
 static int
@@ -616,71 +710,208 @@ set_rc(int rc)
 	return rc == SET_ENOMEM ? CONFIG_ENOMEM : rc == SET_OK ? CONFIG_OK : CONFIG_EINVAL;
 }
 
-/* Reads the settings of a group into base through fields. */
+/* Edit distance of a and b, when at most 2 (else 3): a typo. */
 static int
-read_group(struct reader *r, const config_setting_t *group, const char *prefix,
-	   const struct field *fields, size_t nfields, void *base, unsigned type)
+typo_distance(const char *a, const char *b)
 {
-	char key[128], why[256];
-	struct field cred;
-	const char *bad = "unknown key";
-	int i, n = config_setting_length(group);
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int d[24][24];
 
-	if (!config_setting_is_group(group))
-		return refuse(r, group, prefix, "must be a group { ... }");
-	for (i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		const struct field *f;
-		struct value v = { s, NULL };
-		int rc;
+	if (la >= 24 || lb >= 24 || (la > lb ? la - lb : lb - la) > 2)
+		return 3;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 
-		snprintf(key, sizeof(key), "%s%s", prefix, name != NULL ? name : "?");
-		if (type != 0 && (strcmp(name, "name") == 0 || strcmp(name, "type") == 0))
-			continue;
-		if (type != 0)
-			f = provider_field(name, (enum sms_type)type, &cred, &bad);
-		else
-			f = find_field(fields, nfields, name);
-		if (f == NULL)
-			return refuse(r, s, key, bad);
-		if (f->type == F_GROUP) {
-			if (f->count_off != 0)
-				*(int *)(void *)((char *)base + f->count_off) = 1;
-			snprintf(key, sizeof(key), "%s%s.", prefix, name);
-			rc = read_group(r, s, key, f->sub, f->nsub, base, 0);
-			if (rc != CONFIG_OK)
-				return rc;
-			continue;
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			/* two letters swapped: one typo */
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
-		rc = set_field(base, f, &v, why, sizeof(why));
-		if (rc == SET_ENOMEM)
-			return CONFIG_ENOMEM;
-		if (rc != SET_OK)
-			return refuse(r, s, key, why);
 	}
+	return d[la][lb] > 2 ? 3 : d[la][lb];
+}
+
+/* "unknown key", with the nearest of fields when name looks like a typo
+ * of one (" (did you mean 'length'?)"). */
+static void
+unknown(const char *what, const char *name, const struct field *fields,
+	size_t n, char *why, size_t whylen)
+{
+	const char *best = NULL;
+	int bestd = 3;
+	size_t i;
+
+	for (i = 0; i < n && strlen(name) >= 3; i++) {
+		int d = typo_distance(name, fields[i].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = fields[i].name;
+		}
+	}
+	if (best != NULL)
+		snprintf(why, whylen, "%s (did you mean '%s'?)", what, best);
+	else
+		snprintf(why, whylen, "%s", what);
+}
+
+/* The keys of a group of the file. */
+struct keys {
+	const struct field *fields;
+	size_t n;
+	unsigned type;		/* a provider entry's type: its keys */
+	int messages;		/* the messages group: messages.c's keys */
+};
+
+/* The field of name in k (*tmp when it is made up), or NULL with why. */
+static const struct field *
+key_field(const struct keys *k, const char *name, struct field *tmp, char *why,
+	  size_t whylen)
+{
+	const struct field *f;
+	const char *bad = "unknown key";
+
+	if (k->messages) {
+		f = message_field(name, tmp);
+		bad = "unknown key (not a message)";
+	} else if (k->type != 0) {
+		f = provider_field(name, (enum sms_type)k->type, tmp, &bad);
+	} else {
+		f = find_field(k->fields, k->n, name);
+	}
+	if (f == NULL)
+		unknown(bad, name, k->type != 0 ? provider_fields : k->fields,
+			k->type != 0 ? NFIELDS(provider_fields) : k->messages ? 0 : k->n,
+			why, whylen);
+	return f;
+}
+
+static int read_group(struct reader *r, const config_setting_t *group,
+		      const char *prefix, const struct keys *k, void *base);
+
+/* Keeps where key was (config_line()). */
+static int
+keep_line(struct smsotp_config *cfg, const char *key, const config_setting_t *s)
+{
+	struct config_key_line *nl;
+	char *copy;
+
+	if (cfg->n_lines >= 4 * CONFIG_MAX_LIST * CONFIG_MAX_LIST)
+		return CONFIG_OK;	/* a bound; only check uses them */
+	copy = strdup(key);
+	nl = copy != NULL ? realloc(cfg->lines, (cfg->n_lines + 1) * sizeof(*nl)) : NULL;
+	if (nl == NULL) {
+		free(copy);
+		return CONFIG_ENOMEM;
+	}
+	nl[cfg->n_lines].key = copy;
+	nl[cfg->n_lines++].line = (int)config_setting_source_line(s);
+	cfg->lines = nl;
 	return CONFIG_OK;
 }
 
-static int
-read_provider(struct reader *r, struct smsotp_config *cfg,
-	      const config_setting_t *g, int index)
+int
+config_line(const struct smsotp_config *cfg, const char *key)
 {
-	struct sms_provider *p;
-	struct sms_provider **np;
-	const char *name = NULL, *type = NULL;
-	char prefix[128], keyprefix[132], why[256];
+	size_t i;
+
+	for (i = cfg->n_lines; i > 0; i--) {
+		if (strcmp(cfg->lines[i - 1].key, key) == 0)
+			return cfg->lines[i - 1].line;
+	}
+	return 0;
+}
+
+/* One setting s of a group, named key. */
+static int
+read_member(struct reader *r, const config_setting_t *s, const char *key,
+	    const struct keys *k, void *base)
+{
+	const char *name = config_setting_name(s);
+	struct field tmp;
+	struct value v = { s, NULL };
+	char why[256], sub[128];
+	const struct field *f = key_field(k, name, &tmp, why, sizeof(why));
 	int rc;
 
-	snprintf(prefix, sizeof(prefix), "providers[%d]", index);
-	if (!config_setting_is_group(g))
-		return refuse(r, g, prefix, "must be a group { name = ...; type = ...; }");
-	if (!config_setting_lookup_string(g, "name", &name) || name[0] == '\0')
-		return refuse(r, g, prefix, "needs a name = \"...\" (a string)");
-	if (!config_setting_lookup_string(g, "type", &type))
-		return refuse(r, g, prefix, "needs a type = \"http\" or \"file\" (a string)");
-	snprintf(prefix, sizeof(prefix), "provider '%.60s'", name);
-	p = calloc(1, sizeof(*p));
+	if (f == NULL)
+		return refuse(r, s, key, why);
+	if (r->cfg != NULL && keep_line(r->cfg, key, s) != CONFIG_OK)
+		return CONFIG_ENOMEM;
+	if (f->type == F_GROUP) {
+		struct keys sk = { f->sub, f->nsub, 0, 0 };
+
+		if (f->count_off != 0)
+			*(int *)(void *)((char *)base + f->count_off) = 1;
+		snprintf(sub, sizeof(sub), "%s.", key);
+		return read_group(r, s, sub, &sk, base);
+	}
+	rc = set_field(base, f, &v, why, sizeof(why));
+	if (rc == SET_ENOMEM)
+		return CONFIG_ENOMEM;
+	return rc == SET_OK ? CONFIG_OK : refuse(r, s, key, why);
+}
+
+/* Reads the settings of a group into base through k. */
+static int
+read_group(struct reader *r, const config_setting_t *group, const char *prefix,
+	   const struct keys *k, void *base)
+{
+	char key[128];
+	int i, n = config_setting_length(group), rc = CONFIG_OK;
+
+	if (!config_setting_is_group(group)) {
+		snprintf(key, sizeof(key), "%.*s", (int)strlen(prefix) - 1, prefix);
+		return refuse(r, group, key, "must be a group { ... }");
+	}
+	for (i = 0; i < n && rc == CONFIG_OK; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+
+		if (k->type != 0 && (strcmp(name, "name") == 0 || strcmp(name, "type") == 0))
+			continue;
+		snprintf(key, sizeof(key), "%s%s", prefix, name);
+		rc = tolerate(r, read_member(r, s, key, k, base));
+	}
+	return rc;
+}
+
+/* A problem sms_provider_prepare() found in provider g: named by the line
+ * of the key its reason starts with ("url ...", "header 2 ..."), or of
+ * the entry when that key is not written there. */
+static int
+refuse_provider(struct reader *r, const config_setting_t *g, const char *prefix,
+		const char *why)
+{
+	const config_setting_t *s;
+	char key[32];
+	size_t n = strcspn(why, " :");
+
+	snprintf(key, sizeof(key), "%.*s", (int)(n < sizeof(key) ? n : 0), why);
+	if (strcmp(key, "header") == 0)
+		snprintf(key, sizeof(key), "headers");
+	s = key[0] != '\0' ? config_setting_get_member(g, key) : NULL;
+	return refuse(r, s != NULL ? s : g, prefix, why);
+}
+
+/* The provider entry's struct, appended to cfg's list with its name. */
+static int
+new_provider(struct smsotp_config *cfg, const config_setting_t *g,
+	     const char *name, struct sms_provider **out)
+{
+	struct sms_provider *p = calloc(1, sizeof(*p));
+	struct sms_provider **np;
+
 	if (p == NULL)
 		return CONFIG_ENOMEM;
 	p->line = (int)config_setting_source_line(g);
@@ -698,6 +929,30 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 	}
 	cfg->providers = np;
 	cfg->providers[cfg->n_providers++] = p;
+	*out = p;
+	return CONFIG_OK;
+}
+
+static int
+read_provider(struct reader *r, struct smsotp_config *cfg,
+	      const config_setting_t *g, int index)
+{
+	struct sms_provider *p = NULL;
+	const char *name = NULL, *type = NULL;
+	char prefix[128], keyprefix[132], why[256];
+	int rc, before = r->problems;
+
+	snprintf(prefix, sizeof(prefix), "providers[%d]", index);
+	if (!config_setting_is_group(g))
+		return refuse(r, g, prefix, "must be a group { name = ...; type = ...; }");
+	if (!config_setting_lookup_string(g, "name", &name) || name[0] == '\0')
+		return refuse(r, g, prefix, "needs a name = \"...\" (a string)");
+	if (!config_setting_lookup_string(g, "type", &type))
+		return refuse(r, g, prefix, "needs a type = \"http\" or \"file\" (a string)");
+	snprintf(prefix, sizeof(prefix), "provider '%.60s'", name);
+	rc = new_provider(cfg, g, name, &p);
+	if (rc != CONFIG_OK)
+		return rc;
 	p->type = sms_type_from_name(type);
 	if (p->type == SMS_TYPE_NONE) {
 		char types[160];
@@ -707,50 +962,62 @@ read_provider(struct reader *r, struct smsotp_config *cfg,
 		return refuse(r, config_setting_get_member(g, "type"), prefix, why);
 	}
 	snprintf(keyprefix, sizeof(keyprefix), "%s: ", prefix);
-	rc = read_group(r, g, keyprefix, provider_fields, NFIELDS(provider_fields), p,
-			p->type);
-	if (rc != CONFIG_OK)
-		return rc;
+	{
+		struct keys k = { provider_fields, NFIELDS(provider_fields), p->type, 0 };
+
+		rc = read_group(r, g, keyprefix, &k, p);
+	}
+	if (rc != CONFIG_OK || r->problems > before)
+		return rc == CONFIG_OK ? CONFIG_EINVAL : rc;
 	/* The default connect_timeout yields to a shorter timeout; one the
 	 * administrator wrote longer than the whole send is a mistake. */
 	if (p->connect_timeout > p->timeout &&
 	    config_setting_get_member(g, "connect_timeout") == NULL)
 		p->connect_timeout = p->timeout;
 	if (p->connect_timeout > p->timeout)
-		return refuse(r, g, prefix, "connect_timeout is longer than timeout");
+		return refuse(r, config_setting_get_member(g, "connect_timeout"), prefix,
+			      "connect_timeout is longer than timeout");
 	rc = sms_provider_prepare(p, why, sizeof(why));
 	if (rc == -2)
 		return CONFIG_ENOMEM;
-	if (rc != 0)
-		return refuse(r, g, prefix, why);
-	return CONFIG_OK;
+	return rc != 0 ? refuse_provider(r, g, prefix, why) : CONFIG_OK;
+}
+
+/* Another provider before the last one with its name? */
+static int
+name_taken(const struct smsotp_config *cfg)
+{
+	size_t j;
+
+	for (j = 0; j + 1 < cfg->n_providers; j++) {
+		if (strcmp(cfg->providers[j]->name,
+			   cfg->providers[cfg->n_providers - 1]->name) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int
 read_providers(struct reader *r, struct smsotp_config *cfg,
 	       const config_setting_t *list)
 {
-	int i, n;
+	int i, n, rc = CONFIG_OK;
 
 	if (!config_setting_is_list(list) && !config_setting_is_array(list))
 		return refuse(r, list, "providers", "must be a list ( { ... }, ... )");
 	n = config_setting_length(list);
 	if (n > CONFIG_MAX_LIST)
 		return refuse(r, list, "providers", "too many providers");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == CONFIG_OK; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-		size_t j;
-		int rc = read_provider(r, cfg, g, i);
+		size_t had = cfg->n_providers;
 
-		if (rc != CONFIG_OK)
-			return rc;
-		for (j = 0; j + 1 < cfg->n_providers; j++) {
-			if (strcmp(cfg->providers[j]->name,
-				   cfg->providers[cfg->n_providers - 1]->name) == 0)
-				return refuse(r, g, "providers", "two providers have the same name");
-		}
+		rc = tolerate(r, read_provider(r, cfg, g, i));
+		if (rc == CONFIG_OK && cfg->n_providers > had && name_taken(cfg))
+			rc = tolerate(r, refuse(r, config_setting_get_member(g, "name"),
+						"providers", "two providers have the same name"));
 	}
-	return CONFIG_OK;
+	return rc;
 }
 
 /* libconfig 1.5 would open any file an @include names, without the trust
@@ -777,230 +1044,246 @@ find_include(const char *text)
 	return 0;
 }
 
-/* The `messages` group: each key one of messages.c's table. */
-static int
-read_messages(struct reader *r, struct smsotp_config *cfg,
-	      const config_setting_t *group)
-{
-	char key[128], why[256];
-	struct field mf;
-	int i, n = config_setting_length(group);
-
-	if (!config_setting_is_group(group))
-		return refuse(r, group, "messages", "must be a group { ... }");
-	for (i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		const struct field *f = message_field(name != NULL ? name : "", &mf);
-		struct value v = { s, NULL };
-		int rc;
-
-		snprintf(key, sizeof(key), "messages.%s", name != NULL ? name : "?");
-		if (f == NULL)
-			return refuse(r, s, key, "unknown key (not a message)");
-		rc = set_field(cfg, f, &v, why, sizeof(why));
-		if (rc == SET_ENOMEM)
-			return CONFIG_ENOMEM;
-		if (rc != SET_OK)
-			return refuse(r, s, key, why);
-	}
-	return CONFIG_OK;
-}
-
 /* One top-level setting of the file. */
 static int
 read_setting(struct reader *r, struct smsotp_config *cfg,
 	     const config_setting_t *s)
 {
+	static const struct keys top = { top_fields, NFIELDS(top_fields), 0, 0 };
+	static const struct keys phones = { phones_fields, NFIELDS(phones_fields), 0, 0 };
+	static const struct keys limits = { limits_fields, NFIELDS(limits_fields), 0, 0 };
+	static const struct keys messages = { NULL, 0, 0, 1 };
 	const char *name = config_setting_name(s);
-	const struct field *f;
-	struct value v = { s, NULL };
-	char why[256];
-	int rc;
 
 	if (strcmp(name, "phones") == 0)
-		return read_group(r, s, "phones.", phones_fields,
-				  NFIELDS(phones_fields), cfg, 0);
+		return read_group(r, s, "phones.", &phones, cfg);
 	if (strcmp(name, "limits") == 0)
-		return read_group(r, s, "limits.", limits_fields,
-				  NFIELDS(limits_fields), cfg, 0);
+		return read_group(r, s, "limits.", &limits, cfg);
 	if (strcmp(name, "providers") == 0)
 		return read_providers(r, cfg, s);
 	if (strcmp(name, "messages") == 0)
-		return read_messages(r, cfg, s);
-	f = find_field(top_fields, NFIELDS(top_fields), name);
-	if (f == NULL)
-		return refuse(r, s, name, "unknown key");
-	rc = set_rc(set_field(cfg, f, &v, why, sizeof(why)));
-	if (rc == CONFIG_EINVAL)
-		refuse(r, s, name, why);
-	return rc;
+		return read_group(r, s, "messages.", &messages, cfg);
+	return read_member(r, s, name, &top, cfg);
 }
 
+/* The file's text, trusted, without NUL bytes or @include.  CONFIG_OK with
+ * *text, or a refusal told. */
 static int
-read_file(struct smsotp_config *cfg, const char *path, char *err, size_t errlen)
+file_text(struct reader *r, char **text)
 {
-	struct reader r = { path, err, errlen };
-	config_t lc;
+	size_t len = 0;
+	int line;
+
+	*text = NULL;
+	if (util_read_trusted(r->path, UTIL_TRUST_PRIVATE, CONFIG_MAX_SIZE, text,
+			      &len, r->err, r->errlen) != 0)
+		return errno == ENOMEM ? CONFIG_ENOMEM : told(r);
+	if (memchr(*text, '\0', len) != NULL)
+		snprintf(r->err, r->errlen, "%s: contains a NUL byte, refused", r->path);
+	else if ((line = find_include(*text)) > 0)
+		snprintf(r->err, r->errlen, "%s:%d: @include is not allowed: keep the "
+			 "whole configuration in this one checked file", r->path, line);
+	else
+		return CONFIG_OK;
+	util_wipe(*text, len);
+	free(*text);
+	*text = NULL;
+	return told(r);
+}
+
+/* Parses the file into lc (which the caller destroys) and reads it into
+ * cfg.  A file that cannot be read or parsed stops the load. */
+static int
+read_file(struct reader *r, struct smsotp_config *cfg, config_t *lc)
+{
 	config_setting_t *root;
 	char *text = NULL;
-	size_t len = 0;
-	int i, n, rc = CONFIG_OK, line;
+	int i, n, rc;
 
-	if (util_read_trusted(path, UTIL_TRUST_PRIVATE, CONFIG_MAX_SIZE, &text, &len,
-			      err, errlen) != 0)
-		return errno == ENOMEM ? CONFIG_ENOMEM : CONFIG_EINVAL;
-	if (memchr(text, '\0', len) != NULL) {
-		snprintf(err, errlen, "%s: contains a NUL byte, refused", path);
-		util_wipe(text, len);
-		free(text);
-		return CONFIG_EINVAL;
-	}
-	line = find_include(text);
-	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: @include is not allowed: keep the whole "
-			 "configuration in this one checked file", path, line);
-		util_free_secret(text);
-		return CONFIG_EINVAL;
-	}
-	config_init(&lc);
-	if (config_read_string(&lc, text) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: parse error: %s", path,
-			 config_error_line(&lc), config_error_text(&lc) != NULL ?
-			 config_error_text(&lc) : "syntax error");
-		rc = CONFIG_EINVAL;
-		goto out;
-	}
-	root = config_root_setting(&lc);
-	n = config_setting_length(root);
-	for (i = 0; i < n && rc == CONFIG_OK; i++)
-		rc = read_setting(&r, cfg, config_setting_get_elem(root, (unsigned)i));
-out:
-	config_destroy(&lc);
+	rc = file_text(r, &text);
+	if (rc != CONFIG_OK)
+		return rc;
+	rc = config_read_string(lc, text);
 	util_free_secret(text);
+	if (rc != CONFIG_TRUE) {
+		snprintf(r->err, r->errlen, "%s:%d: parse error: %s", r->path,
+			 config_error_line(lc), config_error_text(lc) != NULL ?
+			 config_error_text(lc) : "syntax error");
+		return told(r);
+	}
+	r->lc = lc;
+	root = config_root_setting(lc);
+	n = config_setting_length(root);
+	rc = CONFIG_OK;
+	for (i = 0; i < n && rc == CONFIG_OK; i++)
+		rc = tolerate(r, read_setting(r, cfg, config_setting_get_elem(root,
+									      (unsigned)i)));
 	return rc;
 }
 
-/* Applies one module argument; conf= was handled before the file. */
+/* Whether argument a names no setting: a word PAM split off a value with
+ * spaces ("on", "CODE={code}"), or a typo. */
 static int
-apply_argument(struct smsotp_config *cfg, const char *arg, char *err, size_t errlen)
+stray_word(const char *a)
 {
 	static const char *const bare[] = { "debug", "nullok", "echo" };
+	char name[64];
+	size_t n = strcspn(a, "=");
+	struct field mf;
+
+	if (n >= sizeof(name))
+		return 1;
+	memcpy(name, a, n);
+	name[n] = '\0';
+	if (a[n] == '\0')
+		return lookup_word(name, bare, NFIELDS(bare), 0) < 0;
+	return strcmp(name, "conf") != 0 &&
+		find_field(top_fields, NFIELDS(top_fields), name) == NULL &&
+		(strncmp(name, "messages.", 9) != 0 || message_field(name + 9, &mf) == NULL);
+}
+
+/*
+ * The refusal of the unknown argument i; when it follows a key=value, the
+ * words from there are one value PAM split at its spaces: say that brackets
+ * carry spaces, show the line's fix, and skip the rest of those words
+ * (*next: the argument after them).
+ */
+static int
+refuse_stray(struct reader *r, int i, int *next)
+{
+	char where[512], fix[256], why[256];
+	size_t used = 0;
+	int j = i, k;
+
+	while (j > 0 && stray_word(r->argv[j - 1]))
+		j--;
+	j = j > 0 ? j - 1 : -1;		/* the key=value the words follow */
+	if (j < 0 || strchr(r->argv[j], '=') == NULL ||
+	    strchr(r->argv[j + 1], '=') != NULL) {
+		snprintf(fix, sizeof(fix), "%.*s", (int)strcspn(r->argv[i], "="),
+			 r->argv[i]);
+		unknown("unknown argument", fix, top_fields, NFIELDS(top_fields),
+			why, sizeof(why));
+		snprintf(r->err, r->errlen, "%sargument '%.60s': %s",
+			 args_where(r, where, sizeof(where)), r->argv[i], why);
+		return told(r);
+	}
+	for (k = i; k + 1 < r->argc && stray_word(r->argv[k + 1]); k++)
+		;
+	*next = k + 1;
+	used = (size_t)snprintf(fix, sizeof(fix), "[%s", r->argv[j]);
+	for (j = j + 1; j <= k && used < sizeof(fix); j++)
+		used += (size_t)snprintf(fix + used, sizeof(fix) - used, " %s", r->argv[j]);
+	snprintf(r->err, r->errlen, "%sargument '%.60s': unknown argument: PAM splits "
+		 "arguments at spaces; a value with spaces needs brackets, as in "
+		 "%.180s]", args_where(r, where, sizeof(where)), r->argv[i], fix);
+	return told(r);
+}
+
+/* Applies module argument i (conf= was handled before the file); *next is
+ * the argument after it. */
+static int
+apply_argument(struct reader *r, struct smsotp_config *cfg, int i, int *next)
+{
+	const char *arg = r->argv[i];
 	const struct field *f;
 	struct field mf;
 	const char *eq = strchr(arg, '=');
-	char name[64], why[256];
-	struct value v = { NULL, NULL };
+	char name[64], why[256], where[512];
+	struct value v = { NULL, eq != NULL ? eq + 1 : "true" };
 	size_t nlen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-	int rc;
+	int rc = SET_EINVAL;
 
-	if (nlen >= sizeof(name)) {
-		snprintf(err, errlen, "argument '%.40s...': unknown argument", arg);
-		return CONFIG_EINVAL;
-	}
-	memcpy(name, arg, nlen);
-	name[nlen] = '\0';
+	*next = i + 1;
+	snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ? nlen : 0), arg);
 	if (strcmp(name, "conf") == 0 && eq != NULL)
 		return CONFIG_OK;
-	if (strcmp(name, "conf") == 0) {
-		snprintf(err, errlen, "argument 'conf': needs a value (conf=/path)");
-		return CONFIG_EINVAL;
-	}
 	f = find_field(top_fields, NFIELDS(top_fields), name);
 	if (f == NULL && strncmp(name, "messages.", 9) == 0)
 		f = message_field(name + 9, &mf);
-	if (f == NULL) {
-		snprintf(err, errlen, "argument '%.60s': unknown argument", arg);
-		return CONFIG_EINVAL;
+	if (f == NULL && strcmp(name, "conf") != 0)
+		return refuse_stray(r, i, next);
+	if (f == NULL || (eq == NULL && stray_word(name)))
+		snprintf(why, sizeof(why), "needs a value (%s=...)", name);
+	else
+		rc = set_field(cfg, f, &v, why, sizeof(why));
+	if (rc == SET_OK || rc == SET_ENOMEM)
+		return set_rc(rc);
+	snprintf(r->err, r->errlen, "%sargument '%.60s': %s",
+		 args_where(r, where, sizeof(where)), arg, why);
+	return told(r);
+}
+
+/* alphabet: 2..OTP_MAX_ALPHABET distinct printable characters, no space. */
+static int
+check_alphabet(struct reader *r, struct smsotp_config *cfg)
+{
+	const char *a = cfg->alphabet;
+	char why[96];
+	size_t i, j, n = strlen(a);
+
+	if (n < 2 || n > OTP_MAX_ALPHABET) {
+		snprintf(why, sizeof(why), "needs 2..%d characters", OTP_MAX_ALPHABET);
+		return refuse_key(r, "alphabet", why);
 	}
-	if (eq == NULL) {
-		if (lookup_word(name, bare, NFIELDS(bare)) < 0) {
-			snprintf(err, errlen, "argument '%s': needs a value (%s=...)",
-				 name, name);
-			return CONFIG_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (a[i] <= ' ' || a[i] > '~')
+			return refuse_key(r, "alphabet", "only printable ASCII "
+					  "without space is allowed");
+		for (j = i + 1; j < n; j++) {
+			if (a[i] == a[j]) {
+				snprintf(why, sizeof(why), "'%c' appears twice", a[i]);
+				return refuse_key(r, "alphabet", why);
+			}
 		}
-		v.text = "true";
-	} else {
-		v.text = eq + 1;
-	}
-	rc = set_field(cfg, f, &v, why, sizeof(why));
-	if (rc == SET_ENOMEM)
-		return CONFIG_ENOMEM;
-	if (rc != SET_OK) {
-		snprintf(err, errlen, "argument '%.60s': %s", arg, why);
-		return CONFIG_EINVAL;
 	}
 	return CONFIG_OK;
 }
 
-static int
-check_alphabet(const char *a, char *why, size_t whylen)
+/* The provider named want, or NULL. */
+static struct sms_provider *
+provider_named(const struct smsotp_config *cfg, const char *want)
 {
-	size_t i, j, n = strlen(a);
+	size_t j;
 
-	if (n < 2 || n > OTP_MAX_ALPHABET) {
-		snprintf(why, whylen, "needs 2..%d characters", OTP_MAX_ALPHABET);
-		return -1;
+	for (j = 0; j < cfg->n_providers; j++) {
+		if (strcmp(cfg->providers[j]->name, want) == 0)
+			return cfg->providers[j];
 	}
-	for (i = 0; i < n; i++) {
-		if (a[i] <= ' ' || a[i] > '~') {
-			snprintf(why, whylen, "only printable ASCII without space is allowed");
-			return -1;
-		}
-		for (j = i + 1; j < n; j++) {
-			if (a[i] == a[j]) {
-				snprintf(why, whylen, "'%c' appears twice", a[i]);
-				return -1;
-			}
-		}
-	}
-	return 0;
+	return NULL;
 }
 
 /* Resolves `provider` into the chain; all providers in file order when
  * it is not set. */
 static int
-resolve_chain(struct smsotp_config *cfg, char *err, size_t errlen)
+resolve_chain(struct reader *r, struct smsotp_config *cfg)
 {
-	size_t i, j;
+	char why[160];
+	size_t i, j, n = cfg->n_provider_names;
 
-	if (cfg->n_providers == 0) {
-		snprintf(err, errlen, "%s: no providers configured (providers = ( ... ))",
-			 cfg->conf_path);
-		return CONFIG_EINVAL;
-	}
-	if (cfg->n_provider_names == 0) {
-		/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
-		cfg->chain = calloc(cfg->n_providers, sizeof(*cfg->chain));
-		if (cfg->chain == NULL)
-			return CONFIG_ENOMEM;
-		for (i = 0; i < cfg->n_providers; i++)
-			cfg->chain[i] = cfg->providers[i];
-		cfg->n_chain = cfg->n_providers;
-		return CONFIG_OK;
-	}
+	if (cfg->n_providers == 0)
+		return refuse_key(r, "providers", "no providers configured "
+				  "(providers = ( ... ))");
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
-	cfg->chain = calloc(cfg->n_provider_names, sizeof(*cfg->chain));
+	cfg->chain = calloc(n > 0 ? n : cfg->n_providers, sizeof(*cfg->chain));
 	if (cfg->chain == NULL)
 		return CONFIG_ENOMEM;
-	for (i = 0; i < cfg->n_provider_names; i++) {
-		const char *want = cfg->provider_names[i];
-		struct sms_provider *found = NULL;
+	for (i = 0; n == 0 && i < cfg->n_providers; i++)
+		cfg->chain[cfg->n_chain++] = cfg->providers[i];
+	for (i = 0; i < n; i++) {
+		struct sms_provider *found = provider_named(cfg, cfg->provider_names[i]);
 
-		for (j = 0; j < cfg->n_providers && found == NULL; j++) {
-			if (strcmp(cfg->providers[j]->name, want) == 0)
-				found = cfg->providers[j];
-		}
-		if (found == NULL) {
-			snprintf(err, errlen, "provider: '%.60s' is not in providers", want);
-			return CONFIG_EINVAL;
-		}
-		for (j = 0; j < cfg->n_chain; j++) {
+		snprintf(why, sizeof(why), "'%.60s' is not in providers",
+			 cfg->provider_names[i]);
+		for (j = 0; found != NULL && j < cfg->n_chain; j++) {
 			if (cfg->chain[j] == found) {
-				snprintf(err, errlen, "provider: '%.60s' is named twice", want);
-				return CONFIG_EINVAL;
+				snprintf(why, sizeof(why), "'%.60s' is named twice",
+					 cfg->provider_names[i]);
+				found = NULL;
 			}
 		}
+		if (found == NULL)
+			return refuse_key(r, "provider", why);
 		cfg->chain[cfg->n_chain++] = found;
 	}
 	return CONFIG_OK;
@@ -1015,12 +1298,81 @@ calling_code_ok(const char *s)
 	return s[n] == '\0' && n >= 1 && n <= 3 && s[0] != '0';
 }
 
+static int
+check_countries(struct reader *r, struct smsotp_config *cfg)
+{
+	char why[160];
+	size_t i;
+
+	if (cfg->default_country != NULL && !calling_code_ok(cfg->default_country)) {
+		snprintf(why, sizeof(why), "'%.20s' is not a calling code (1..3 "
+			 "digits, e.g. \"44\")", cfg->default_country);
+		return refuse_key(r, "phones.default_country", why);
+	}
+	for (i = 0; i < cfg->n_allowed_countries; i++) {
+		if (!calling_code_ok(cfg->allowed_countries[i])) {
+			snprintf(why, sizeof(why), "'%.20s' is not a calling code (1..3 "
+				 "digits, e.g. \"44\")", cfg->allowed_countries[i]);
+			return refuse_key(r, "phones.allowed_countries", why);
+		}
+	}
+	return CONFIG_OK;
+}
+
+static int
+check_store(struct reader *r, struct smsotp_config *cfg)
+{
+	if (cfg->store == CONFIG_STORE_POSTGRESQL &&
+	    (cfg->pg_conninfo == NULL || cfg->pg_conninfo[0] == '\0'))
+		return refuse_key(r, "limits.postgresql.conninfo", "needed with "
+				  "store = \"postgresql\" (where the shared database is)");
+	return CONFIG_OK;
+}
+
+/* 0 when text uses the placeholders from first on and no other. */
+static int
+placeholders_ok(const char *text, size_t first, char *why, size_t whylen)
+{
+	return tpl_check(text, config_message_placeholders + first,
+			 config_n_message_placeholders - first, TPL_COMPAT, why,
+			 whylen) == TPL_OK ? 0 : -1;
+}
+
+static int
+check_template(struct reader *r, struct smsotp_config *cfg)
+{
+	char why[256];
+
+	if (placeholders_ok(cfg->template, 0, why, sizeof(why)) != 0)
+		return refuse_key(r, "template", why);
+	/* Every other placeholder minus the code: a template without the
+	 * code would cost an SMS per login and let nobody in. */
+	if (placeholders_ok(cfg->template, 1, why, sizeof(why)) == 0)
+		return refuse_key(r, "template", "has no {code} (or %1$s, "
+				  "%sms-code%): the SMS would not carry the code");
+	return CONFIG_OK;
+}
+
+static int
+check_prompt(struct reader *r, struct smsotp_config *cfg)
+{
+	char why[256];
+
+	/* A prompt showing the code would hand it to whoever is logging in. */
+	if (placeholders_ok(cfg->prompt, 1, why, sizeof(why)) == 0)
+		return CONFIG_OK;
+	if (placeholders_ok(cfg->prompt, 0, why, sizeof(why)) == 0)
+		snprintf(why, sizeof(why), "the prompt must never show the code");
+	return refuse_key(r, "prompt", why);
+}
+
 /* The names of `groups`: a name, or "!" and a name; no ':' (it separates
  * the fields of /etc/group), no control character, no space at either
  * end (a typo in a list would otherwise match nobody). */
 static int
-check_groups(const struct smsotp_config *cfg, char *err, size_t errlen)
+check_groups(struct reader *r, struct smsotp_config *cfg)
 {
+	char why[160];
 	size_t i;
 
 	for (i = 0; i < cfg->n_groups; i++) {
@@ -1030,93 +1382,42 @@ check_groups(const struct smsotp_config *cfg, char *err, size_t errlen)
 
 		if (len == 0 || strchr(name, ':') != NULL || util_has_ctl(name, 0) ||
 		    name[0] == ' ' || name[len - 1] == ' ' || name[0] == '!') {
-			snprintf(err, errlen, "%s: groups: '%.60s' is not a group name "
-				 "(\"name\" or \"!name\")", cfg->conf_path, g);
-			return CONFIG_EINVAL;
+			snprintf(why, sizeof(why), "'%.60s' is not a group name "
+				 "(\"name\" or \"!name\")", g);
+			return refuse_key(r, "groups", why);
 		}
 	}
 	return CONFIG_OK;
 }
 
-/* phones.ldap, when the group is there, as phone/ldap.c needs it. */
+/* phones.ldap, when the group is there, as phone/ldap.c needs it: named
+ * by the key its reason starts with ("uri: needed ..."). */
 static int
-validate_ldap(const struct smsotp_config *cfg, char *err, size_t errlen)
+check_ldap(struct reader *r, struct smsotp_config *cfg)
 {
 	struct phone_sources src;
-	char why[256];
+	char why[256], key[64];
+	size_t n;
 
 	if (!cfg->ldap_given)
 		return CONFIG_OK;
 	config_phone_sources(cfg, &src);
-	if (phone_ldap_check_config(&src.ldap, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s: phones.ldap.%s", cfg->conf_path, why);
-		return CONFIG_EINVAL;
-	}
-	return CONFIG_OK;
+	if (phone_ldap_check_config(&src.ldap, why, sizeof(why)) == 0)
+		return CONFIG_OK;
+	n = strcspn(why, ":");
+	if (why[n] == '\0' || strchr(why, ' ') < why + n)
+		n = strcspn(why, " ");
+	snprintf(key, sizeof(key), "phones.ldap.%.*s", (int)n, why);
+	return refuse_key(r, key, why[n] == '\0' ? why : why + n + 1 +
+			  (why[n + 1] == ' '));
 }
 
-static int
-validate(struct smsotp_config *cfg, char *err, size_t errlen)
-{
-	char why[256];
-	size_t i;
-
-	if (cfg->default_country != NULL && !calling_code_ok(cfg->default_country)) {
-		snprintf(err, errlen, "%s: phones.default_country: '%.20s' is not a "
-			 "calling code (1..3 digits, e.g. \"44\")", cfg->conf_path,
-			 cfg->default_country);
-		return CONFIG_EINVAL;
-	}
-	for (i = 0; i < cfg->n_allowed_countries; i++) {
-		if (!calling_code_ok(cfg->allowed_countries[i])) {
-			snprintf(err, errlen, "%s: phones.allowed_countries: '%.20s' is not "
-				 "a calling code (1..3 digits, e.g. \"44\")", cfg->conf_path,
-				 cfg->allowed_countries[i]);
-			return CONFIG_EINVAL;
-		}
-	}
-
-	if (cfg->store == CONFIG_STORE_POSTGRESQL &&
-	    (cfg->pg_conninfo == NULL || cfg->pg_conninfo[0] == '\0')) {
-		snprintf(err, errlen, "%s: limits.postgresql.conninfo: needed with "
-			 "store = \"postgresql\" (where the shared database is)",
-			 cfg->conf_path);
-		return CONFIG_EINVAL;
-	}
-	if (check_alphabet(cfg->alphabet, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s: alphabet: %s", cfg->conf_path, why);
-		return CONFIG_EINVAL;
-	}
-	if (tpl_check(cfg->template, config_message_placeholders,
-		      config_n_message_placeholders, TPL_COMPAT, why,
-		      sizeof(why)) != TPL_OK) {
-		snprintf(err, errlen, "%s: template: %s", cfg->conf_path, why);
-		return CONFIG_EINVAL;
-	}
-	/* Every other placeholder minus the code: a template without the
-	 * code would cost an SMS per login and let nobody in. */
-	if (tpl_check(cfg->template, config_message_placeholders + 1,
-		      config_n_message_placeholders - 1, TPL_COMPAT, why,
-		      sizeof(why)) == TPL_OK) {
-		snprintf(err, errlen, "%s: template: has no {code} (or %%1$s, "
-			 "%%sms-code%%): the SMS would not carry the code",
-			 cfg->conf_path);
-		return CONFIG_EINVAL;
-	}
-	/* A prompt showing the code would hand it to whoever is logging in. */
-	if (tpl_check(cfg->prompt, config_message_placeholders + 1,
-		      config_n_message_placeholders - 1, TPL_COMPAT, why,
-		      sizeof(why)) != TPL_OK) {
-		if (tpl_check(cfg->prompt, config_message_placeholders,
-			      config_n_message_placeholders, TPL_COMPAT, why,
-			      sizeof(why)) == TPL_OK)
-			snprintf(why, sizeof(why), "the prompt must never show the code");
-		snprintf(err, errlen, "%s: prompt: %s", cfg->conf_path, why);
-		return CONFIG_EINVAL;
-	}
-	return validate_ldap(cfg, err, errlen) != CONFIG_OK ? CONFIG_EINVAL :
-		resolve_chain(cfg, err, errlen);
-}
+/* What only the whole configuration shows, each with the line of its
+ * key; resolve_chain last (it needs the providers read). */
+static int (*const checks[])(struct reader *, struct smsotp_config *) = {
+	check_countries, check_store, check_alphabet, check_template,
+	check_prompt, check_ldap, check_groups, resolve_chain,
+};
 
 static struct smsotp_config *
 config_new(void)
@@ -1153,45 +1454,67 @@ config_new(void)
 	return cfg;
 }
 
+/* The arguments over the file, then the checks, each step's refusal told
+ * (and, with a report, the next step taken). */
+static int
+load_steps(struct reader *r, struct smsotp_config *cfg, config_t *lc)
+{
+	size_t c;
+	int i, next, rc = read_file(r, cfg, lc);
+
+	if (r->lc == NULL)
+		return rc == CONFIG_OK ? CONFIG_EINVAL : rc;	/* not read */
+	for (i = 0; i < r->argc && rc == CONFIG_OK; i = next)
+		rc = tolerate(r, apply_argument(r, cfg, i, &next));
+	for (c = 0; c < NFIELDS(checks) && rc == CONFIG_OK; c++)
+		rc = tolerate(r, checks[c](r, cfg));
+	return rc;
+}
+
 int
-config_load(int argc, const char **argv, struct smsotp_config **out,
-	    char *err, size_t errlen)
+config_load_report(int argc, const char **argv, const struct config_report *rep,
+		   struct smsotp_config **out, char *err, size_t errlen)
 {
 	struct smsotp_config *cfg;
-	const char *path = CONFIG_DEFAULT_PATH;
+	struct reader r = { CONFIG_DEFAULT_PATH, err, errlen, rep, 0, NULL, argc, argv,
+			    NULL };
+	config_t lc;
 	int i, rc;
 
 	*out = NULL;
 	err[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
-			path = argv[i] + 5;
+			r.path = argv[i] + 5;
 	}
-	if (path[0] != '/') {
-		snprintf(err, errlen, "argument 'conf=%.60s': not an absolute path", path);
-		return CONFIG_EINVAL;
+	if (r.path[0] != '/') {
+		snprintf(err, errlen, "argument 'conf=%.60s': not an absolute path", r.path);
+		return told(&r);
 	}
 	cfg = config_new();
-	if (cfg == NULL)
-		return CONFIG_ENOMEM;
-	cfg->conf_path = strdup(path);
-	if (cfg->conf_path == NULL) {
+	if (cfg == NULL || (cfg->conf_path = strdup(r.path)) == NULL) {
 		config_free(cfg);
 		return CONFIG_ENOMEM;
 	}
-	rc = read_file(cfg, path, err, errlen);
-	for (i = 0; i < argc && rc == CONFIG_OK; i++)
-		rc = apply_argument(cfg, argv[i], err, errlen);
-	if (rc == CONFIG_OK)
-		rc = validate(cfg, err, errlen);
-	if (rc == CONFIG_OK)
-		rc = check_groups(cfg, err, errlen);
-	if (rc != CONFIG_OK) {
+	r.cfg = rep != NULL ? cfg : NULL;	/* a login has no use for lines */
+	config_init(&lc);
+	rc = load_steps(&r, cfg, &lc);
+	config_destroy(&lc);
+	if (rc == CONFIG_OK && r.problems > 0)
+		rc = CONFIG_EINVAL;
+	if (rc == CONFIG_ENOMEM || r.lc == NULL || (rc != CONFIG_OK && rep == NULL)) {
 		config_free(cfg);
 		return rc;
 	}
 	*out = cfg;
-	return CONFIG_OK;
+	return rc;
+}
+
+int
+config_load(int argc, const char **argv, struct smsotp_config **out,
+	    char *err, size_t errlen)
+{
+	return config_load_report(argc, argv, NULL, out, err, errlen);
 }
 
 int
@@ -1243,6 +1566,9 @@ config_free(struct smsotp_config *cfg)
 	free(cfg->providers);
 	free(cfg->chain);
 	free_strlist(cfg->provider_names, cfg->n_provider_names);
+	for (i = 0; i < cfg->n_lines; i++)
+		free(cfg->lines[i].key);
+	free(cfg->lines);
 	free(cfg);
 }
 

@@ -83,6 +83,13 @@ struct smsotp_config {
 	/* `provider` as given, before it is resolved into chain */
 	char **provider_names;
 	size_t n_provider_names;
+
+	/* where each key of the file was: see config_line() */
+	struct config_key_line {
+		char *key;
+		int line;
+	} *lines;
+	size_t n_lines;
 };
 
 /* The placeholders of `template` and `prompt`. */
@@ -98,11 +105,38 @@ extern const size_t config_n_message_placeholders;
 int config_load(int argc, const char **argv, struct smsotp_config **out,
 		char *err, size_t errlen);
 
+/* Where every problem of a load goes (smsotp check), instead of the one
+ * err of a login. */
+struct config_report {
+	/* each problem, in order: "FILE:LINE: key: why", or for an argument
+	 * "WHERE: argument 'a': why" */
+	void (*problem)(void *ud, const char *text);
+	void *ud;
+	const char *args_where;	/* the arguments' place ("/etc/pam.d/sshd:3"),
+				   or NULL */
+};
+
+/*
+ * config_load(), reporting every problem through rep (rep NULL: the first
+ * one in err, as config_load()).  Returns CONFIG_OK; CONFIG_EINVAL after
+ * reporting, with *out the configuration as far as it could be read (for
+ * the checks of the files it names; never for a login), or *out NULL when
+ * the file could not be read or parsed; or CONFIG_ENOMEM.
+ */
+int config_load_report(int argc, const char **argv,
+		       const struct config_report *rep,
+		       struct smsotp_config **out, char *err, size_t errlen);
+
 /* The same, from a path, without arguments (the admin tool). */
 int config_load_file(const char *path, struct smsotp_config **out,
 		     char *err, size_t errlen);
 
 void config_free(struct smsotp_config *cfg);
+
+/* The line of the file where key was set (named as the problems name it:
+ * "phones.file", "provider 'gw': ca_file"), or 0 when the file did not
+ * set it. */
+int config_line(const struct smsotp_config *cfg, const char *key);
 
 /* The text of message id: the configured one, or its default. */
 const char *config_message(const struct smsotp_config *cfg, enum msg_id id);

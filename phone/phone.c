@@ -216,6 +216,19 @@ parse_line(char *line, char **user, char **number)
 	return 1;
 }
 
+/* The line at *at parsed as parse_line() does; *at moved past it (NULL
+ * after the last line). */
+static int
+next_line(char **at, char **user, char **number)
+{
+	char *line = *at, *nl = strchr(line, '\n');
+
+	if (nl != NULL)
+		*nl++ = '\0';
+	*at = nl;
+	return parse_line(line, user, number);
+}
+
 /*
  * phone_lookup_file() with a default country for national numbers.  With
  * *missing (may be NULL) set when the file does not exist at all.
@@ -225,7 +238,7 @@ file_find(const char *path, const char *user, const char *cc,
 	  char out[PHONE_MAX], int *missing, char *err, size_t errlen)
 {
 	struct stat st;
-	char *buf = NULL, *line, *next;
+	char *buf = NULL, *at;
 	size_t len;
 	unsigned lineno = 0;
 	int rc = PHONE_NOTFOUND;
@@ -249,15 +262,11 @@ file_find(const char *path, const char *user, const char *cc,
 		rc = PHONE_EFILE;
 		goto out;
 	}
-	for (line = buf; line != NULL && rc == PHONE_NOTFOUND; line = next) {
+	for (at = buf; at != NULL && rc == PHONE_NOTFOUND;) {
 		char *u = NULL, *num = NULL;
-		int r;
+		int r = next_line(&at, &u, &num);
 
 		lineno++;
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		r = parse_line(line, &u, &num);
 		if (r == 0 || (user != NULL && strcmp(u, user) != 0))
 			continue;
 		if (user == NULL) {
@@ -286,6 +295,74 @@ out:
 	util_wipe(buf, len);
 	free(buf);
 	return rc;
+}
+
+/* Why number (of a line of a phones file) is refused, or NULL: as
+ * file_find() and phone_lookup() judge it. */
+static const char *
+line_verdict(const struct phone_sources *src, const char *number, char *why,
+	     size_t whylen)
+{
+	char e164[PHONE_MAX];
+	const char *cc = src->default_country;
+	const char *verdict = NULL;
+
+	if (phone_normalize_national(number, cc, e164) != PHONE_OK) {
+		if (cc != NULL)
+			snprintf(why, whylen, "not a valid number (+ and 8..15 digits, "
+				 "or national for phones.default_country %s)", cc);
+		else if (number[0] != '+' && strncmp(number, "00", 2) != 0)
+			snprintf(why, whylen, "not an international number: write "
+				 "it with + and the country code, or set "
+				 "phones.default_country");
+		else
+			snprintf(why, whylen, "not a valid international number "
+				 "(+ and 8..15 digits)");
+		verdict = why;
+	} else if (!phone_country_allowed(e164, src->allowed_countries,
+					  src->n_allowed_countries)) {
+		snprintf(why, whylen, "the number's country is not in "
+			 "phones.allowed_countries");
+		verdict = why;
+	}
+	util_wipe(e164, sizeof(e164));
+	return verdict;
+}
+
+int
+phone_check_file(const struct phone_sources *src,
+		 void (*bad)(void *ud, unsigned line, const char *user,
+			     const char *why),
+		 void *ud, unsigned *numbers, char *err, size_t errlen)
+{
+	char *buf = NULL, *at, why[200];
+	size_t len;
+	unsigned lineno = 0;
+
+	*numbers = 0;
+	if (util_read_trusted(src->file, UTIL_TRUST_READABLE, PHONES_MAX_SIZE, &buf,
+			      &len, err, errlen) != 0)
+		return errno == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: contains a NUL byte, refused", src->file);
+		util_free_secret(buf);
+		return PHONE_EFILE;
+	}
+	for (at = buf; at != NULL;) {
+		char *u = NULL, *num = NULL;
+		int r = next_line(&at, &u, &num);
+
+		lineno++;
+		if (r < 0)
+			bad(ud, lineno, u, "a user without a number");
+		else if (r > 0 && line_verdict(src, num, why, sizeof(why)) != NULL)
+			bad(ud, lineno, u, why);
+		else if (r > 0)
+			(*numbers)++;
+	}
+	util_wipe(buf, len);
+	free(buf);
+	return PHONE_OK;
 }
 
 int

@@ -93,6 +93,18 @@ void phone_mask(const char *e164, char out[PHONE_MAX]);
 int phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 		      char *err, size_t errlen);
 
+/*
+ * `smsotp check`: every line of src->file judged as a login would judge
+ * it (default_country, allowed_countries): bad() gets each line that would
+ * fail the login of its user (its number, in part or whole, never passed
+ * on); *numbers counts the good ones.  PHONE_OK, PHONE_EFILE with err (the
+ * file cannot be trusted or read), or PHONE_ENOMEM.
+ */
+int phone_check_file(const struct phone_sources *src,
+		     void (*bad)(void *ud, unsigned line, const char *user,
+				 const char *why),
+		     void *ud, unsigned *numbers, char *err, size_t errlen);
+
 /* ---------------------------------------------------------------------
  * phones.ldap (phone/ldap.c).  libldap is never loaded in the calling
  * process: each server is asked by a child of its own (util_run()), which

@@ -26,23 +26,17 @@
 #include "state.h"
 #include "store_ops.h"
 
-int
-state_dir_prepare(const char *dir, char *err, size_t errlen)
+/* dir as the store needs it, when it is there: 0, 1 when missing, -1
+ * with err. */
+static int
+dir_trusted(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (dir == NULL || dir[0] != '/') {
-		snprintf(err, errlen, "state_dir %s: not an absolute path",
-			 dir != NULL ? dir : "(null)");
-		return -1;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "state_dir %s: cannot create: %s", dir,
-			 strerror(errno));
-		return -1;
-	}
 	/* lstat: a symlink planted in place of the directory is refused. */
 	if (lstat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			return 1;
 		snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -64,9 +58,34 @@ state_dir_prepare(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* Reads the key file: 0, 1 when it is not there, or -1 with err. */
-static int
-read_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
+int
+state_dir_check(const char *dir, char *err, size_t errlen)
+{
+	if (dir == NULL || dir[0] != '/') {
+		snprintf(err, errlen, "state_dir %s: not an absolute path",
+			 dir != NULL ? dir : "(null)");
+		return -1;
+	}
+	return dir_trusted(dir, err, errlen);
+}
+
+int
+state_dir_prepare(const char *dir, char *err, size_t errlen)
+{
+	int r = state_dir_check(dir, err, errlen);
+
+	if (r <= 0)
+		return r;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "state_dir %s: cannot create: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	return dir_trusted(dir, err, errlen) == 0 ? 0 : -1;
+}
+
+int
+state_key_read(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 	 size_t errlen)
 {
 	struct stat st;
@@ -156,7 +175,7 @@ state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 		return -1;
 	}
 	for (tries = 0; tries < 3; tries++) {
-		r = read_key(path, key, err, errlen);
+		r = state_key_read(path, key, err, errlen);
 		if (r <= 0)
 			return r;
 		if (create_key(path, err, errlen) != 0)

@@ -17,11 +17,20 @@
 int state_key(const char *path, unsigned char key[STATE_KEY_LEN], char *err,
 	      size_t errlen);
 
+/* The key as state_key() reads it, never created: 0, 1 when there is no
+ * file at path, or -1 with a reason in err (smsotp check). */
+int state_key_read(const char *path, unsigned char key[STATE_KEY_LEN],
+		   char *err, size_t errlen);
+
 /* Make sure dir exists as a directory owned by root or the effective uid
  * with mode 0700 (created so when missing; an existing one with group or
  * other bits, another owner or a symlink is refused).  Returns 0, or -1
  * with a reason in err. */
 int state_dir_prepare(const char *dir, char *err, size_t errlen);
+
+/* The same checks, never creating it: 0, 1 when dir is not there (the
+ * first login makes it), or -1 with a reason in err. */
+int state_dir_check(const char *dir, char *err, size_t errlen);
 
 /*
  * Per-user state, kept across logins in dir/<sha256 of the name>: no user

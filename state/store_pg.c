@@ -535,16 +535,23 @@ static const struct store_ops pg_ops = {
 };
 
 /* The key's fingerprint the database keeps: an HMAC, so the key cannot be
- * found from it. */
+ * found from it.  create 0 (smsotp check): a missing key is an error. */
 static int
-key_id(const char *key_file, char out[33], char *err, size_t errlen)
+key_id(const char *key_file, int create, char out[33], char *err, size_t errlen)
 {
 	static const char label[] = "pam_smsotp key id";
 	unsigned char key[STATE_KEY_LEN], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	int ok;
+	int ok, r;
 
-	if (state_key(key_file, key, err, errlen) != 0)
+	r = create ? state_key(key_file, key, err, errlen) :
+		state_key_read(key_file, key, err, errlen);
+	if (r == 1)
+		snprintf(err, errlen, "key_file %s: missing: every host of the fleet "
+			 "needs the same key (copy it from the host where `smsotp db "
+			 "init` ran; a login would make another one and be refused)",
+			 key_file);
+	if (r != 0)
 		return STATE_EINVAL;
 	ok = HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)label,
 		  sizeof(label) - 1, md, &mdlen) != NULL && mdlen >= 16;
@@ -571,9 +578,10 @@ dup_or_null(const char *s, int *failed)
 	return d;
 }
 
-int
-store_open_pg(const struct smsotp_config *cfg, struct store **s, char *err,
-	      size_t errlen)
+/* The store, not connected; create: make the key file when missing. */
+static int
+open_pg(const struct smsotp_config *cfg, int create, struct store **s,
+	char *err, size_t errlen)
 {
 	struct pg_store *ps;
 	int failed = 0, rc;
@@ -603,7 +611,8 @@ store_open_pg(const struct smsotp_config *cfg, struct store **s, char *err,
 	ps->timeout = cfg->pg_timeout;
 	ps->fallback_file = cfg->pg_fallback_file;
 	policy_limits_from(&ps->lim, cfg);
-	rc = failed ? STATE_ENOMEM : key_id(cfg->key_file, ps->key_id, err, errlen);
+	rc = failed ? STATE_ENOMEM : key_id(cfg->key_file, create, ps->key_id, err,
+					    errlen);
 	if (failed)
 		snprintf(err, errlen, "out of memory");
 	if (rc != STATE_OK) {
@@ -611,6 +620,13 @@ store_open_pg(const struct smsotp_config *cfg, struct store **s, char *err,
 		*s = NULL;
 	}
 	return rc;
+}
+
+int
+store_open_pg(const struct smsotp_config *cfg, struct store **s, char *err,
+	      size_t errlen)
+{
+	return open_pg(cfg, 1, s, err, errlen);
 }
 
 
@@ -740,7 +756,8 @@ open_connected(const struct smsotp_config *cfg, int meta, struct store **s,
 			 "to set up");
 		return STATE_EINVAL;
 	}
-	rc = store_open_pg(cfg, s, msg, msglen);
+	/* the check (meta) writes nothing: no key file is made */
+	rc = open_pg(cfg, !meta, s, msg, msglen);
 	if (rc != STATE_OK)
 		return rc;
 	ps = (*s)->priv;

@@ -3,7 +3,7 @@
  * configuration reader and validator, the same providers and the same state
  * store (and its locks), so that what it says is what a login would find.
  *
- *	smsotp [-c CONF] check
+ *	smsotp [-c CONF] check [--pam-dir DIR] [-u USER]
  *	smsotp [-c CONF] send USER
  *	smsotp [-c CONF] status [--json] [USER]
  *	smsotp [-c CONF] reset USER
@@ -31,12 +31,12 @@
 #include "../sms/sms.h"
 #include "../state/state.h"
 #include "../util/util.h"
+#include "../config/pamd.h"
+#include "check.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
-
-#define PHONES_CHECK_MAX (16u * 1024 * 1024)
 
 static const char *progname = "smsotp";
 
@@ -57,13 +57,18 @@ static const char usage_main[] =
 	"  -h, --help     this help; `smsotp COMMAND --help` for one command\n";
 
 static const char usage_check[] =
-	"usage: smsotp [-c CONF] check\n"
+	"usage: smsotp [-c CONF] check [--pam-dir DIR] [-u USER]\n"
 	"\n"
-	"Reads CONF with the module's own reader and validator, then checks the\n"
-	"state folder and the phones file as a login would, that libcurl\n"
-	"loads when a provider speaks HTTP, and that each phones.ldap server\n"
-	"can be reached, binds and searches.  Prints a summary and exits 0, or\n"
-	"prints what is wrong (file, line, key, reason) and exits 1.\n";
+	"Reads CONF with the module's own reader and says every problem at once,\n"
+	"each with its file and line.  Checks the files CONF names as a login\n"
+	"uses them (every line of the phones file, programs, CA files, the\n"
+	"state folder and the key: none is created), that libcurl loads, the\n"
+	"database and each phones.ldap server; reads every stack in DIR\n"
+	"(default " PAMD_DEFAULT_DIR ") and checks the arguments of each line that\n"
+	"loads pam_smsotp.so as the module would (over CONF, or the file its\n"
+	"conf= names); with -u, looks USER's number up as a login would.\n"
+	"Warns when nothing listens on /dev/log.  Exits 0 when a login would\n"
+	"not fail for configuration reasons, else 1.\n";
 
 static const char usage_send[] =
 	"usage: smsotp [-c CONF] send USER\n"
@@ -201,154 +206,6 @@ state_name(const char *user, char *out, size_t outlen)
 	free(name);
 	free(gecos);
 	return r;
-}
-
-/* ------------------------------------------------------------------ check */
-
-static void
-describe_phones(const struct smsotp_config *cfg, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	if (cfg->phones_file != NULL)
-		n += (size_t)snprintf(out + n, outlen - n, "file %s", cfg->phones_file);
-	if (cfg->phones_command != NULL && n < outlen)
-		n += (size_t)snprintf(out + n, outlen - n, "%scommand %s",
-				      n > 0 ? ", then " : "", cfg->phones_command);
-	if (cfg->ldap_given && n < outlen)
-		n += (size_t)snprintf(out + n, outlen - n, "%sLDAP %s",
-				      n > 0 ? ", then " : "", cfg->ldap_uri);
-	if (cfg->phones_gecos && n < outlen)
-		snprintf(out + n, outlen - n, "%sGECOS", n > 0 ? ", then " : "");
-}
-
-/* Is there nothing at path?  Asked after util_read_trusted() refused it
- * (its errno says only that it was refused), as the module does. */
-static int
-missing(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) != 0 && errno == ENOENT;
-}
-
-/* phones.ldap: each server connected to, its certificate verified, bound
- * and searched as a login would; each one's verdict printed. */
-static int
-check_ldap(const struct smsotp_config *cfg)
-{
-	struct phone_sources src;
-	char report[4096];
-	int rc;
-
-	if (!cfg->ldap_given)
-		return 0;
-	config_phone_sources(cfg, &src);
-	/* each line is made safe to show where it is written */
-	rc = phone_ldap_check(&src.ldap, report, sizeof(report));
-	(void)fprintf(rc == 0 ? stdout : stderr, "%s\n", report);
-	return rc;
-}
-
-/* The store as a login opens it; with the database, connected and its
- * schema and key checked.  0, or 1 with what is wrong said. */
-static int
-check_store(const struct smsotp_config *cfg, const char *path)
-{
-	struct store *st = NULL;
-	char err[1024];
-	int rc = store_open(cfg, &st, err, sizeof(err));
-
-	store_close(st);
-	if (rc == STATE_OK && cfg->store == CONFIG_STORE_POSTGRESQL)
-		rc = store_db_check(cfg, err, sizeof(err));
-	if (rc != STATE_OK) {
-		(void)fprintf(stderr, "%s: %s: %s\n", progname, path, err);
-		return 1;
-	}
-	if (cfg->store == CONFIG_STORE_POSTGRESQL)
-		printf("%s\n", err);
-	return 0;
-}
-
-/* The phones file, unless it may be missing (another source). */
-static int
-check_phones_file(const struct smsotp_config *cfg, const char *path)
-{
-	char err[1024], *buf = NULL;
-	size_t len;
-
-	if (cfg->phones_file == NULL)
-		return 0;
-	if (util_read_trusted(cfg->phones_file, UTIL_TRUST_READABLE,
-			      PHONES_CHECK_MAX, &buf, &len, err, sizeof(err)) == 0) {
-		util_free_secret(buf);
-		return 0;
-	}
-	if (missing(cfg->phones_file) &&
-	    (cfg->phones_command != NULL || cfg->ldap_given || cfg->phones_gecos))
-		return 0;	/* the module skips it then, as here */
-	(void)fprintf(stderr, "%s: %s: phones: %s\n", progname, path, err);
-	return 1;
-}
-
-/* libcurl is opened when a send needs it: a host without it would learn
- * that only at the first login. */
-static int
-check_http(const struct smsotp_config *cfg, const char *path)
-{
-	char err[1024];
-	size_t i;
-
-	for (i = 0; i < cfg->n_chain; i++) {
-		enum sms_type t = cfg->chain[i]->type;
-
-		if (t == SMS_TYPE_FILE || t == SMS_TYPE_COMMAND)
-			continue;
-		if (sms_http_ready(err, sizeof(err)) != 0) {
-			(void)fprintf(stderr, "%s: %s: provider '%s' (%s): %s\n",
-				      progname, path, cfg->chain[i]->name,
-				      sms_type_name(t), err);
-			return 1;
-		}
-		return 0;
-	}
-	return 0;
-}
-
-static int
-cmd_check(const char *path)
-{
-	struct smsotp_config *cfg = NULL;
-	char phones[1024];
-	size_t i;
-	int rc, bad;
-
-	rc = load(path, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
-	bad = check_store(cfg, path);
-	bad |= check_phones_file(cfg, path);
-	bad |= check_ldap(cfg) != 0;
-	bad |= check_http(cfg, path);
-	if (bad) {
-		config_free(cfg);
-		return EXIT_FAIL;
-	}
-	describe_phones(cfg, phones, sizeof(phones));
-	printf("%s: OK (%zu provider%s: ", path, cfg->n_chain,
-	       cfg->n_chain == 1 ? "" : "s");
-	for (i = 0; i < cfg->n_chain; i++)
-		printf("%s%s (%s)", i > 0 ? ", " : "", cfg->chain[i]->name,
-		       sms_type_name(cfg->chain[i]->type));
-	if (cfg->store == CONFIG_STORE_POSTGRESQL)
-		printf("; phones from %s; state in PostgreSQL%s)\n", phones,
-		       cfg->pg_fallback_file ? ", falling back to state_dir" : "");
-	else
-		printf("; phones from %s; state in %s)\n", phones, cfg->state_dir);
-	config_free(cfg);
-	return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------- send */
@@ -690,14 +547,43 @@ is_help(const char *a)
 	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
 }
 
-/* The arguments after the command: a user name, --json for status, --
- * and --help.  -1 when they are good (*user, *json set), else the exit
+/* What follows the command. */
+struct cmd_args {
+	const char *user;	/* USER, or check's -u USER */
+	const char *pam_dir;	/* check's --pam-dir */
+	int json;		/* status --json */
+};
+
+/* check's --pam-dir DIR and -u USER at argv[*i]: 1 when taken (*i on its
+ * value), 0 when a[*i] is none of them, -1 when the value is missing. */
+static int
+check_option(int argc, char **argv, int *i, struct cmd_args *ca)
+{
+	const char *a = argv[*i];
+	const char **dst = strcmp(a, "--pam-dir") == 0 ? &ca->pam_dir :
+		strcmp(a, "-u") == 0 ? &ca->user : NULL;
+
+	if (strncmp(a, "--pam-dir=", 10) == 0) {
+		ca->pam_dir = a + 10;
+		return ca->pam_dir[0] != '\0' ? 1 : -1;
+	}
+	if (dst == NULL)
+		return 0;
+	if (++*i >= argc || argv[*i][0] == '\0')
+		return -1;
+	*dst = argv[*i];
+	return 1;
+}
+
+/* The arguments after the command: a user name, --json for status, check's
+ * options, -- and --help.  -1 when they are good (ca set), else the exit
  * status (help printed, or a usage error told). */
 static int
 command_args(int argc, char **argv, int i, const char *usage,
-	     const char **user, int *json)
+	     struct cmd_args *ca)
 {
-	int nargs = 0, dashdash = 0;
+	const char **user = &ca->user;
+	int nargs = 0, dashdash = 0, r;
 
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -710,7 +596,11 @@ command_args(int argc, char **argv, int i, const char *usage,
 			dashdash = 1;
 		} else if (!dashdash && usage == usage_status &&
 			   strcmp(a, "--json") == 0) {
-			*json = 1;
+			ca->json = 1;
+		} else if (!dashdash && usage == usage_check &&
+			   (r = check_option(argc, argv, &i, ca)) != 0) {
+			if (r < 0)
+				return usage_error(usage, "%s needs a value", a);
 		} else if (!dashdash && a[0] == '-') {
 			return usage_error(usage, "unknown option %s", a);
 		} else {
@@ -722,7 +612,7 @@ command_args(int argc, char **argv, int i, const char *usage,
 	if (*user != NULL && (*user)[0] == '\0')
 		return usage_error(usage, "empty user name");
 	if (usage == usage_check && nargs > 0)
-		return usage_error(usage, "too many arguments");
+		return usage_error(usage, "too many arguments (a user is -u USER)");
 	if (usage == usage_db && *user == NULL)
 		return usage_error(usage, "a db command is needed (init)");
 	if (usage != usage_check && usage != usage_status && *user == NULL)
@@ -733,8 +623,9 @@ command_args(int argc, char **argv, int i, const char *usage,
 int
 main(int argc, char **argv)
 {
-	const char *conf = CONFIG_DEFAULT_PATH, *cmd, *usage, *user = NULL;
-	int i, json = 0, rc;
+	const char *conf = CONFIG_DEFAULT_PATH, *cmd, *usage;
+	struct cmd_args ca = { NULL, NULL, 0 };
+	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -776,19 +667,19 @@ main(int argc, char **argv)
 	else
 		return usage_error(usage_main, "unknown command %s", cmd);
 
-	rc = command_args(argc, argv, i, usage, &user, &json);
+	rc = command_args(argc, argv, i, usage, &ca);
 	if (rc >= 0)
 		return rc;
 	if (usage == usage_check)
-		rc = cmd_check(conf);
+		rc = check_run(conf, ca.pam_dir, ca.user);
 	else if (usage == usage_status)
-		rc = cmd_status(conf, user, json);
+		rc = cmd_status(conf, ca.user, ca.json);
 	else if (usage == usage_send)
-		rc = cmd_send(conf, user);
+		rc = cmd_send(conf, ca.user);
 	else if (usage == usage_db)
-		rc = cmd_db(conf, user);
+		rc = cmd_db(conf, ca.user);
 	else
-		rc = cmd_reset(conf, user);
+		rc = cmd_reset(conf, ca.user);
 	/* Output that did not reach its reader is a failure (a full disk,
 	 * a closed pipe): scripts rely on the exit status. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -319,7 +319,7 @@ static const struct {
 	{ "phones = { ldap = { uri = \"  \"; " LDAP_OK_BASE "}; };\n", NULL,
 	  "phones.ldap.uri", "needed" },
 	{ "phones = { ldap = { uri = \"ldap://dir.example.org\"; " LDAP_OK_BASE "}; };\n",
-	  NULL, "phones.ldap.uri 'ldap://dir.example.org'", "plain ldap:// only to a loopback" },
+	  NULL, "phones.ldap.uri: 'ldap://dir.example.org'", "plain ldap:// only to a loopback" },
 	{ "phones = { ldap = { uri = \"ldaps://a.example ldap://10.0.0.1:389\"; "
 	  LDAP_OK_BASE "}; };\n", NULL, "'ldap://10.0.0.1:389'", "loopback" },
 	{ "phones = { ldap = { uri = \"ldaps://dir\"; starttls = true; " LDAP_OK_BASE
