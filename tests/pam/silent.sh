@@ -1,8 +1,12 @@
 #!/bin/sh
 # PAM_SILENT: the application asks for no informational messages.  The
-# prompt still comes; the informational notices (a new code was sent, when
-# a resend is possible) do not; errors (wrong code, too many tries, code
-# not sent) are still told: sudo sets PAM_SILENT by default.
+# prompt still comes; the informational notices (PAM_TEXT_INFO: a new code
+# was sent, when a resend is possible, the code of an earlier login asked
+# for) do not; every other notice is an error (PAM_ERROR_MSG: a wrong,
+# expired or spent code, too many tries, a lock, max_sends reached, a code
+# not sent) and is still told: sudo sets PAM_SILENT by default.  Here: a
+# wrong code, too many tries and a code not sent are told, a new code sent
+# is not.
 . "$(dirname "$0")/../lib.sh"
 require_module
 
