@@ -671,7 +671,7 @@ def main():
     print()
     print("wrote %s and %s" % (os.path.join(OUTDIR, "results.json"), img))
     print()
-    print("README snippet (Performance section):")
+    print("docs/performance.md snippet:")
     print()
     print("Measured %s on %d CPUs (%s), Linux %s, %s, %d runs each, alternating:" %
           (mach["date"], mach["cpus"], mach["cpu_model"], mach["kernel"], b.nginx_version.replace("nginx version: ", ""), N))

@@ -644,7 +644,7 @@ def report(r, path):
     L, Z, b, st = r["login_ms"], r["floor_ms"], r["breakdown_ms"], r["statements"]
     one, many = r["concurrent"]["one_user"], r["concurrent"]["many_users"]
     print()
-    print("README snippet (Performance section, the PostgreSQL store):")
+    print("docs/performance.md snippet (the PostgreSQL store):")
     print()
     print("PostgreSQL store (TLS verify-full, SCRAM, loopback), %d runs each, alternating; "
           "1-minute load average %.1f at the start, %.1f at the end:"

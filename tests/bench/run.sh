@@ -3,7 +3,7 @@
 # gateway answering 202, side by side with curl (the same request) and with
 # pamtester + pam_permit (the PAM application's floor); then 100 logins at
 # once and peak RSS.  Figures: build/bench/results.json, build/bench/bench.png
-# (or bench.svg without matplotlib); a README snippet on stdout.
+# (or bench.svg without matplotlib); a snippet for docs/performance.md on stdout.
 #
 # Needs root (the module's configuration must be root's; nginx binds and
 # drops to nobody).  As root, the bench-only packages (nginx-light,
@@ -17,7 +17,7 @@
 # logins with store = "file" and "postgresql" beside one bare connection
 # (tests/bench/pgfloor.c), where that time goes, and 200 logins at once
 # over 4 hosts sharing one database.  Its figures go into results.json
-# (key "postgresql") and its README snippet follows the first.  It is
+# (key "postgresql") and its docs/performance.md snippet follows the first.  It is
 # skipped, with the reason, without PostgreSQL 15 (as root it is installed
 # by tests/install-deps.sh, unless BENCH_NO_INSTALL=1).
 #	BENCH_PG=0        skip the PostgreSQL part

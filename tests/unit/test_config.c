@@ -1209,6 +1209,122 @@ teardown(void **state)
 	return rmdir(dir);
 }
 
+/* What a report collects: the problems, in order. */
+struct collected {
+	char text[8][512];
+	int n;
+};
+
+static void
+collect_problem(void *ud, const char *text)
+{
+	struct collected *c = ud;
+
+	if (c->n < 8)
+		snprintf(c->text[c->n], sizeof(c->text[0]), "%s", text);
+	c->n++;
+}
+
+/* Loads text with args through a report (args_where "stack:3"). */
+static int
+load_report(const char *text, const char **args, int nargs,
+	    struct collected *c, struct smsotp_config **cfg)
+{
+	struct config_report rep = { collect_problem, c, "stack:3" };
+	const char *argv[16];
+	char err[512];
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	write_conf(text, 0600);
+	argv[0] = confarg;
+	for (i = 0; i < nargs; i++)
+		argv[i + 1] = args[i];
+	return config_load_report(nargs + 1, argv, &rep, cfg, err, sizeof(err));
+}
+
+/* Every problem at once, each with the line of its key; the configuration
+ * comes back for the checks of the files it names. */
+static void
+test_report_all(void **state)
+{
+	static const char text[] =
+		"lenght = 8;\n"					/* 1 */
+		"template = \"Code for {host}\";\n"			/* 2 */
+		"phones = { default_country = \"044\"; };\n"		/* 3 */
+		"providers = ( {\n"					/* 4 */
+		"  name = \"gw\"; type = \"http\";\n"		/* 5 */
+		"  method = \"post\";\n"				/* 6 */
+		"  url = \"http://sms.example/send\";\n"		/* 7 */
+		"}, {\n"						/* 8 */
+		"  name = \"ok\"; type = \"http\"; url = \"https://a.example/\";\n" /* 9 */
+		"} );\n";						/* 10 */
+	struct smsotp_config *cfg = NULL;
+	struct collected c;
+	char path[600];
+
+	(void)state;
+	assert_int_equal(load_report(text, NULL, 0, &c, &cfg), CONFIG_EINVAL);
+	assert_int_equal(c.n, 4);
+	snprintf(path, sizeof(path), "%s:1: lenght: unknown key (did you mean 'length'?)", conf);
+	assert_string_equal(c.text[0], path);
+	snprintf(path, sizeof(path), "%s:7: provider 'gw': url must be https://", conf);
+	assert_memory_equal(c.text[1], path, strlen(path));
+	snprintf(path, sizeof(path), "%s:3: phones.default_country: '044' is not a calling code", conf);
+	assert_memory_equal(c.text[2], path, strlen(path));
+	snprintf(path, sizeof(path), "%s:2: template: has no {code}", conf);
+	assert_memory_equal(c.text[3], path, strlen(path));
+	assert_non_null(cfg);
+	assert_int_equal((int)cfg->n_providers, 2);
+	assert_string_equal(cfg->providers[0]->method, "POST");
+	assert_int_equal(config_line(cfg, "provider 'gw': url"), 7);
+	assert_int_equal(config_line(cfg, "phones.default_country"), 3);
+	assert_int_equal(config_line(cfg, "phones.file"), 0);
+	config_free(cfg);
+}
+
+/* Arguments: a typo names the key meant; a value PAM split at its spaces
+ * is one problem, with the bracketed fix; a check after the arguments
+ * names the argument that set the key. */
+static void
+test_report_arguments(void **state)
+{
+	const char *typo[] = { "lenght=8", "debug" };
+	const char *split[] = { "template=sudo", "on", "{host}:", "CODE={code}", "debug" };
+	const char *nocode[] = { "template=Hello {host}" };
+	struct smsotp_config *cfg = NULL;
+	struct collected c;
+
+	(void)state;
+	assert_int_equal(load_report(GOOD_PROVIDER, typo, 2, &c, &cfg), CONFIG_EINVAL);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.text[0], "stack:3: argument 'lenght=8': unknown argument "
+			    "(did you mean 'length'?)");
+	config_free(cfg);
+	assert_int_equal(load_report(GOOD_PROVIDER, split, 5, &c, &cfg), CONFIG_EINVAL);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.text[0], "stack:3: argument 'on': unknown argument: PAM "
+			    "splits arguments at spaces; a value with spaces needs "
+			    "brackets, as in [template=sudo on {host}: CODE={code}]");
+	assert_string_equal(c.text[1], "stack:3: argument 'template': has no {code} (or "
+			    "%1$s, %sms-code%): the SMS would not carry the code");
+	assert_true(cfg->debug);	/* the argument after the split value */
+	config_free(cfg);
+	assert_int_equal(load_report(GOOD_PROVIDER, nocode, 1, &c, &cfg), CONFIG_EINVAL);
+	assert_int_equal(c.n, 1);
+	config_free(cfg);
+	/* a login stops at the first, in err, and gets no configuration */
+	{
+		const char *argv[3] = { confarg, "lenght=8", "template=x" };
+		char err[512];
+
+		assert_int_equal(config_load(3, argv, &cfg, err, sizeof(err)), CONFIG_EINVAL);
+		assert_null(cfg);
+		assert_string_equal(err, "argument 'lenght=8': unknown argument (did you "
+				    "mean 'length'?)");
+	}
+}
+
 int
 main(void)
 {
@@ -1234,6 +1350,8 @@ main(void)
 		cmocka_unit_test(test_message_length),
 		cmocka_unit_test(test_messages_man_page),
 		cmocka_unit_test(test_ldap_example_loads),
+		cmocka_unit_test(test_report_all),
+		cmocka_unit_test(test_report_arguments),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
