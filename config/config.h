@@ -11,6 +11,7 @@
 #include "../phone/phone.h"
 #include "../sms/sms.h"
 #include "messages.h"
+#include "pamd.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/security/pam_smsotp.conf"
 #define CONFIG_DEFAULT_PHONES "/etc/security/pam_smsotp.phones"

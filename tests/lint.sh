@@ -42,7 +42,9 @@ LINT_JOBS=${LINT_JOBS:-2}
 # and of the admin tool.  Tests and fuzz harnesses are not linted.
 LIB_SRCS=$(sed -n '/^LIB_SRCS :=/,/[^\\]$/p' Makefile | sed 's/^LIB_SRCS :=//; s/\\$//')
 [ -n "$LIB_SRCS" ] || { echo "lint.sh: no LIB_SRCS in the Makefile" >&2; exit 1; }
-SRCS="pam_smsotp.c $(echo $LIB_SRCS) tool/smsotp.c"
+TOOL_SRCS=$(sed -n 's/^TOOL_SRCS :=//p' Makefile)
+[ -n "$TOOL_SRCS" ] || { echo "lint.sh: no TOOL_SRCS in the Makefile" >&2; exit 1; }
+SRCS="pam_smsotp.c $(echo $LIB_SRCS) $TOOL_SRCS"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lint.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

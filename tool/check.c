@@ -25,7 +25,6 @@
 #include <openssl/x509.h>
 
 #include "../config/config.h"
-#include "../config/pamd.h"
 #include "../phone/phone.h"
 #include "../sms/sms.h"
 #include "../state/state.h"

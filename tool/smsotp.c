@@ -31,7 +31,6 @@
 #include "../sms/sms.h"
 #include "../state/state.h"
 #include "../util/util.h"
-#include "../config/pamd.h"
 #include "check.h"
 
 #define EXIT_OK 0
