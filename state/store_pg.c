@@ -756,14 +756,18 @@ open_connected(const struct smsotp_config *cfg, int meta, struct store **s,
 			 "to set up");
 		return STATE_EINVAL;
 	}
-	/* the check (meta) writes nothing: no key file is made */
+	/* the check (meta) writes nothing: no key file is made, and the
+	 * pruning a login would find due is left to a login */
 	rc = open_pg(cfg, !meta, s, msg, msglen);
 	if (rc != STATE_OK)
 		return rc;
 	ps = (*s)->priv;
 	if (meta) {
 		rc = pg_connect(ps, msg, msglen);
-		return rc == STATE_OK ? check_meta(ps, msg, msglen) : rc;
+		if (rc == STATE_OK)
+			rc = check_meta(ps, msg, msglen);
+		ps->prune_due = 0;
+		return rc;
 	}
 	ps->conn = pq_connect(ps->conninfo, ps->password, ps->timeout, why,
 			      sizeof(why));

@@ -67,6 +67,18 @@ t_prune() {
 	    ('gone', 'gone', 1), ('kept', 'kept', NULL),
 	    ('later', 'later', 99999999999)" > /dev/null
 	pg_sql db1 "UPDATE smsotp_meta SET pruned_at = now() - interval '2 hours'" > /dev/null
+	# smsotp check writes nothing: the pruning stays due, for a login
+	tool "$CONF" check
+	assert_eq 0 "$TRC" "smsotp check: $(cat "$TERR")"
+	assert_eq "gone kept later" "$(pg_sql db1 "SELECT string_agg(slot, ' ' ORDER BY slot) FROM smsotp_users WHERE slot IN ('gone', 'kept', 'later')")" "rows after smsotp check"
+	assert_eq t "$(pg_sql db1 "SELECT pruned_at < now() - interval '1 hour' FROM smsotp_meta")" "pruned_at left to a login"
+	# a host without the fleet's key: check says so, makes none
+	mv "$T/hash.key" "$T/hash.key.kept"
+	tool "$CONF" check
+	assert_eq 1 "$TRC" "check without the key"
+	assert_contains "$TERR" "key_file $T/hash.key: missing: every host of the fleet needs the same key"
+	[ -e "$T/hash.key" ] && fail "smsotp check made a key"
+	mv "$T/hash.key.kept" "$T/hash.key"
 	pam_run a alice 'answer_code'
 	assert_login_ok
 	assert_eq "kept later" "$(pg_sql db1 "SELECT string_agg(slot, ' ' ORDER BY slot) FROM smsotp_users WHERE slot IN ('gone', 'kept', 'later')")" "rows after a due pruning"
@@ -113,7 +125,7 @@ t_stand_in() {
 }
 
 run_case "db init: safe to run again; a newer schema and another key refused, by it and by a login" t_db_init
-run_case "old records pruned by a login, at most once an hour; a running window kept" t_prune
+run_case "old records pruned by a login, at most once an hour, never by smsotp check; a running window kept; check without the key makes none" t_prune
 run_case "a conninfo to a server over the network without verified TLS: a configuration error" t_conninfo_refused
 run_case "a name that gets no SMS: a stand-in slot in the database, not a row of its own" t_stand_in
 finish
