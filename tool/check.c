@@ -293,12 +293,64 @@ check_phones(struct check *c, const struct smsotp_config *cfg)
 			      cfg->ldap_ca_file);
 }
 
+static const char *const source_names[] = { "", "phones file", "phones.command",
+					     "GECOS", "phones.ldap" };
+
+/* src with only source k of all (PHONE_SRC_*); 0 when all has no such
+ * source. */
+static int
+one_source(const struct phone_sources *all, int k, struct phone_sources *src)
+{
+	*src = *all;
+	if (k != PHONE_SRC_FILE)
+		src->file = NULL;
+	if (k != PHONE_SRC_COMMAND)
+		src->command = NULL;
+	if (k != PHONE_SRC_LDAP)
+		src->ldap.uri = NULL;
+	if (k != PHONE_SRC_GECOS)
+		src->gecos = 0;
+	return src->file != NULL || src->command != NULL || src->ldap.uri != NULL ||
+		src->gecos;
+}
+
+/* Each source in a login's order, asked alone, until one answers: what
+ * it says, the number masked. */
+static void
+each_source(const struct phone_sources *all, const char *safe,
+	    const char *account, const char *gecos)
+{
+	static const int order[] = { PHONE_SRC_FILE, PHONE_SRC_COMMAND,
+				     PHONE_SRC_LDAP, PHONE_SRC_GECOS };
+	struct phone_sources src;
+	char phone[PHONE_MAX], masked[PHONE_MAX], err[1024];
+	size_t i;
+	int rc = PHONE_NOTFOUND, source;
+
+	for (i = 0; i < 4 && rc == PHONE_NOTFOUND; i++) {
+		struct stat st;
+
+		if (!one_source(all, order[i], &src))
+			continue;
+		if (order[i] == PHONE_SRC_FILE && lstat(src.file, &st) != 0 &&
+		    errno == ENOENT) {
+			note("%s: phones file: %s is not there: skipped", safe, src.file);
+			continue;
+		}
+		err[0] = '\0';
+		rc = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
+		phone_mask(rc == PHONE_OK ? phone : "", masked);
+		note("%s: %s: %s", safe, source_names[order[i]], rc == PHONE_OK ? masked :
+		     rc == PHONE_NOTFOUND ? "no number" : err);
+		util_wipe(phone, sizeof(phone));
+	}
+}
+
 /* -u USER: each source alone, then the lookup a login makes. */
 static void
 check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
 {
-	static const char *const names[] = { "", "phones file", "phones.command",
-					      "GECOS", "phones.ldap" };
+	const char *const *names = source_names;
 	struct phone_sources src;
 	char *account = NULL, *gecos = NULL, err[1024], phone[PHONE_MAX];
 	char masked[PHONE_MAX], safe[64];
@@ -313,6 +365,8 @@ check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
 		return;
 	}
 	config_phone_sources(cfg, &src);
+	if (other_sources(cfg) && cfg->phones_file != NULL)
+		each_source(&src, safe, account, gecos);
 	err[0] = '\0';
 	r = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
 	if (err[0] != '\0' && r == PHONE_OK)

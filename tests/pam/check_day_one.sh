@@ -198,6 +198,29 @@ t_lookup_user() {
 }
 run_case "-u USER: the lookup a login makes, masked; a user without a number is a problem" t_lookup_user
 
+t_lookup_chain() {
+	std_setup
+	printf 'bob +447700900124\n' | write_phones
+	printf '#!/bin/sh\n[ "$1" = alice ] && echo "%s"\nexit 0\n' "$ALICE_PHONE" > "$C/number.sh"
+	chmod 0755 "$C/number.sh"
+	PHONES_GROUP="file = \"$C/phones\"; command = \"$C/number.sh\"; gecos = true;" std_conf
+	check_passes -u alice
+	assert_contains "$TOUT" "alice: phones file: no number"
+	assert_contains "$TOUT" "alice: phones.command: $ALICE_MASKED"
+	assert_contains "$TOUT" "alice: a login sends the code to $ALICE_MASKED (from the phones.command)"
+	assert_not_contains "$TOUT" "GECOS:" "GECOS is not asked once the command answered"
+	assert_not_contains "$TOUT" "$ALICE_PHONE" "the number is masked"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	assert_eq "$ALICE_PHONE" "$(log_get 'to(r)')" "the login used the command's number"
+	# a program the module cannot run is a problem
+	chmod 0644 "$C/number.sh"
+	check_fails "phones.command: $C/number.sh: not executable"
+	pam_run smsotp alice 'answer_code'
+	[ "$RC" != 0 ] || fail "a login passed through a phones.command it cannot run"
+}
+run_case "-u USER through file, command and GECOS: each source's answer, the one a login uses; a command that cannot run" t_lookup_chain
+
 t_no_syslog() {
 	std_setup
 	command -v unshare > /dev/null 2>&1 || skip "unshare not installed"
