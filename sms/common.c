@@ -206,6 +206,29 @@ excerpt_utf8_cut(const char *out, size_t o)
 	return o;
 }
 
+/* Blanks again, in place, each secret the sanitizing put together (a
+ * control character or an escape sequence in the middle of one, taken
+ * out). */
+static void
+excerpt_reblank(char *out, const char *const *secrets)
+{
+	size_t i = 0, o = 0, len = strlen(out);
+
+	while (i < len) {
+		size_t slen = excerpt_secret_at(out + i, len - i, secrets);
+
+		if (slen > 0) {
+			/* slen >= 4: "***" never outgrows what it replaces */
+			memcpy(out + o, "***", 3);
+			o += 3;
+			i += slen;
+		} else {
+			out[o++] = out[i++];
+		}
+	}
+	out[o] = '\0';
+}
+
 void
 sms_excerpt(const char *text, size_t len, const char *const *secrets,
 	    char *out, size_t outlen)
@@ -234,6 +257,7 @@ sms_excerpt(const char *text, size_t len, const char *const *secrets,
 		o = excerpt_utf8_cut(out, o);
 	out[o] = '\0';
 	util_sanitize(out);
+	excerpt_reblank(out, secrets);
 	/* A provider may echo a number or a code in a form no secret
 	 * matches (reformatted, escaped, cut): digit runs are blanked. */
 	util_blank_digits(out);

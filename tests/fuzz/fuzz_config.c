@@ -1,7 +1,10 @@
 /*
  * fuzz_config: the configuration reader and validator (config/config.h).
  * The input is written as a 0600 file in a private 0700 directory and read
- * with config_load_file.  The process runs from an empty directory inside
+ * with config_load_file (a login: the first problem), then with
+ * config_load_report (smsotp check: every problem, the reader going on
+ * after each), which must agree: a refusal reports at least one problem,
+ * a configuration without one reports none.  The process runs from an empty directory inside
  * it, so a relative @include (which config.c refuses anyway) could only
  * name nothing; and fopen, the call libconfig 1.5 opens an @include with,
  * is wrapped here: any file opened through it outside that directory is a
@@ -78,6 +81,44 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static void
+count_problem(void *ud, const char *text)
+{
+	if (text == NULL || text[0] == '\0')
+		abort();
+	(*(unsigned *)ud)++;
+}
+
+/* The report's verdict must be the login's (rc); every path freed. */
+static void
+load_reported(int rc)
+{
+	struct smsotp_config *cfg = NULL;
+	unsigned problems = 0;
+	struct config_report rep = { count_problem, &problems, "stack:1" };
+	char arg[320], err[512];
+	const char *argv[3] = { arg, "lenght=8", "template=a {code} b" };
+	int rr;
+
+	snprintf(arg, sizeof(arg), "conf=%s", conf);
+	watching = 1;
+	rr = config_load_report(1, argv, &rep, &cfg, err, sizeof(err));
+	watching = 0;
+	if (rr != CONFIG_ENOMEM && rc != CONFIG_ENOMEM &&
+	    (rr != rc || (rr == CONFIG_OK) != (problems == 0)))
+		abort();
+	config_free(cfg);
+	cfg = NULL;
+	problems = 0;
+	/* arguments over it: a typo and a value split at its spaces */
+	watching = 1;
+	rr = config_load_report(3, argv, &rep, &cfg, err, sizeof(err));
+	watching = 0;
+	if (rr == CONFIG_OK || (rr == CONFIG_EINVAL && problems == 0))
+		abort();
+	config_free(cfg);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -100,5 +141,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_config: refused without a reason\n");
 		abort();
 	}
+	load_reported(rc);
 	return 0;
 }

@@ -129,8 +129,8 @@ check_verdict(const struct sms_provider *p, int v, const char *err,
 	/* the code, the number and the credentials never reach a log line */
 	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
 		if (never[i] != NULL && strstr(err, never[i]) != NULL) {
-			fprintf(stderr, "fuzz_response: \"%s\" in \"%s\"\n",
-				never[i], err);
+			fprintf(stderr, "fuzz_response: provider %s: \"%s\" in \"%s\"\n",
+				p->name, never[i], err);
 			abort();
 		}
 	}

@@ -22,7 +22,7 @@ set -eu
 
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-template config phone response state}
+TARGETS=${FUZZ_TARGETS:-template config phone response state pamd}
 CC_FUZZ=${FUZZ_CC:-clang}
 OUT=$PWD/build/fuzz
 PKGS="libconfig json-c openssl"

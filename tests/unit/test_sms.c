@@ -765,6 +765,10 @@ test_excerpt(void **state)
 	assert_string_equal(out, "a?bc?");	/* the escape sequence gone */
 	sms_excerpt("a\0b", 3, NULL, out, sizeof(out));
 	assert_string_equal(out, "a?b");
+	/* a secret an escape sequence splits is whole once it is taken out:
+	 * blanked all the same */
+	sms_excerpt("k=hunt\x1b[1mer22.", 15, secrets, out, sizeof(out));
+	assert_string_equal(out, "k=***.");
 	/* a number or code echoed in a form no secret matches: digit runs
 	 * of 4 or more are blanked, short numbers stay */
 	sms_excerpt("To +44 7700 900123 invalid, code 1234 in 21 s", 45, NULL, out,
