@@ -1460,12 +1460,14 @@ static int
 load_steps(struct reader *r, struct smsotp_config *cfg, config_t *lc)
 {
 	size_t c;
-	int i, next, rc = read_file(r, cfg, lc);
+	int i, next, rc = tolerate(r, read_file(r, cfg, lc));
 
-	if (r->lc == NULL)
-		return rc == CONFIG_OK ? CONFIG_EINVAL : rc;	/* not read */
+	/* the arguments even when the file was not read (a report names
+	 * theirs too), the checks of the whole only over a file */
 	for (i = 0; i < r->argc && rc == CONFIG_OK; i = next)
 		rc = tolerate(r, apply_argument(r, cfg, i, &next));
+	if (r->lc == NULL)
+		return rc == CONFIG_OK ? CONFIG_EINVAL : rc;	/* not read */
 	for (c = 0; c < NFIELDS(checks) && rc == CONFIG_OK; c++)
 		rc = tolerate(r, checks[c](r, cfg));
 	return rc;

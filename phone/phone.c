@@ -285,7 +285,8 @@ file_find(const char *path, const char *user, const char *cc,
 			else
 				snprintf(err, errlen, "%s:%u: the number for this "
 					 "user is not a valid international number "
-					 "(+ and 8..15 digits)", path, lineno);
+					 "(+ and 8..15 digits; a national one needs "
+					 "phones.default_country)", path, lineno);
 			rc = PHONE_EINVAL;
 		} else {
 			rc = PHONE_OK;

@@ -546,6 +546,9 @@ check_entry(const struct pamd_line *e, void *ud)
 		c->out_of_memory = 1;
 		return 1;
 	}
+	if (entry_conf(e) == NULL && strcmp(c->conf, CONFIG_DEFAULT_PATH) != 0)
+		note("note: %s: no conf=: the module reads %s; checked here over %s",
+		     where, CONFIG_DEFAULT_PATH, c->conf);
 	/* the entry's own conf= comes later and wins */
 	snprintf(arg, sizeof(arg), "conf=%s", c->conf);
 	argv[0] = arg;
