@@ -26,6 +26,7 @@
 
 #include "../config/config.h"
 #include "../phone/phone.h"
+#include "../policy/policy.h"
 #include "../sms/sms.h"
 #include "../state/state.h"
 #include "../util/util.h"
@@ -346,6 +347,30 @@ each_source(const struct phone_sources *all, const char *safe,
 	}
 }
 
+/* -u USER with a `groups` setting: whether a login challenges the user
+ * (a lookup that fails is a problem: the login fails closed). */
+static void
+check_user_groups(struct check *c, const struct smsotp_config *cfg,
+		  const char *account, gid_t gid, const char *safe)
+{
+	char **mine = NULL;
+	size_t n = 0;
+
+	if (cfg->n_groups == 0)
+		return;
+	if (util_groups(account, gid, &mine, &n) != 0) {
+		problem(c, "-u %s: cannot look up the groups: %s (a login fails)", safe,
+			strerror(errno));
+		return;
+	}
+	if (policy_groups(cfg->groups, cfg->n_groups, mine, n) == POLICY_SKIP)
+		note("%s: the groups setting skips this user (no prompt, no SMS: "
+		     "PAM_IGNORE), once every listed group is found", safe);
+	else
+		note("%s: the groups setting challenges this user", safe);
+	util_free_groups(mine, n);
+}
+
 /* -u USER: each source alone, then the lookup a login makes. */
 static void
 check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
@@ -354,16 +379,18 @@ check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
 	struct phone_sources src;
 	char *account = NULL, *gecos = NULL, err[1024], phone[PHONE_MAX];
 	char masked[PHONE_MAX], safe[64];
+	gid_t gid = 0;
 	int r, source = 0;
 
 	util_strlcpy(safe, user, sizeof(safe));
 	util_sanitize(safe);
-	r = util_getpw(user, &account, &gecos);
+	r = util_getpw_gid(user, &account, &gecos, &gid);
 	if (r <= 0) {
 		problem(c, "-u %s: %s", safe, r == 0 ? "no such user" :
 			strerror(errno));
 		return;
 	}
+	check_user_groups(c, cfg, account, gid, safe);
 	config_phone_sources(cfg, &src);
 	if (other_sources(cfg) && cfg->phones_file != NULL)
 		each_source(&src, safe, account, gecos);

@@ -10,7 +10,7 @@
 #   a ca_file that is not there
 #   several problems at once, each with the line of its key
 #   method = "post" (accepted in any case, sent upper case)
-#   -u USER: the lookup a login makes, the number masked
+#   -u USER: the lookup a login makes, the number masked; the groups rule
 #   /dev/log: a warning when nothing listens (in a mount namespace of its
 #   own, with and without a listener)
 . "$(dirname "$0")/../lib.sh"
@@ -220,6 +220,25 @@ t_lookup_chain() {
 	[ "$RC" != 0 ] || fail "a login passed through a phones.command it cannot run"
 }
 run_case "-u USER through file, command and GECOS: each source's answer, the one a login uses; a command that cannot run" t_lookup_chain
+
+t_lookup_groups() {
+	std_setup
+	make_user erin
+	echo "sms-users:x:3000:alice" >> "$C/group"
+	printf 'alice %s\nerin +447700900126\n' "$ALICE_PHONE" | write_phones
+	std_conf 'groups = ["sms-users"];'
+	check_passes -u alice
+	assert_contains "$TOUT" "alice: the groups setting challenges this user"
+	check_passes -u erin
+	assert_contains "$TOUT" "erin: the groups setting skips this user"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	n=$(sms_count)
+	pam_run smsotp erin 'answer 000000'
+	assert_not_prompted
+	assert_eq "$n" "$(sms_count)" "no SMS for erin, as check said"
+}
+run_case "-u USER with groups: who the setting challenges and who it skips, as the logins do" t_lookup_groups
 
 t_no_syslog() {
 	std_setup
