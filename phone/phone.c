@@ -3,8 +3,10 @@
  * administrator's command, a directory (phone/ldap.c), the GECOS field.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -330,40 +332,85 @@ line_verdict(const struct phone_sources *src, const char *number, char *why,
 	return verdict;
 }
 
+/* Lines of text[0..len): an upper bound of the users a file names. */
+static size_t
+count_lines(const char *text, size_t len)
+{
+	size_t n = 1;
+	const char *p = text, *end = text + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* Judges line lineno of user u (number num, NULL: none) as a login of u
+ * would, if it is the one a login reads: the first of u's lines, which
+ * users keeps.  0, or -1 when out of memory. */
+static int
+check_line(const struct phone_sources *src, struct hsearch_data *users,
+	   unsigned lineno, char *u, const char *num,
+	   void (*bad)(void *, unsigned, const char *, const char *, int),
+	   void *ud, unsigned *numbers)
+{
+	ENTRY e = { u, (void *)(uintptr_t)lineno }, *found = NULL;
+	char why[200];
+
+	if (hsearch_r(e, ENTER, &found, users) == 0)
+		return -1;
+	if ((uintptr_t)found->data != lineno) {
+		snprintf(why, sizeof(why), "listed again: a login reads line %u only",
+			 (unsigned)(uintptr_t)found->data);
+		bad(ud, lineno, u, why, 0);
+	} else if (num == NULL) {
+		bad(ud, lineno, u, "a user without a number", 1);
+	} else if (line_verdict(src, num, why, sizeof(why)) != NULL) {
+		bad(ud, lineno, u, why, 1);
+	} else {
+		(*numbers)++;
+	}
+	return 0;
+}
+
 int
 phone_check_file(const struct phone_sources *src,
 		 void (*bad)(void *ud, unsigned line, const char *user,
-			     const char *why),
+			     const char *why, int fails),
 		 void *ud, unsigned *numbers, char *err, size_t errlen)
 {
-	char *buf = NULL, *at, why[200];
+	struct hsearch_data users;
+	char *buf = NULL, *at;
 	size_t len;
 	unsigned lineno = 0;
+	int rc = PHONE_OK;
 
 	*numbers = 0;
 	if (util_read_trusted(src->file, UTIL_TRUST_READABLE, PHONES_MAX_SIZE, &buf,
 			      &len, err, errlen) != 0)
 		return errno == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
+	memset(&users, 0, sizeof(users));
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: contains a NUL byte, refused", src->file);
-		util_free_secret(buf);
-		return PHONE_EFILE;
+		rc = PHONE_EFILE;
+	} else if (hcreate_r(count_lines(buf, len) + 1, &users) == 0) {
+		rc = PHONE_ENOMEM;
 	}
-	for (at = buf; at != NULL;) {
+	for (at = buf; rc == PHONE_OK && at != NULL;) {
 		char *u = NULL, *num = NULL;
 		int r = next_line(&at, &u, &num);
 
 		lineno++;
-		if (r < 0)
-			bad(ud, lineno, u, "a user without a number");
-		else if (r > 0 && line_verdict(src, num, why, sizeof(why)) != NULL)
-			bad(ud, lineno, u, why);
-		else if (r > 0)
-			(*numbers)++;
+		if (r != 0 && check_line(src, &users, lineno, u, r > 0 ? num : NULL,
+					 bad, ud, numbers) != 0)
+			rc = PHONE_ENOMEM;
 	}
+	if (rc != PHONE_EFILE)
+		hdestroy_r(&users);
 	util_wipe(buf, len);
 	free(buf);
-	return PHONE_OK;
+	return rc;
 }
 
 int

@@ -96,13 +96,15 @@ int phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
 /*
  * `smsotp check`: every line of src->file judged as a login would judge
  * it (default_country, allowed_countries): bad() gets each line that would
- * fail the login of its user (its number, in part or whole, never passed
- * on); *numbers counts the good ones.  PHONE_OK, PHONE_EFILE with err (the
- * file cannot be trusted or read), or PHONE_ENOMEM.
+ * fail the login of its user (fails 1: the first line for the user, the
+ * one a login reads), and each later line for a user already listed
+ * (fails 0: a login never reads it).  The number, in part or whole, is
+ * never passed on.  *numbers counts the good ones.  PHONE_OK, PHONE_EFILE
+ * with err (the file cannot be trusted or read), or PHONE_ENOMEM.
  */
 int phone_check_file(const struct phone_sources *src,
 		     void (*bad)(void *ud, unsigned line, const char *user,
-				 const char *why),
+				 const char *why, int fails),
 		     void *ud, unsigned *numbers, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------

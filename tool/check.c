@@ -245,15 +245,18 @@ struct phones_check {
 };
 
 static void
-bad_line(void *ud, unsigned line, const char *user, const char *why)
+bad_line(void *ud, unsigned line, const char *user, const char *why, int fails)
 {
 	struct phones_check *pc = ud;
 	char safe[64];
 
 	util_strlcpy(safe, user != NULL ? user : "", sizeof(safe));
 	util_sanitize(safe);
-	problem(pc->c, "%s:%u: %s: %s (every login of %s fails)", pc->file, line,
-		safe, why, safe);
+	if (fails)
+		problem(pc->c, "%s:%u: %s: %s (every login of %s fails)", pc->file,
+			line, safe, why, safe);
+	else
+		note("warning: %s:%u: %s: %s", pc->file, line, safe, why);
 }
 
 static int

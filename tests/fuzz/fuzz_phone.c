@@ -3,7 +3,8 @@
  * The input is one number for phone_normalize, phone_normalize_national
  * (several default countries), phone_mask and phone_country_allowed, and
  * a phones file (0644, in a private directory) for phone_lookup_file with a
- * few users and with user NULL.
+ * few users and with user NULL, and for phone_check_file (smsotp check's
+ * judge of every line).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,46 @@ try_number(const char *in)
 		check_e164(out);
 }
 
+/* smsotp check's judge of each line: a line number inside the file, a
+ * reason, and in it no run of digits long enough to be most of a number. */
+static void
+line_judged(void *ud, unsigned line, const char *user, const char *why, int fails)
+{
+	size_t run = 0;
+
+	(void)fails;
+	if (line == 0 || line > *(unsigned *)ud || user == NULL || why == NULL)
+		abort();
+	for (; *why != '\0'; why++) {
+		run = *why >= '0' && *why <= '9' ? run + 1 : 0;
+		if (run >= 5)
+			abort();
+	}
+}
+
+static void
+check_whole_file(const uint8_t *data, size_t size)
+{
+	static char *const gb[] = { (char *)"44" };
+	struct phone_sources src;
+	char err[512];
+	unsigned numbers = 0, lines = 1;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	memset(&src, 0, sizeof(src));
+	src.file = file;
+	src.default_country = size > 0 && data[0] & 1 ? "44" : NULL;
+	src.allowed_countries = gb;
+	src.n_allowed_countries = size > 0 && data[0] & 2 ? 1 : 0;
+	rc = phone_check_file(&src, line_judged, &lines, &numbers, err, sizeof(err));
+	if ((rc != PHONE_OK && rc != PHONE_EFILE && rc != PHONE_ENOMEM) ||
+	    numbers > lines)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -101,6 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (memchr(err, '\0', sizeof(err)) == NULL)
 			abort();
 	}
+	check_whole_file(data, size);
 	free(in);
 	return 0;
 }

@@ -60,10 +60,12 @@ line_of() {
 
 t_national_number() {
 	std_setup
-	printf 'bob +447700900124\nalice 07700 900123\n' | write_phones
+	# line 3 is good, but a login reads alice's first line only
+	printf 'bob +447700900124\nalice 07700 900123\nalice +447700900123\n' | write_phones
 	check_fails "$C/phones:2: alice: not an international number" \
 	    "or set phones.default_country"
 	assert_not_contains "$TERR" "900123" "the number itself is not shown"
+	assert_contains "$TOUT" "warning: $C/phones:3: alice: listed again: a login reads line 2 only"
 	pam_run smsotp alice 'answer_code'
 	[ "$RC" != 0 ] || fail "alice's login passed with a national number"
 	assert_contains "$SYSLOG" "$C/phones:2: the number for this user is not a valid international number (+ and 8..15 digits; a national one needs phones.default_country)" "the module says why"
