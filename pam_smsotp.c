@@ -361,19 +361,6 @@ find_user(struct smsotp_ctx *ctx)
 	return PAM_SUCCESS;
 }
 
-/* In a group the `groups` setting exempts ("!g"): a sure skip. */
-static int
-exempt(const struct smsotp_config *cfg, char *const *mine, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < cfg->n_groups; i++)
-		for (j = 0; cfg->groups[i][0] == '!' && j < n; j++)
-			if (strcmp(cfg->groups[i] + 1, mine[j]) == 0)
-				return 1;
-	return 0;
-}
-
 /*
  * A user in none of the listed groups, by the account's group list, is
  * skipped only when every listed group is found by its name and does not
@@ -384,24 +371,16 @@ exempt(const struct smsotp_config *cfg, char *const *mine, size_t n)
 static int
 surely_outside(struct smsotp_ctx *ctx)
 {
-	size_t i;
-	int r;
+	const char *g = NULL;
 
-	for (i = 0; i < ctx->cfg->n_groups; i++) {
-		const char *g = ctx->cfg->groups[i];
-
-		if (g[0] == '!')
-			continue;
-		r = util_group_lists(g, ctx->account);
-		if (r == 0)
-			continue;
-		if (r < 0)
-			pam_syslog(ctx->pamh, LOG_WARNING, "groups: cannot look up group "
-				   "%s (%s): %s gets the challenge", g, errno == ENOENT ?
-				   "no such group" : strerror(errno), ctx->user_safe);
-		return 0;
-	}
-	return 1;
+	if (util_groups_surely_outside(ctx->cfg->groups, ctx->cfg->n_groups,
+				       ctx->account, &g))
+		return 1;
+	if (errno != 0)
+		pam_syslog(ctx->pamh, LOG_WARNING, "groups: cannot look up group "
+			   "%s (%s): %s gets the challenge", g, errno == ENOENT ?
+			   "no such group" : strerror(errno), ctx->user_safe);
+	return 0;
 }
 
 /*
@@ -427,7 +406,8 @@ check_groups(struct smsotp_ctx *ctx)
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	ctx->skipped = policy_groups(ctx->cfg->groups, ctx->cfg->n_groups, mine, n) ==
-		POLICY_SKIP && (exempt(ctx->cfg, mine, n) || surely_outside(ctx));
+		POLICY_SKIP && (policy_groups_exempt(ctx->cfg->groups, ctx->cfg->n_groups,
+						     mine, n) || surely_outside(ctx));
 	util_free_groups(mine, n);
 	if (ctx->skipped)
 		ctx->result = "not challenged (groups), skipped";

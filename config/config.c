@@ -1159,6 +1159,7 @@ refuse_stray(struct reader *r, int i, int *next)
 		j--;
 	j = j > 0 ? j - 1 : -1;		/* the key=value the words follow */
 	if (j < 0 || strchr(r->argv[j], '=') == NULL ||
+	    strncmp(r->argv[j], "conf=", 5) == 0 ||
 	    strchr(r->argv[j + 1], '=') != NULL) {
 		snprintf(fix, sizeof(fix), "%.*s", (int)strcspn(r->argv[i], "="),
 			 r->argv[i]);
@@ -1405,7 +1406,7 @@ check_ldap(struct reader *r, struct smsotp_config *cfg)
 	if (phone_ldap_check_config(&src.ldap, why, sizeof(why)) == 0)
 		return CONFIG_OK;
 	n = strcspn(why, ":");
-	if (why[n] == '\0' || strchr(why, ' ') < why + n)
+	if (why[n] == '\0' || strcspn(why, " ") < n)
 		n = strcspn(why, " ");
 	snprintf(key, sizeof(key), "phones.ldap.%.*s", (int)n, why);
 	return refuse_key(r, key, why[n] == '\0' ? why : why + n + 1 +
@@ -1460,7 +1461,8 @@ static int
 load_steps(struct reader *r, struct smsotp_config *cfg, config_t *lc)
 {
 	size_t c;
-	int i, next, rc = tolerate(r, read_file(r, cfg, lc));
+	int i, next, rc = r->path[0] == '/' ? tolerate(r, read_file(r, cfg, lc)) :
+		CONFIG_OK;
 
 	/* the arguments even when the file was not read (a report names
 	 * theirs too), the checks of the whole only over a file */
@@ -1480,6 +1482,7 @@ config_load_report(int argc, const char **argv, const struct config_report *rep,
 	struct smsotp_config *cfg;
 	struct reader r = { CONFIG_DEFAULT_PATH, err, errlen, rep, 0, NULL, argc, argv,
 			    NULL };
+	char where[512];
 	config_t lc;
 	int i, rc;
 
@@ -1490,8 +1493,11 @@ config_load_report(int argc, const char **argv, const struct config_report *rep,
 			r.path = argv[i] + 5;
 	}
 	if (r.path[0] != '/') {
-		snprintf(err, errlen, "argument 'conf=%.60s': not an absolute path", r.path);
-		return told(&r);
+		snprintf(err, errlen, "%sargument 'conf=%.60s': not an absolute path",
+			 args_where(&r, where, sizeof(where)), r.path);
+		if (rep == NULL)
+			return told(&r);
+		(void)told(&r);		/* the other arguments still checked */
 	}
 	cfg = config_new();
 	if (cfg == NULL || (cfg->conf_path = strdup(r.path)) == NULL) {

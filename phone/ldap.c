@@ -748,6 +748,12 @@ phone_ldap_value(const struct phone_ldap *l, const char *user, char *value,
 
 	value[0] = '\0';
 	err[0] = '\0';
+	/* the configuration's rules once more, whoever calls: no bind
+	 * password ever goes to a server without TLS */
+	if (phone_ldap_check_config(l, text, sizeof(text)) != 0) {
+		snprintf(err, errlen, "phones.ldap: %s", text);
+		return PHONE_EUNAVAIL;
+	}
 	if (phone_ldap_filter(l->filter, user, filter, sizeof(filter)) != 0) {
 		snprintf(err, errlen, "phones.ldap: the filter for this user name "
 			 "is too long");
@@ -781,6 +787,10 @@ phone_ldap_check(const struct phone_ldap *l, char *report, size_t reportlen)
 	int kind, bad = 0;
 
 	report[0] = '\0';
+	if (phone_ldap_check_config(l, text, sizeof(text)) != 0) {
+		snprintf(report, reportlen, "phones.ldap: %s", text);
+		return -1;
+	}
 	if (phone_ldap_filter(l->filter, "", filter, sizeof(filter)) != 0) {
 		snprintf(report, reportlen, "phones.ldap: filter too long");
 		return -1;

@@ -213,3 +213,16 @@ policy_groups(char *const *list, size_t nlist, char *const *mine, size_t nmine)
 	}
 	return plain && !member ? POLICY_SKIP : POLICY_CHALLENGE;
 }
+
+int
+policy_groups_exempt(char *const *list, size_t nlist, char *const *mine,
+		     size_t nmine)
+{
+	size_t i;
+
+	for (i = 0; i < nlist; i++) {
+		if (list[i][0] == '!' && in_names(list[i] + 1, mine, nmine))
+			return 1;
+	}
+	return 0;
+}

@@ -121,4 +121,10 @@ enum policy_who { POLICY_CHALLENGE, POLICY_SKIP };
 enum policy_who policy_groups(char *const *list, size_t nlist,
 			      char *const *mine, size_t nmine);
 
+/* 1 when mine holds a group list exempts ("!g"): a skip no other lookup
+ * can undo; 0 otherwise (a skip for being in none of the plain groups is
+ * confirmed by util_groups_surely_outside()). */
+int policy_groups_exempt(char *const *list, size_t nlist, char *const *mine,
+			 size_t nmine);
+
 #endif

@@ -81,7 +81,11 @@ state_dir_prepare(const char *dir, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	return dir_trusted(dir, err, errlen) == 0 ? 0 : -1;
+	r = dir_trusted(dir, err, errlen);
+	if (r > 0)
+		snprintf(err, errlen, "state_dir %s: gone right after it was made",
+			 dir);
+	return r == 0 ? 0 : -1;
 }
 
 int

@@ -44,20 +44,18 @@ struct check {
 	char *confs[CHECK_MAX_CONFS];	/* files checked whole */
 	size_t n_confs;
 	const char *conf;	/* -c: for entries without conf= */
+	const struct smsotp_config *main;	/* conf's, when it was read */
 };
 
 /* A problem, on stderr, unless the same was told already (a file's
  * problem found again through each PAM entry that reads it). */
-static void __attribute__((format(printf, 2, 3)))
-problem(struct check *c, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 0)))
+vproblem(struct check *c, const char *fmt, va_list ap)
 {
 	char text[1200], **n;
-	va_list ap;
 	size_t i;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	util_sanitize(text);
 	for (i = 0; i < c->n_said; i++) {
 		if (strcmp(c->said[i], text) == 0)
@@ -76,18 +74,49 @@ problem(struct check *c, const char *fmt, ...)
 	c->n_said++;
 }
 
-/* A note or a warning: stdout; it does not fail the check. */
-static void __attribute__((format(printf, 1, 2)))
-note(const char *fmt, ...)
+/* A note or a warning (prefix "warning: "): stdout; it fails nothing. */
+static void __attribute__((format(printf, 2, 0)))
+vnote(const char *prefix, const char *fmt, va_list ap)
 {
 	char text[1200];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	util_sanitize(text);
+	printf("%s%s\n", prefix, text);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+problem(struct check *c, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vproblem(c, fmt, ap);
 	va_end(ap);
-	util_sanitize(text);
-	printf("%s\n", text);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote("", fmt, ap);
+	va_end(ap);
+}
+
+/* A problem, or with warn a warning (what fails no login as things are). */
+static void __attribute__((format(printf, 3, 4)))
+finding(struct check *c, int warn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (warn)
+		vnote("warning: ", fmt, ap);
+	else
+		vproblem(c, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -112,7 +141,7 @@ at(const struct smsotp_config *cfg, const char *key, char *buf, size_t buflen)
 /* The folder path would be made in: it must be there for a first login
  * to make path.  0, or 1 with the problem told. */
 static int
-parent_missing(struct check *c, const char *where, const char *path)
+parent_missing(struct check *c, int warn, const char *where, const char *path)
 {
 	char copy[PATH_MAX];
 	struct stat st;
@@ -122,8 +151,8 @@ parent_missing(struct check *c, const char *where, const char *path)
 	dir = dirname(copy);
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
-	problem(c, "%s: %s cannot be made by the first login: the folder %s is "
-		"not there", where, path, dir);
+	finding(c, warn, "%s: %s cannot be made by the first login: the folder %s "
+		"is not there", where, path, dir);
 	return 1;
 }
 
@@ -141,7 +170,7 @@ check_state_files(struct check *c, const struct smsotp_config *cfg)
 	at(cfg, "limits.state_dir", where, sizeof(where));
 	if (r < 0)
 		problem(c, "%s: %s", where, err);
-	else if (r > 0 && !parent_missing(c, where, cfg->state_dir))
+	else if (r > 0 && !parent_missing(c, 0, where, cfg->state_dir))
 		note("note: %s: %s is not there yet: the first login makes it "
 		     "(mode 0700)", where, cfg->state_dir);
 	if (cfg->store == CONFIG_STORE_POSTGRESQL)
@@ -151,23 +180,23 @@ check_state_files(struct check *c, const struct smsotp_config *cfg)
 	at(cfg, "limits.key_file", where, sizeof(where));
 	if (r < 0)
 		problem(c, "%s: %s", where, err);
-	else if (r > 0 && !parent_missing(c, where, cfg->key_file))
+	else if (r > 0 && !parent_missing(c, 0, where, cfg->key_file))
 		note("note: %s: %s is not there yet: the first login makes it "
 		     "(a random key, mode 0600)", where, cfg->key_file);
 }
 
 /* A program the module runs (phones.command, a command provider). */
 static void
-check_program(struct check *c, const char *where, const char *path)
+check_program(struct check *c, int warn, const char *where, const char *path)
 {
 	struct stat st;
 
 	if (stat(path, &st) != 0)
-		problem(c, "%s: %s: %s", where, path, strerror(errno));
+		finding(c, warn, "%s: %s: %s", where, path, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		problem(c, "%s: %s: not a regular file", where, path);
+		finding(c, warn, "%s: %s: not a regular file", where, path);
 	else if ((st.st_mode & 0111) == 0)
-		problem(c, "%s: %s: not executable (chmod 755)", where, path);
+		finding(c, warn, "%s: %s: not executable (chmod 755)", where, path);
 	else if ((st.st_mode & 0022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid()))
 		note("warning: %s: %s can be changed by others (owner uid %lu, mode "
 		     "%04o), and runs at every login", where, path,
@@ -176,7 +205,7 @@ check_program(struct check *c, const char *where, const char *path)
 
 /* A CA file libcurl or libldap will load: readable, with a certificate. */
 static void
-check_ca_file(struct check *c, const char *where, const char *path)
+check_ca_file(struct check *c, int warn, const char *where, const char *path)
 {
 	STACK_OF(X509_INFO) *infos = NULL;
 	struct stat st;
@@ -185,8 +214,8 @@ check_ca_file(struct check *c, const char *where, const char *path)
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (f = fopen(path, "re")) == NULL) {
-		problem(c, "%s: %s: %s (a send or a lookup through it fails)", where,
-			path, errno != 0 ? strerror(errno) : "not a regular file");
+		finding(c, warn, "%s: %s: %s (a send or a lookup through it fails)",
+			where, path, errno != 0 ? strerror(errno) : "not a regular file");
 		return;
 	}
 	infos = PEM_X509_INFO_read(f, NULL, NULL, NULL);
@@ -195,46 +224,68 @@ check_ca_file(struct check *c, const char *where, const char *path)
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
 	(void)fclose(f);
 	if (certs == 0)
-		problem(c, "%s: %s: holds no PEM certificate", where, path);
+		finding(c, warn, "%s: %s: holds no PEM certificate", where, path);
 }
 
 static void
-check_ca_path(struct check *c, const char *where, const char *path)
+check_ca_path(struct check *c, int warn, const char *where, const char *path)
 {
 	DIR *d = opendir(path);
 
 	if (d == NULL)
-		problem(c, "%s: %s: %s (a send through it fails)", where, path,
+		finding(c, warn, "%s: %s: %s (a send through it fails)", where, path,
 			strerror(errno));
 	else
 		(void)closedir(d);
 }
 
-/* Each provider's files: CA file or folder, the file provider's folder,
- * the command provider's program. */
+/* Whether p is one of cfg's chain (the providers a login tries). */
+static int
+in_chain(const struct smsotp_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; cfg != NULL && i < cfg->n_chain; i++) {
+		if (strcmp(cfg->chain[i]->name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* One provider's files: CA file or folder, the file provider's folder,
+ * the command provider's program.  warn: a provider no login tries. */
+static void
+check_provider(struct check *c, const struct smsotp_config *cfg,
+	       const struct sms_provider *p, int warn)
+{
+	char key[160], where[256];
+
+	snprintf(key, sizeof(key), "provider '%.60s': ca_file", p->name);
+	if (p->ca_file != NULL)
+		check_ca_file(c, warn, at(cfg, key, where, sizeof(where)), p->ca_file);
+	snprintf(key, sizeof(key), "provider '%.60s': ca_path", p->name);
+	if (p->ca_path != NULL)
+		check_ca_path(c, warn, at(cfg, key, where, sizeof(where)), p->ca_path);
+	snprintf(key, sizeof(key), "provider '%.60s': path", p->name);
+	if (p->type == SMS_TYPE_FILE && p->path != NULL)
+		(void)parent_missing(c, warn, at(cfg, key, where, sizeof(where)),
+				     p->path);
+	snprintf(key, sizeof(key), "provider '%.60s': argv", p->name);
+	if (p->type == SMS_TYPE_COMMAND && p->n_argv > 0 && p->argv[0][0] == '/')
+		check_program(c, warn, at(cfg, key, where, sizeof(where)), p->argv[0]);
+}
+
+/* Every provider's files: a problem for those of the chain, a warning for
+ * the others (a stack line's provider= that names one makes it a problem
+ * there). */
 static void
 check_provider_files(struct check *c, const struct smsotp_config *cfg)
 {
-	char key[160], where[256];
 	size_t i;
 
-	for (i = 0; i < cfg->n_providers; i++) {
-		const struct sms_provider *p = cfg->providers[i];
-
-		snprintf(key, sizeof(key), "provider '%.60s': ca_file", p->name);
-		if (p->ca_file != NULL)
-			check_ca_file(c, at(cfg, key, where, sizeof(where)), p->ca_file);
-		snprintf(key, sizeof(key), "provider '%.60s': ca_path", p->name);
-		if (p->ca_path != NULL)
-			check_ca_path(c, at(cfg, key, where, sizeof(where)), p->ca_path);
-		snprintf(key, sizeof(key), "provider '%.60s': path", p->name);
-		if (p->type == SMS_TYPE_FILE && p->path != NULL)
-			(void)parent_missing(c, at(cfg, key, where, sizeof(where)),
-					     p->path);
-		snprintf(key, sizeof(key), "provider '%.60s': argv", p->name);
-		if (p->type == SMS_TYPE_COMMAND && p->n_argv > 0 && p->argv[0][0] == '/')
-			check_program(c, at(cfg, key, where, sizeof(where)), p->argv[0]);
-	}
+	for (i = 0; i < cfg->n_providers; i++)
+		check_provider(c, cfg, cfg->providers[i],
+			       !in_chain(cfg, cfg->providers[i]->name));
 }
 
 /* ------------------------------------------------------------- numbers */
@@ -290,10 +341,10 @@ check_phones(struct check *c, const struct smsotp_config *cfg)
 			problem(c, "%s: %s", where, err);
 	}
 	if (cfg->phones_command != NULL)
-		check_program(c, at(cfg, "phones.command", where, sizeof(where)),
+		check_program(c, 0, at(cfg, "phones.command", where, sizeof(where)),
 			      cfg->phones_command);
 	if (cfg->ldap_ca_file != NULL)
-		check_ca_file(c, at(cfg, "phones.ldap.ca_file", where, sizeof(where)),
+		check_ca_file(c, 0, at(cfg, "phones.ldap.ca_file", where, sizeof(where)),
 			      cfg->ldap_ca_file);
 }
 
@@ -350,38 +401,72 @@ each_source(const struct phone_sources *all, const char *safe,
 	}
 }
 
-/* -u USER with a `groups` setting: whether a login challenges the user
- * (a lookup that fails is a problem: the login fails closed). */
-static void
-check_user_groups(struct check *c, const struct smsotp_config *cfg,
-		  const char *account, gid_t gid, const char *safe)
+/* -u USER with a `groups` setting: whether a login skips the user, decided
+ * as the module decides it.  1 skipped, 0 challenged, -1 when the lookup
+ * failed (a problem: the login fails closed). */
+static int
+user_skipped(struct check *c, const struct smsotp_config *cfg,
+	     const char *account, gid_t gid, const char *safe)
 {
+	const char *unsure = NULL;
 	char **mine = NULL;
 	size_t n = 0;
+	int skip;
 
 	if (cfg->n_groups == 0)
-		return;
+		return 0;
 	if (util_groups(account, gid, &mine, &n) != 0) {
 		problem(c, "-u %s: cannot look up the groups: %s (a login fails)", safe,
 			strerror(errno));
-		return;
+		return -1;
 	}
-	if (policy_groups(cfg->groups, cfg->n_groups, mine, n) == POLICY_SKIP)
-		note("%s: the groups setting skips this user (no prompt, no SMS: "
-		     "PAM_IGNORE), once every listed group is found", safe);
-	else
-		note("%s: the groups setting challenges this user", safe);
+	skip = policy_groups(cfg->groups, cfg->n_groups, mine, n) == POLICY_SKIP &&
+		(policy_groups_exempt(cfg->groups, cfg->n_groups, mine, n) ||
+		 util_groups_surely_outside(cfg->groups, cfg->n_groups, account,
+					    &unsure));
+	if (!skip && unsure != NULL && errno != 0)
+		note("warning: -u %s: group %s cannot be looked up (%s): a login "
+		     "challenges the user", safe, unsure, errno == ENOENT ?
+		     "no such group" : strerror(errno));
 	util_free_groups(mine, n);
+	note(skip ? "%s: the groups setting skips this user (no prompt, no SMS: "
+	     "PAM_IGNORE)" : "%s: the groups setting challenges this user", safe);
+	return skip;
 }
 
-/* -u USER: each source alone, then the lookup a login makes. */
+/* The verdict of a login's lookup (rc, err, the number found). */
+static void
+lookup_verdict(struct check *c, const struct smsotp_config *cfg, int rc,
+	       const char *safe, const char *err, const char *phone, int source)
+{
+	char masked[PHONE_MAX];
+
+	if (rc == PHONE_OK) {
+		phone_mask(phone, masked);
+		note("%s: a login sends the code to %s (from the %s)", safe, masked,
+		     source_names[source]);
+	} else if (rc == PHONE_NOTFOUND && cfg->nullok) {
+		note("%s: no number in any source: nullok lets the login pass "
+		     "(PAM_IGNORE)", safe);
+	} else if (rc == PHONE_NOTFOUND) {
+		problem(c, "-u %s: no number in any source (%s): every login of this "
+			"user fails", safe, err[0] != '\0' ? err : "none holds one");
+	} else if (rc == PHONE_ENOMEM) {
+		c->out_of_memory = 1;
+	} else {
+		problem(c, "-u %s: %s", safe, err);
+	}
+}
+
+/* -u USER: as a login: the groups setting, then each source alone, then
+ * the lookup a login makes.  Only over a configuration without problems:
+ * one that was refused is never used to ask anything. */
 static void
 check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
 {
-	const char *const *names = source_names;
 	struct phone_sources src;
 	char *account = NULL, *gecos = NULL, err[1024], phone[PHONE_MAX];
-	char masked[PHONE_MAX], safe[64];
+	char safe[64];
 	gid_t gid = 0;
 	int r, source = 0;
 
@@ -393,29 +478,17 @@ check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
 			strerror(errno));
 		return;
 	}
-	check_user_groups(c, cfg, account, gid, safe);
-	config_phone_sources(cfg, &src);
-	if (other_sources(cfg) && cfg->phones_file != NULL)
-		each_source(&src, safe, account, gecos);
-	err[0] = '\0';
-	r = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
-	if (err[0] != '\0' && r == PHONE_OK)
-		note("%s: %s", safe, err);
-	if (r == PHONE_OK) {
-		phone_mask(phone, masked);
-		note("%s: a login sends the code to %s (from the %s)", safe, masked,
-		     names[source]);
-	} else if (r == PHONE_NOTFOUND) {
-		problem(c, "-u %s: no number in any source (%s)%s", safe,
-			err[0] != '\0' ? err : "none holds one",
-			cfg->nullok ? ": nullok lets the login pass" :
-			": every login of this user fails");
-	} else if (r == PHONE_ENOMEM) {
-		c->out_of_memory = 1;
-	} else {
-		problem(c, "-u %s: %s", safe, err);
+	if (user_skipped(c, cfg, account, gid, safe) == 0) {
+		config_phone_sources(cfg, &src);
+		if (other_sources(cfg) && cfg->phones_file != NULL)
+			each_source(&src, safe, account, gecos);
+		err[0] = '\0';
+		r = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
+		if (err[0] != '\0' && r == PHONE_OK)
+			note("%s: %s", safe, err);
+		lookup_verdict(c, cfg, r, safe, err, phone, source);
+		util_wipe(phone, sizeof(phone));
 	}
-	util_wipe(phone, sizeof(phone));
 	free(account);
 	free(gecos);
 }
@@ -427,12 +500,17 @@ static void
 check_store(struct check *c, const struct smsotp_config *cfg)
 {
 	char msg[1024];
+	int rc;
 
 	if (cfg->store != CONFIG_STORE_POSTGRESQL || cfg->pg_conninfo == NULL) {
 		check_state_files(c, cfg);
 		return;
 	}
-	if (store_db_check(cfg, msg, sizeof(msg)) != STATE_OK)
+	rc = store_db_check(cfg, msg, sizeof(msg));
+	if (rc == STATE_EUNAVAIL && cfg->pg_fallback_file)
+		note("warning: %s: %s (logins fall back to state_dir: counts and "
+		     "locks of this host only)", cfg->conf_path, msg);
+	else if (rc != STATE_OK)
 		problem(c, "%s: %s", cfg->conf_path, msg);
 	else
 		note("%s", msg);
@@ -475,9 +553,10 @@ check_ldap(struct check *c, const struct smsotp_config *cfg)
 }
 
 /* Everything about one configuration file (conf= of an entry, or -c),
- * once; the configuration read, or NULL. */
+ * once; the configuration read, or NULL; *clean (when not NULL) whether
+ * it had no problem. */
 static struct smsotp_config *
-check_conf(struct check *c, const char *path)
+check_conf(struct check *c, const char *path, int *clean)
 {
 	struct config_report rep = { told, c, NULL };
 	struct smsotp_config *cfg = NULL;
@@ -489,6 +568,8 @@ check_conf(struct check *c, const char *path)
 	rc = config_load_report(1, argv, &rep, &cfg, err, sizeof(err));
 	if (rc == CONFIG_ENOMEM)
 		c->out_of_memory = 1;
+	if (clean != NULL)
+		*clean = rc == CONFIG_OK;
 	if (cfg == NULL)
 		return NULL;
 	check_store(c, cfg);
@@ -524,15 +605,20 @@ check_entry_conf(struct check *c, const char *conf)
 		if (strcmp(c->confs[i], conf) == 0)
 			return;
 	}
-	if (c->n_confs == CHECK_MAX_CONFS || conf[0] != '/')
+	if (conf[0] != '/')
 		return;		/* the arguments' check names a relative one */
+	if (c->n_confs == CHECK_MAX_CONFS) {
+		note("note: %s: more than %d configuration files: its phones file, "
+		     "CA files and state are not checked", conf, CHECK_MAX_CONFS);
+		return;
+	}
 	c->confs[c->n_confs] = strdup(conf);
 	if (c->confs[c->n_confs] == NULL) {
 		c->out_of_memory = 1;
 		return;
 	}
 	c->n_confs++;
-	config_free(check_conf(c, conf));
+	config_free(check_conf(c, conf, NULL));
 }
 
 /* The type of an entry: the module serves auth and password. */
@@ -588,6 +674,12 @@ check_entry(const struct pamd_line *e, void *ud)
 	if (config_load_report(e->argc + 1, argv, &rep, &cfg, err, sizeof(err)) ==
 	    CONFIG_ENOMEM)
 		c->out_of_memory = 1;
+	/* a provider= that picks providers outside conf's chain: their
+	 * files are this line's */
+	for (i = 0; cfg != NULL && (size_t)i < cfg->n_chain; i++) {
+		if (!in_chain(c->main, cfg->chain[i]->name))
+			check_provider(c, cfg, cfg->chain[i], 0);
+	}
 	config_free(cfg);
 	free(argv);
 	return c->out_of_memory;
@@ -668,7 +760,7 @@ check_run(const char *conf, const char *pam_dir, const char *user)
 	struct check c;
 	struct smsotp_config *cfg;
 	size_t i;
-	int ok;
+	int ok, clean = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.conf = conf;
@@ -678,9 +770,12 @@ check_run(const char *conf, const char *pam_dir, const char *user)
 		return 1;
 	}
 	c.n_confs = 1;
-	cfg = check_conf(&c, conf);
-	if (cfg != NULL && user != NULL)
+	cfg = check_conf(&c, conf, &clean);
+	c.main = cfg;
+	if (clean && user != NULL)
 		check_user(&c, cfg, user);
+	else if (user != NULL)
+		note("note: -u: no lookup through a configuration with problems");
 	check_stacks(&c, pam_dir != NULL ? pam_dir : PAMD_DEFAULT_DIR);
 	check_syslog();
 	if (c.out_of_memory)

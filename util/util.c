@@ -570,6 +570,28 @@ util_group_lists(const char *group, const char *user)
 	return listed;
 }
 
+int
+util_groups_surely_outside(char *const *list, size_t n, const char *user,
+			   const char **unsure)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (list[i][0] == '!')
+			continue;
+		r = util_group_lists(list[i], user);
+		if (r == 0)
+			continue;
+		if (unsure != NULL)
+			*unsure = list[i];
+		if (r > 0)
+			errno = 0;
+		return 0;
+	}
+	return 1;
+}
+
 void
 util_free_groups(char **names, size_t n)
 {

@@ -105,6 +105,15 @@ void util_free_groups(char **names, size_t n);
  * with errno (ENOENT: NSS knows no such group; else the lookup failed). */
 int util_group_lists(const char *group, const char *user);
 
+/* Whether user is surely in none of the plain groups of list (its "!"
+ * names are skipped): each one is found by name and does not list user,
+ * so that a directory that answered the account's group list without some
+ * of its groups (sssd down) cannot make a skip.  1; or 0 with *unsure
+ * (when not NULL) the first group that lists user (errno 0) or could not
+ * be looked up (errno; ENOENT: no such group). */
+int util_groups_surely_outside(char *const *list, size_t n, const char *user,
+			       const char **unsure);
+
 /* Copy src into dst (size dstsize), always NUL-terminated; returns the
  * length of src, so truncation shows as a result >= dstsize. */
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);

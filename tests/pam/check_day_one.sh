@@ -161,7 +161,7 @@ t_all_at_once() {
 	assert_contains "$TERR" "$CONF:$(line_of 'ftp://' "$CONF"): provider 'gw': url" "the line of url, not of the provider's {"
 	assert_contains "$TERR" "$CONF:1: template: has no {code}" "the template, with its line"
 	assert_contains "$TERR" "$CONF:$(line_of 'max_trys' "$CONF"): max_trys: unknown key (did you mean 'max_tries'?)"
-	assert_contains "$TERR" "3 problems" "all three, counted"
+	assert_match "$TERR" "^3 problems: " "all three, counted"
 	pam_run smsotp alice 'answer_code'
 	assert_result SERVICE_ERR
 	assert_sms_count 0
@@ -239,8 +239,68 @@ t_lookup_groups() {
 	pam_run smsotp erin 'answer 000000'
 	assert_not_prompted
 	assert_eq "$n" "$(sms_count)" "no SMS for erin, as check said"
+	# bob, skipped, has no number: a login never asks for one
+	check_passes -u bob
+	assert_contains "$TOUT" "bob: the groups setting skips this user"
+	assert_not_contains "$TOUT" "no number" "a skipped user is not looked up"
+	# with nullok, no number fails no login either
+	std_conf 'nullok = true;'
+	check_passes -u bob
+	assert_contains "$TOUT" "bob: no number in any source: nullok lets the login pass"
+	pam_run smsotp bob 'answer 000000'
+	assert_not_prompted
+	# PAM_IGNORE: with no other module libpam itself denies
+	assert_contains "$SYSLOG" "user=bob service=smsotp" "the module's outcome line"
+	assert_contains "$SYSLOG" "result=no number, nullok" "nullok let bob through this module"
+	assert_eq "$n" "$(sms_count)" "no SMS for bob"
 }
 run_case "-u USER with groups: who the setting challenges and who it skips, as the logins do" t_lookup_groups
+
+t_unused_provider() {
+	std_setup
+	PROVIDERS="$(std_provider), { name = \"spare\"; type = \"http\";
+	    url = \"https://sms.example/send\"; ca_file = \"$C/no-ca.pem\"; }" \
+	    std_conf 'provider = "gw";'
+	check_passes
+	assert_contains "$TOUT" "warning: $CONF:$(line_of 'no-ca.pem' "$CONF"): provider 'spare': ca_file: $C/no-ca.pem: No such file"
+	pam_run smsotp alice 'answer_code'
+	assert_login_ok
+	# a stack line that picks it: the same file is that line's problem
+	service smsotp "auth required $MODULE conf=$CONF provider=spare"
+	check_fails "provider 'spare': ca_file: $C/no-ca.pem: No such file"
+	pam_run smsotp alice 'answer_code'
+	[ "$RC" != 0 ] || fail "a login through the spare provider passed"
+}
+run_case "a provider outside the chain: its missing ca_file is a warning; a stack line's provider= that picks it makes it a problem" t_unused_provider
+
+t_refused_config_asks_nothing() {
+	std_setup
+	# a directory server that is no loopback, without TLS, with a bind
+	# password: the configuration is refused, and -u must not bind there
+	PHONES_GROUP="file = \"$C/phones\"; ldap = { uri = \"ldap://192.0.2.1:389\";
+	    base = \"dc=example,dc=org\"; bind_dn = \"cn=x\"; bind_password = \"Secret\"; };" \
+	    std_conf
+	check -u alice
+	assert_eq 1 "$TRC" "a refused configuration"
+	assert_contains "$TERR" "phones.ldap.uri" "the refusal"
+	assert_contains "$TOUT" "note: -u: no lookup through a configuration with problems"
+	assert_not_contains "$TOUT" "a login sends the code" "no lookup made"
+}
+run_case "-u through a refused configuration asks no source (no bind without TLS)" t_refused_config_asks_nothing
+
+t_bracket_hint_own_line() {
+	std_setup
+	service smsotp "auth required $MODULE on"
+	check_fails "$C/svc/smsotp:1: argument 'on': unknown argument"
+	assert_not_contains "$TERR" "[conf=" "the fix never quotes a conf= the line does not have"
+	service smsotp "auth required $MODULE conf=relative.conf length=99"
+	check_fails "$C/svc/smsotp:1: argument 'conf=relative.conf': not an absolute path" \
+	    "$C/svc/smsotp:1: argument 'length=99': 99 is out of range 4..12"
+	pam_run smsotp alice 'answer_code'
+	assert_result SERVICE_ERR
+	assert_contains "$SYSLOG" "argument 'conf=relative.conf': not an absolute path"
+}
+run_case "a stray word without key=value before it, a relative conf=: named by their stack line, the other arguments still checked" t_bracket_hint_own_line
 
 t_no_syslog() {
 	std_setup
