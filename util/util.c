@@ -178,6 +178,24 @@ util_short_hostname(char *out, size_t outlen)
 	util_sanitize(out);
 }
 
+/* The UTF-8 sequence r (n bytes) is a character that reorders or breaks
+ * the text around it where it is shown: the bidirectional marks,
+ * embeddings, overrides and isolates (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069) and the line and paragraph separators
+ * (U+2028, U+2029).  A name holding one could make a log line read other
+ * than it is. */
+static int
+reorders(const unsigned char *r, size_t n)
+{
+	if (n == 2)
+		return r[0] == 0xd8 && r[1] == 0x9c;
+	if (n != 3 || r[0] != 0xe2)
+		return 0;
+	if (r[1] == 0x80)
+		return r[2] == 0x8e || r[2] == 0x8f || (r[2] >= 0xa8 && r[2] <= 0xae);
+	return r[1] == 0x81 && r[2] >= 0xa6 && r[2] <= 0xa9;
+}
+
 void
 util_sanitize(char *str)
 {
@@ -198,9 +216,9 @@ util_sanitize(char *str)
 			continue;
 		}
 		n = utf8_len(r, &bad);
-		if (n == 0) {
+		if (n == 0 || reorders(r, n)) {
 			*w++ = '?';
-			r += bad;
+			r += n == 0 ? bad : n;
 			continue;
 		}
 		/* U+0080..U+009F (C2 80..C2 9F): C1 controls, CSI and the

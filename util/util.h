@@ -56,8 +56,11 @@ void util_free_secret(char *s);
  * one more), and so do the UTF-8 encoded C1 controls U+0080..U+009F (CSI
  * and the string introducers with their sequence).  Other control bytes
  * (< 0x20, 0x7f) and bytes that are not valid UTF-8 (stray 0x80..0xff,
- * overlong forms, surrogates, a truncated sequence) become '?'.  Printable
- * UTF-8 is kept as is.  The result is never longer than s.
+ * overlong forms, surrogates, a truncated sequence) become '?', and so do
+ * the characters that reorder or break a line where it is shown (the
+ * bidirectional controls U+061C, U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069; U+2028, U+2029).  Other printable UTF-8 is kept as is.
+ * The result is never longer than s.
  */
 void util_sanitize(char *s);
 

@@ -137,11 +137,17 @@ INJECTED-LOG-LINE'
 		[ -s "$SYSLOG" ] || fail "no log line for user of length ${#u}"
 		assert_not_contains "$SYSLOG" "$long" "the 10 000-character name is logged whole"
 	done
+	# a right-to-left override would make the log line read reversed
+	rlo=$(printf 'alice\342\200\256toor')
+	pam_run smsotp "$rlo" 'answer 123456 1; answer 123456 2; answer 123456 3'
+	assert_sms_count 0
+	assert_contains "$SYSLOG" "user=alice?toor " "the override shown as '?'"
+	assert_not_contains "$SYSLOG" "$rlo" "the override in the log"
 	no_stray_files 'answer'
 	[ -e "$C/state/a" ] && fail "$C/state/a was created"
 	login_works
 }
-hcase "unknown users ../../etc/passwd, a/b, 10 000 characters, a newline: same prompt, no SMS, no stray file, one log line" t_user_names_unknown
+hcase "unknown users ../../etc/passwd, a/b, 10 000 characters, a newline, a bidi override: same prompt, no SMS, no stray file, one log line, nothing that reorders it" t_user_names_unknown
 
 # ---------------------------------------------------------------- rhost and user injection
 

@@ -153,6 +153,17 @@ static const struct str_case sanitize_cases[] = {
 	{ "\xf0\x9f\x94\xc3\xa9", "?\xc3\xa9" },
 	{ "\xc3", "?" },
 	{ "\xc3\x1b[1mx", "?x" },
+	/* characters that reorder or break the line where it is shown:
+	 * '?' (a name "alice\u202Etoor" must not read "alice root" reversed) */
+	{ "alice\xe2\x80\xaetoor", "alice?toor" },
+	{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", "????" },
+	{ "\xe2\x81\xa6x\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", "?x???" },
+	{ "a\xe2\x80\x8e\xe2\x80\x8f" "b", "a??b" },
+	{ "\xd8\x9c", "?" },
+	{ "line\xe2\x80\xa8user=root\xe2\x80\xa9", "line?user=root?" },
+	/* their neighbours stay: U+202F, U+2065, U+2070, U+061B, U+200D */
+	{ "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xb0\xd8\x9b\xe2\x80\x8d",
+	  "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xb0\xd8\x9b\xe2\x80\x8d" },
 };
 
 static void
