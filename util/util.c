@@ -665,6 +665,13 @@ util_child_harden(void)
 	harden_limit(RLIMIT_AS, RLIM_INFINITY, root);
 	harden_limit(RLIMIT_DATA, RLIM_INFINITY, root);
 	harden_limit(RLIMIT_NOFILE, 1024, root);
+	/* a stack too small for the program (read at its execve), too few
+	 * processes for a script's own children */
+	harden_limit(RLIMIT_STACK, (rlim_t)8 << 20, root);
+	harden_limit(RLIMIT_NPROC, RLIM_INFINITY, root);
+	/* the caller's nice value would slow a send into its timeout */
+	if (root && getpriority(PRIO_PROCESS, 0) > 0)
+		(void)setpriority(PRIO_PROCESS, 0, 0);
 	/* no core dump of a process that held a code or a secret */
 	(void)setrlimit(RLIMIT_CORE, &no_core);
 }

@@ -133,9 +133,10 @@ long util_now_ms(void);
  * that fails the child ends (_exit(127)).  Resource limits: RLIMIT_FSIZE,
  * RLIMIT_CPU, RLIMIT_AS and RLIMIT_DATA unlimited (soft and hard; without
  * CAP_SYS_RESOURCE, as for a user, the soft limit up to the hard one), at
- * least 1024 for RLIMIT_NOFILE's soft limit (beyond the hard one only with
- * CAP_SYS_RESOURCE), RLIMIT_CORE 0 (no core dump of a secret).
- * Async-signal-safe.
+ * least 1024 for RLIMIT_NOFILE's soft limit and 8 MiB for RLIMIT_STACK's
+ * (beyond the hard one only with CAP_SYS_RESOURCE), RLIMIT_NPROC unlimited
+ * as far as allowed, RLIMIT_CORE 0 (no core dump of a secret); as root,
+ * a nice value the caller raised back to 0.  Async-signal-safe.
  */
 void util_child_harden(void);
 

@@ -5,6 +5,7 @@
  * and drained; util_child_harden, alone and in util_run's child, under a
  * parent that has a caller's real uid (as under sudo) and low limits.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -389,28 +390,36 @@ test_run_errout(void **state)
 #define CALLER 1000
 
 /* What a child had after util_child_harden. */
+#define N_HARDEN 8
+
 struct harden_seen {
-	struct rlimit lim[6];	/* in the order of harden_limits */
+	struct rlimit lim[N_HARDEN];	/* in the order of harden_limits */
 	uid_t uid[3];		/* real, effective, saved */
 	gid_t gid[3];
+	int nice;
 };
 
-static const int harden_limits[6] = { RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS,
-	RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_CORE };
+static const int harden_limits[N_HARDEN] = { RLIMIT_FSIZE, RLIMIT_CPU,
+	RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_CORE, RLIMIT_STACK,
+	RLIMIT_NPROC };
 
 /* Limits a caller could leave: low soft limits under higher hard ones,
- * too few fds, core dumps on. */
+ * too few fds, core dumps on, a small stack, few processes; and a nice
+ * value of 10. */
 static int
 caller_limits(void)
 {
-	static const struct rlimit want[6] = {
+	static const struct rlimit want[N_HARDEN] = {
 		{ 4096, 1 << 20 }, { 5, 100 }, { 1UL << 40, RLIM_INFINITY },
 		{ 1UL << 40, RLIM_INFINITY }, { 32, 64 }, { 0, RLIM_INFINITY },
+		{ 256 << 10, 16 << 20 }, { 1, 1000 },
 	};
 	struct rlimit core = { RLIM_INFINITY, RLIM_INFINITY };
 	size_t i;
 
-	for (i = 0; i < 6; i++) {
+	if (setpriority(PRIO_PROCESS, 0, 10) != 0)
+		return -1;
+	for (i = 0; i < N_HARDEN; i++) {
 		if (setrlimit(harden_limits[i], &want[i]) != 0)
 			return -1;
 	}
@@ -451,8 +460,10 @@ harden_in_child(int ruid, int all, struct harden_seen *seen)
 			     setresuid(CALLER, u, u) != 0))
 			_exit(3);
 		util_child_harden();
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < N_HARDEN; i++)
 			(void)getrlimit(harden_limits[i], &h.lim[i]);
+		errno = 0;
+		h.nice = getpriority(PRIO_PROCESS, 0);
 		(void)getresuid(&h.uid[0], &h.uid[1], &h.uid[2]);
 		(void)getresgid(&h.gid[0], &h.gid[1], &h.gid[2]);
 		n = write(fd[1], &h, sizeof(h));
@@ -517,16 +528,20 @@ test_harden_root(void **state)
 		assert_limit(&h.lim[0], RLIM_INFINITY, RLIM_INFINITY);
 		assert_limit(&h.lim[1], RLIM_INFINITY, RLIM_INFINITY);
 		assert_limit(&h.lim[4], 1024, 1024);
+		assert_limit(&h.lim[7], RLIM_INFINITY, RLIM_INFINITY);
 	} else {
 		print_message("no CAP_SYS_RESOURCE: soft limits up to the "
 			      "caller's hard ones only\n");
 		assert_limit(&h.lim[0], 1 << 20, 1 << 20);
 		assert_limit(&h.lim[1], 100, 100);
 		assert_limit(&h.lim[4], 64, 64);
+		assert_limit(&h.lim[7], 1000, 1000);
 	}
 	assert_limit(&h.lim[2], RLIM_INFINITY, RLIM_INFINITY);
 	assert_limit(&h.lim[3], RLIM_INFINITY, RLIM_INFINITY);
 	assert_limit(&h.lim[5], 0, 0);
+	assert_limit(&h.lim[6], 8 << 20, 16 << 20);
+	assert_int_equal(h.nice, 0);
 }
 
 /* Not root: the ids stay, soft limits rise as far as the hard ones. */
@@ -547,6 +562,9 @@ test_harden_user(void **state)
 	assert_limit(&h.lim[3], RLIM_INFINITY, RLIM_INFINITY);
 	assert_limit(&h.lim[4], 64, 64);
 	assert_true(h.lim[5].rlim_cur == 0);
+	assert_limit(&h.lim[6], 8 << 20, 16 << 20);
+	assert_limit(&h.lim[7], 1000, 1000);
+	assert_int_equal(h.nice, 10);	/* only root may lower it */
 }
 
 /*
