@@ -851,26 +851,52 @@ test_huge_file(void **state)
 	assert_non_null(strstr(err, "larger than"));
 }
 
+/* The file SRCDIR/rel written as the configuration under test (between
+ * before and after, when not NULL), 0600. */
+static void
+copy_example(const char *rel, const char *before, const char *after)
+{
+	char path[300], buf[8192];
+	size_t n;
+	FILE *in, *out;
+
+	snprintf(path, sizeof(path), SRCDIR "/%s", rel);
+	in = fopen(path, "r");
+	if (in == NULL)
+		fail_msg("%s is missing", path);
+	out = fopen(conf, "w");
+	assert_non_null(out);
+	if (before != NULL)
+		fputs(before, out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	if (after != NULL)
+		fputs(after, out);
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(conf, 0600), 0);
+}
+
+/* An example loaded as shipped: it is what administrators copy. */
+static struct smsotp_config *
+load_example(const char *rel, const char *before, const char *after)
+{
+	struct smsotp_config *cfg = NULL;
+	char err[512];
+
+	copy_example(rel, before, after);
+	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
+		fail_msg("%s refused: %s", rel, err);
+	return cfg;
+}
+
 /* The shipped example must load as it is: it is what administrators copy. */
 static void
 test_example_loads(void **state)
 {
-	struct smsotp_config *cfg = NULL;
-	char err[512], buf[8192];
-	size_t n;
-	FILE *in = fopen(SRCDIR "/examples/pam_smsotp.conf", "r"), *out;
+	struct smsotp_config *cfg = load_example("examples/pam_smsotp.conf", NULL, NULL);
 
 	(void)state;
-	assert_non_null(in);
-	out = fopen(conf, "w");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
-	assert_int_equal(chmod(conf, 0600), 0);
-	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
-		fail_msg("examples/pam_smsotp.conf refused: %s", err);
 	assert_int_equal(cfg->n_chain, 1);
 	assert_string_equal(cfg->chain[0]->name, "gateway");
 	assert_int_equal(cfg->n_providers, 2);
@@ -921,22 +947,10 @@ test_example_commented_blocks(void **state)
 static void
 test_fleet_example_loads(void **state)
 {
-	struct smsotp_config *cfg = NULL;
-	char err[512], buf[8192];
-	size_t n;
-	FILE *in = fopen(SRCDIR "/examples/pam_smsotp-fleet.conf", "r"), *out;
+	struct smsotp_config *cfg = load_example("examples/pam_smsotp-fleet.conf",
+						 NULL, NULL);
 
 	(void)state;
-	assert_non_null(in);
-	out = fopen(conf, "w");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
-	assert_int_equal(chmod(conf, 0600), 0);
-	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
-		fail_msg("examples/pam_smsotp-fleet.conf refused: %s", err);
 	assert_int_equal(cfg->store, CONFIG_STORE_POSTGRESQL);
 	assert_non_null(strstr(cfg->pg_conninfo, "target_session_attrs=read-write"));
 	assert_non_null(strstr(cfg->pg_conninfo, "sslmode=verify-full"));
@@ -948,23 +962,11 @@ test_fleet_example_loads(void **state)
 static void
 test_ldap_example_loads(void **state)
 {
-	struct smsotp_config *cfg = NULL;
+	struct smsotp_config *cfg = load_example("examples/pam_smsotp-ldap.conf",
+						 NULL, NULL);
 	struct phone_sources src;
-	char err[512], buf[8192];
-	size_t n;
-	FILE *in = fopen(SRCDIR "/examples/pam_smsotp-ldap.conf", "r"), *out;
 
 	(void)state;
-	assert_non_null(in);
-	out = fopen(conf, "w");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
-	assert_int_equal(chmod(conf, 0600), 0);
-	if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
-		fail_msg("examples/pam_smsotp-ldap.conf refused: %s", err);
 	config_phone_sources(cfg, &src);
 	assert_non_null(src.ldap.uri);
 	assert_string_equal(src.ldap.attribute, "mobile");
@@ -984,27 +986,11 @@ test_provider_examples_load(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		struct smsotp_config *cfg = NULL;
-		char path[300], err[512], buf[8192];
-		size_t n;
-		FILE *in, *out;
+		struct smsotp_config *cfg;
+		char rel[100];
 
-		snprintf(path, sizeof(path), SRCDIR "/examples/providers/%s.conf",
-			 types[i]);
-		in = fopen(path, "r");
-		if (in == NULL)
-			fail_msg("%s is missing", path);
-		out = fopen(conf, "w");
-		assert_non_null(out);
-		fputs("providers = (\n", out);
-		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-			assert_int_equal(fwrite(buf, 1, n, out), n);
-		fputs(");\n", out);
-		fclose(in);
-		fclose(out);
-		assert_int_equal(chmod(conf, 0600), 0);
-		if (config_load_file(conf, &cfg, err, sizeof(err)) != CONFIG_OK)
-			fail_msg("%s refused: %s", path, err);
+		snprintf(rel, sizeof(rel), "examples/providers/%s.conf", types[i]);
+		cfg = load_example(rel, "providers = (\n", ");\n");
 		assert_int_equal(cfg->n_providers, 1);
 		assert_string_equal(sms_type_name(cfg->providers[0]->type), types[i]);
 		config_free(cfg);
