@@ -158,31 +158,38 @@ parent_missing(struct check *c, int warn, const char *where, const char *path)
 
 /* ---------------------------------------------------------------- files */
 
+/* What the first login makes (key, at path): its check's verdict r (0
+ * there and right, 1 not there, -1 err) told. */
+static void
+first_login_makes(struct check *c, const struct smsotp_config *cfg,
+		  const char *key, const char *path, const char *how, int r,
+		  const char *err)
+{
+	char where[256];
+
+	at(cfg, key, where, sizeof(where));
+	if (r < 0)
+		problem(c, "%s: %s", where, err);
+	else if (r > 0 && !parent_missing(c, 0, where, path))
+		note("note: %s: %s is not there yet: the first login makes it (%s)",
+		     where, path, how);
+}
+
 /* The state folder and the key of the file store, neither made. */
 static void
 check_state_files(struct check *c, const struct smsotp_config *cfg)
 {
 	unsigned char key[STATE_KEY_LEN];
-	char err[1024], where[256];
-	int r;
+	char err[1024];
 
-	r = state_dir_check(cfg->state_dir, err, sizeof(err));
-	at(cfg, "limits.state_dir", where, sizeof(where));
-	if (r < 0)
-		problem(c, "%s: %s", where, err);
-	else if (r > 0 && !parent_missing(c, 0, where, cfg->state_dir))
-		note("note: %s: %s is not there yet: the first login makes it "
-		     "(mode 0700)", where, cfg->state_dir);
+	first_login_makes(c, cfg, "limits.state_dir", cfg->state_dir, "mode 0700",
+			  state_dir_check(cfg->state_dir, err, sizeof(err)), err);
 	if (cfg->store == CONFIG_STORE_POSTGRESQL)
 		return;		/* the database check reads the key */
-	r = state_key_read(cfg->key_file, key, err, sizeof(err));
+	first_login_makes(c, cfg, "limits.key_file", cfg->key_file,
+			  "a random key, mode 0600",
+			  state_key_read(cfg->key_file, key, err, sizeof(err)), err);
 	util_wipe(key, sizeof(key));
-	at(cfg, "limits.key_file", where, sizeof(where));
-	if (r < 0)
-		problem(c, "%s: %s", where, err);
-	else if (r > 0 && !parent_missing(c, 0, where, cfg->key_file))
-		note("note: %s: %s is not there yet: the first login makes it "
-		     "(a random key, mode 0600)", where, cfg->key_file);
 }
 
 /* A program the module runs (phones.command, a command provider). */
@@ -369,36 +376,42 @@ one_source(const struct phone_sources *all, int k, struct phone_sources *src)
 		src->gecos;
 }
 
-/* Each source in a login's order, asked alone, until one answers: what
- * it says, the number masked. */
-static void
-each_source(const struct phone_sources *all, const char *safe,
-	    const char *account, const char *gecos)
+/* A login's lookup, made one source at a time in its order (each asked
+ * alone, as phone_lookup() asks it) until one answers, so that with more
+ * than one source (tell) each one's answer can be said, the number masked.
+ * The rc of the source that answered, *source, out and err as
+ * phone_lookup() leaves them: the login's verdict, each source asked once. */
+static int
+lookup_chain(const struct phone_sources *all, const char *safe, int tell,
+	     const char *account, const char *gecos, char out[PHONE_MAX],
+	     int *source, char *err, size_t errlen)
 {
 	static const int order[] = { PHONE_SRC_FILE, PHONE_SRC_COMMAND,
 				     PHONE_SRC_LDAP, PHONE_SRC_GECOS };
 	struct phone_sources src;
-	char phone[PHONE_MAX], masked[PHONE_MAX], err[1024];
+	char masked[PHONE_MAX];
 	size_t i;
-	int rc = PHONE_NOTFOUND, source;
+	int rc = PHONE_NOTFOUND;
 
 	for (i = 0; i < 4 && rc == PHONE_NOTFOUND; i++) {
 		struct stat st;
 
 		if (!one_source(all, order[i], &src))
 			continue;
-		if (order[i] == PHONE_SRC_FILE && lstat(src.file, &st) != 0 &&
+		/* a missing file is skipped when other sources follow */
+		if (tell && order[i] == PHONE_SRC_FILE && lstat(src.file, &st) != 0 &&
 		    errno == ENOENT) {
 			note("%s: phones file: %s is not there: skipped", safe, src.file);
 			continue;
 		}
 		err[0] = '\0';
-		rc = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
-		phone_mask(rc == PHONE_OK ? phone : "", masked);
-		note("%s: %s: %s", safe, source_names[order[i]], rc == PHONE_OK ? masked :
-		     rc == PHONE_NOTFOUND ? "no number" : err);
-		util_wipe(phone, sizeof(phone));
+		rc = phone_lookup(&src, account, gecos, out, source, err, errlen);
+		phone_mask(rc == PHONE_OK ? out : "", masked);
+		if (tell)
+			note("%s: %s: %s", safe, source_names[order[i]], rc == PHONE_OK ?
+			     masked : rc == PHONE_NOTFOUND ? "no number" : err);
 	}
+	return rc;
 }
 
 /* -u USER with a `groups` setting: whether a login skips the user, decided
@@ -480,12 +493,9 @@ check_user(struct check *c, const struct smsotp_config *cfg, const char *user)
 	}
 	if (user_skipped(c, cfg, account, gid, safe) == 0) {
 		config_phone_sources(cfg, &src);
-		if (other_sources(cfg) && cfg->phones_file != NULL)
-			each_source(&src, safe, account, gecos);
 		err[0] = '\0';
-		r = phone_lookup(&src, account, gecos, phone, &source, err, sizeof(err));
-		if (err[0] != '\0' && r == PHONE_OK)
-			note("%s: %s", safe, err);
+		r = lookup_chain(&src, safe, other_sources(cfg) && cfg->phones_file != NULL,
+				 account, gecos, phone, &source, err, sizeof(err));
 		lookup_verdict(c, cfg, r, safe, err, phone, source);
 		util_wipe(phone, sizeof(phone));
 	}

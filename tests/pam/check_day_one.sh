@@ -203,7 +203,8 @@ run_case "-u USER: the lookup a login makes, masked; a user without a number is 
 t_lookup_chain() {
 	std_setup
 	printf 'bob +447700900124\n' | write_phones
-	printf '#!/bin/sh\n[ "$1" = alice ] && echo "%s"\nexit 0\n' "$ALICE_PHONE" > "$C/number.sh"
+	printf '#!/bin/sh\necho "$1" >> "%s"\n[ "$1" = alice ] && echo "%s"\nexit 0\n' \
+	    "$C/cmd.calls" "$ALICE_PHONE" > "$C/number.sh"
 	chmod 0755 "$C/number.sh"
 	PHONES_GROUP="file = \"$C/phones\"; command = \"$C/number.sh\"; gecos = true;" std_conf
 	check_passes -u alice
@@ -212,6 +213,7 @@ t_lookup_chain() {
 	assert_contains "$TOUT" "alice: a login sends the code to $ALICE_MASKED (from the phones.command)"
 	assert_not_contains "$TOUT" "GECOS:" "GECOS is not asked once the command answered"
 	assert_not_contains "$TOUT" "$ALICE_PHONE" "the number is masked"
+	assert_eq 1 "$(wc -l < "$C/cmd.calls" | tr -d ' ')" "the command ran once, as for a login"
 	pam_run smsotp alice 'answer_code'
 	assert_login_ok
 	assert_eq "$ALICE_PHONE" "$(log_get 'to(r)')" "the login used the command's number"
