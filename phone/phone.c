@@ -231,6 +231,30 @@ next_line(char **at, char **user, char **number)
 	return parse_line(line, user, number);
 }
 
+/* Why a phones file's number (NULL: the line has none) is no number a
+ * login can use, or NULL with it in out: the words of the module's log
+ * and of smsotp check. */
+static const char *
+number_why(const char *number, const char *cc, char out[PHONE_MAX], char *why,
+	   size_t whylen)
+{
+	if (number != NULL && phone_normalize_national(number, cc, out) == PHONE_OK)
+		return NULL;
+	if (number == NULL)
+		snprintf(why, whylen, "no number on the line");
+	else if (cc != NULL)
+		snprintf(why, whylen, "not a valid number (+ and 8..15 digits, "
+			 "or national for phones.default_country %s)", cc);
+	else if (number[0] != '+' && strncmp(number, "00", 2) != 0)
+		snprintf(why, whylen, "not an international number: write it "
+			 "with + and the country code, or set "
+			 "phones.default_country");
+	else
+		snprintf(why, whylen, "not a valid international number "
+			 "(+ and 8..15 digits)");
+	return why;
+}
+
 /*
  * phone_lookup_file() with a default country for national numbers.  With
  * *missing (may be NULL) set when the file does not exist at all.
@@ -240,7 +264,7 @@ file_find(const char *path, const char *user, const char *cc,
 	  char out[PHONE_MAX], int *missing, char *err, size_t errlen)
 {
 	struct stat st;
-	char *buf = NULL, *at;
+	char *buf = NULL, *at, why[200];
 	size_t len;
 	unsigned lineno = 0;
 	int rc = PHONE_NOTFOUND;
@@ -278,17 +302,9 @@ file_find(const char *path, const char *user, const char *cc,
 				rc = PHONE_OK;
 			continue;
 		}
-		if (r < 0 || phone_normalize_national(num, cc, out) != PHONE_OK) {
-			if (cc != NULL)
-				snprintf(err, errlen, "%s:%u: the number for this "
-					 "user is not a valid number (+ and 8..15 "
-					 "digits, or national for default_country "
-					 "%s)", path, lineno, cc);
-			else
-				snprintf(err, errlen, "%s:%u: the number for this "
-					 "user is not a valid international number "
-					 "(+ and 8..15 digits; a national one needs "
-					 "phones.default_country)", path, lineno);
+		if (number_why(r > 0 ? num : NULL, cc, out, why, sizeof(why)) != NULL) {
+			snprintf(err, errlen, "%s:%u: the number for this user: %s",
+				 path, lineno, why);
 			rc = PHONE_EINVAL;
 		} else {
 			rc = PHONE_OK;
@@ -300,37 +316,6 @@ out:
 	return rc;
 }
 
-/* Why number (of a line of a phones file) is refused, or NULL: as
- * file_find() and phone_lookup() judge it. */
-static const char *
-line_verdict(const struct phone_sources *src, const char *number, char *why,
-	     size_t whylen)
-{
-	char e164[PHONE_MAX];
-	const char *cc = src->default_country;
-	const char *verdict = NULL;
-
-	if (phone_normalize_national(number, cc, e164) != PHONE_OK) {
-		if (cc != NULL)
-			snprintf(why, whylen, "not a valid number (+ and 8..15 digits, "
-				 "or national for phones.default_country %s)", cc);
-		else if (number[0] != '+' && strncmp(number, "00", 2) != 0)
-			snprintf(why, whylen, "not an international number: write "
-				 "it with + and the country code, or set "
-				 "phones.default_country");
-		else
-			snprintf(why, whylen, "not a valid international number "
-				 "(+ and 8..15 digits)");
-		verdict = why;
-	} else if (!phone_country_allowed(e164, src->allowed_countries,
-					  src->n_allowed_countries)) {
-		snprintf(why, whylen, "the number's country is not in "
-			 "phones.allowed_countries");
-		verdict = why;
-	}
-	util_wipe(e164, sizeof(e164));
-	return verdict;
-}
 
 /* Lines of text[0..len): an upper bound of the users a file names. */
 static size_t
@@ -356,7 +341,7 @@ check_line(const struct phone_sources *src, struct hsearch_data *users,
 	   void *ud, unsigned *numbers)
 {
 	ENTRY e = { u, (void *)(uintptr_t)lineno }, *found = NULL;
-	char why[200];
+	char why[200], e164[PHONE_MAX];
 
 	if (hsearch_r(e, ENTER, &found, users) == 0)
 		return -1;
@@ -364,13 +349,17 @@ check_line(const struct phone_sources *src, struct hsearch_data *users,
 		snprintf(why, sizeof(why), "listed again: a login reads line %u only",
 			 (unsigned)(uintptr_t)found->data);
 		bad(ud, lineno, u, why, 0);
-	} else if (num == NULL) {
-		bad(ud, lineno, u, "a user without a number", 1);
-	} else if (line_verdict(src, num, why, sizeof(why)) != NULL) {
+	} else if (number_why(num, src->default_country, e164, why,
+			      sizeof(why)) != NULL) {
 		bad(ud, lineno, u, why, 1);
+	} else if (!phone_country_allowed(e164, src->allowed_countries,
+					  src->n_allowed_countries)) {
+		bad(ud, lineno, u, "the number's country is not in "
+		    "phones.allowed_countries", 1);
 	} else {
 		(*numbers)++;
 	}
+	util_wipe(e164, sizeof(e164));
 	return 0;
 }
 
@@ -466,7 +455,7 @@ cmd_parse(char *buf, size_t len, const char *cmd, const char *cc,
 		/* never the line itself: it may be most of a number */
 		snprintf(err, errlen, "%s: printed a line that is not a valid "
 			 "number (+ and 8..15 digits%s%s)", cmd,
-			 cc != NULL ? ", or national for default_country " : "",
+			 cc != NULL ? ", or national for phones.default_country " : "",
 			 cc != NULL ? cc : "");
 		return PHONE_EINVAL;
 	}
@@ -654,7 +643,7 @@ ldap_find(const struct phone_ldap *l, const char *user, const char *cc,
 		snprintf(err, errlen, "phones.ldap: the %s of this user's entry "
 			 "is not a valid number (+ and 8..15 digits%s%s)",
 			 l->attribute, cc != NULL ? ", or national for "
-			 "default_country " : "", cc != NULL ? cc : "");
+			 "phones.default_country " : "", cc != NULL ? cc : "");
 		rc = PHONE_EINVAL;
 	}
 	util_wipe(value, sizeof(value));

@@ -68,7 +68,7 @@ t_national_number() {
 	assert_contains "$TOUT" "warning: $C/phones:3: alice: listed again: a login reads line 2 only"
 	pam_run smsotp alice 'answer_code'
 	[ "$RC" != 0 ] || fail "alice's login passed with a national number"
-	assert_contains "$SYSLOG" "$C/phones:2: the number for this user is not a valid international number (+ and 8..15 digits; a national one needs phones.default_country)" "the module says why"
+	assert_contains "$SYSLOG" "$C/phones:2: the number for this user: not an international number: write it with + and the country code, or set phones.default_country" "the module says why"
 	assert_sms_count 0
 	PHONES_GROUP="file = \"$C/phones\"; default_country = \"44\";" std_conf
 	check_passes

@@ -139,7 +139,7 @@ t_default_country_44() {
 0 0 7700 900123|-
 077|-
 EOF
-	assert_contains "$C/syslog.all" "national for default_country 44" "the reason names default_country"
+	assert_contains "$C/syslog.all" "national for phones.default_country 44" "the reason names default_country"
 }
 run_case "default_country = 44: 07700 900123 is +447700900123; international numbers unchanged" t_default_country_44
 
@@ -157,7 +157,7 @@ t_national_without_cc() {
 	std_setup
 	printf '# numbers\nalice 07700 900123\n' | write_phones
 	refused alice 7700900123
-	assert_contains "$SYSLOG" "$C/phones:2: the number for this user is not a valid international number"
+	assert_contains "$SYSLOG" "$C/phones:2: the number for this user: not an international number: write it with + and the country code, or set phones.default_country"
 }
 run_case "a national number without default_country: refused, file:line logged, no SMS" t_national_without_cc
 

@@ -791,7 +791,7 @@ static const struct {
 	{ "file with a national number and no default_country stops",
 	  "alice 07700900111\n", 0, "echo +447700900222\n",
 	  "Alice,,+447700900333", NULL, NULL,
-	  PHONE_EINVAL, NULL, 0, ":1: the number for this user is not" },
+	  PHONE_EINVAL, NULL, 0, ":1: the number for this user: not an international number" },
 	{ "file with a typo stops", "\nalice +44 7700 9OO111\n", 0,
 	  NULL, "Alice,,+447700900333", NULL, NULL,
 	  PHONE_EINVAL, NULL, 0, ":2:" },
