@@ -596,17 +596,17 @@ provider_field(const char *name, enum sms_type type, struct field *cred,
 	return cred;
 }
 
-/* Where a load's problems go and where they are: the file (kept parsed
- * until the checks after the arguments, which name the line of the key),
- * the arguments, and the report of `smsotp check` (every problem) or the
- * one err of a login (the first). */
+/* Where a load's problems go and where they are: the file (each key's
+ * line kept in cfg, for the checks after the arguments and for smsotp
+ * check), the arguments, and the report of `smsotp check` (every problem)
+ * or the one err of a login (the first). */
 struct reader {
 	const char *path;
 	char *err;
 	size_t errlen;
 	const struct config_report *rep;	/* NULL: stop at the first */
 	int problems;
-	config_t *lc;		/* the parsed file, or NULL */
+	int file_read;		/* the file was parsed */
 	int argc;
 	const char **argv;
 	struct smsotp_config *cfg;	/* where the keys' lines are kept */
@@ -665,23 +665,21 @@ args_where(const struct reader *r, char *buf, size_t buflen)
 	return buf;
 }
 
-/* The setting of key (a dotted path) in the file, or of the nearest
- * group around it that is there; NULL when neither is. */
-static const config_setting_t *
-setting_near(const struct reader *r, const char *key)
+/* The line of key (a dotted path) in the file, or of the nearest group
+ * around it that is there; 0 when neither is. */
+static int
+line_near(const struct reader *r, const char *key)
 {
 	char path[128];
 	char *dot;
+	int line;
 
-	if (r->lc == NULL || util_strlcpy(path, key, sizeof(path)) >= sizeof(path))
-		return NULL;
-	for (;;) {
-		const config_setting_t *s = config_lookup(r->lc, path);
-
-		if (s != NULL || (dot = strrchr(path, '.')) == NULL)
-			return s;
+	if (util_strlcpy(path, key, sizeof(path)) >= sizeof(path))
+		return 0;
+	while ((line = config_line(r->cfg, path)) == 0 &&
+	       (dot = strrchr(path, '.')) != NULL)
 		*dot = '\0';
-	}
+	return line;
 }
 
 /* A problem of the value key ended with (a dotted path into the file):
@@ -690,15 +688,15 @@ setting_near(const struct reader *r, const char *key)
 static int
 refuse_key(struct reader *r, const char *key, const char *why)
 {
-	const config_setting_t *s = setting_near(r, key);
+	int line = line_near(r, key);
 	int arg = strchr(key, '.') == NULL ? argument_of(r, key) : -1;
 	char where[512];
 
 	if (arg >= 0)
 		snprintf(r->err, r->errlen, "%sargument '%s': %s",
 			 args_where(r, where, sizeof(where)), key, why);
-	else if (s != NULL)
-		return refuse(r, s, key, why);
+	else if (line > 0)
+		snprintf(r->err, r->errlen, "%s:%d: %s: %s", r->path, line, key, why);
 	else
 		snprintf(r->err, r->errlen, "%s: %s: %s", r->path, key, why);
 	return told(r);
@@ -807,7 +805,7 @@ keep_line(struct smsotp_config *cfg, const char *key, const config_setting_t *s)
 	char *copy;
 
 	if (cfg->n_lines >= 4 * CONFIG_MAX_LIST * CONFIG_MAX_LIST)
-		return CONFIG_OK;	/* a bound; only check uses them */
+		return CONFIG_OK;	/* a bound: a problem then has no line */
 	copy = strdup(key);
 	nl = copy != NULL ? realloc(cfg->lines, (cfg->n_lines + 1) * sizeof(*nl)) : NULL;
 	if (nl == NULL) {
@@ -846,7 +844,7 @@ read_member(struct reader *r, const config_setting_t *s, const char *key,
 
 	if (f == NULL)
 		return refuse(r, s, key, why);
-	if (r->cfg != NULL && keep_line(r->cfg, key, s) != CONFIG_OK)
+	if (keep_line(r->cfg, key, s) != CONFIG_OK)
 		return CONFIG_ENOMEM;
 	if (f->type == F_GROUP) {
 		struct keys sk = { f->sub, f->nsub, 0, 0 };
@@ -1091,33 +1089,37 @@ file_text(struct reader *r, char **text)
 	return told(r);
 }
 
-/* Parses the file into lc (which the caller destroys) and reads it into
- * cfg.  A file that cannot be read or parsed stops the load. */
+/* Parses the file and reads it into cfg, each key's line kept.  A file
+ * that cannot be read or parsed stops the load. */
 static int
-read_file(struct reader *r, struct smsotp_config *cfg, config_t *lc)
+read_file(struct reader *r, struct smsotp_config *cfg)
 {
 	config_setting_t *root;
+	config_t lc;
 	char *text = NULL;
 	int i, n, rc;
 
 	rc = file_text(r, &text);
 	if (rc != CONFIG_OK)
 		return rc;
-	rc = config_read_string(lc, text);
+	config_init(&lc);
+	rc = config_read_string(&lc, text);
 	util_free_secret(text);
 	if (rc != CONFIG_TRUE) {
 		snprintf(r->err, r->errlen, "%s:%d: parse error: %s", r->path,
-			 config_error_line(lc), config_error_text(lc) != NULL ?
-			 config_error_text(lc) : "syntax error");
+			 config_error_line(&lc), config_error_text(&lc) != NULL ?
+			 config_error_text(&lc) : "syntax error");
+		config_destroy(&lc);
 		return told(r);
 	}
-	r->lc = lc;
-	root = config_root_setting(lc);
+	r->file_read = 1;
+	root = config_root_setting(&lc);
 	n = config_setting_length(root);
 	rc = CONFIG_OK;
 	for (i = 0; i < n && rc == CONFIG_OK; i++)
 		rc = tolerate(r, read_setting(r, cfg, config_setting_get_elem(root,
 									      (unsigned)i)));
+	config_destroy(&lc);
 	return rc;
 }
 
@@ -1458,18 +1460,18 @@ config_new(void)
 /* The arguments over the file, then the checks, each step's refusal told
  * (and, with a report, the next step taken). */
 static int
-load_steps(struct reader *r, struct smsotp_config *cfg, config_t *lc)
+load_steps(struct reader *r, struct smsotp_config *cfg)
 {
 	size_t c;
-	int i, next, rc = r->path[0] == '/' ? tolerate(r, read_file(r, cfg, lc)) :
+	int i, next, rc = r->path[0] == '/' ? tolerate(r, read_file(r, cfg)) :
 		CONFIG_OK;
 
 	/* the arguments even when the file was not read (a report names
 	 * theirs too), the checks of the whole only over a file */
 	for (i = 0; i < r->argc && rc == CONFIG_OK; i = next)
 		rc = tolerate(r, apply_argument(r, cfg, i, &next));
-	if (r->lc == NULL)
-		return rc == CONFIG_OK ? CONFIG_EINVAL : rc;	/* not read */
+	if (!r->file_read)
+		return rc == CONFIG_OK ? CONFIG_EINVAL : rc;
 	for (c = 0; c < NFIELDS(checks) && rc == CONFIG_OK; c++)
 		rc = tolerate(r, checks[c](r, cfg));
 	return rc;
@@ -1480,10 +1482,9 @@ config_load_report(int argc, const char **argv, const struct config_report *rep,
 		   struct smsotp_config **out, char *err, size_t errlen)
 {
 	struct smsotp_config *cfg;
-	struct reader r = { CONFIG_DEFAULT_PATH, err, errlen, rep, 0, NULL, argc, argv,
+	struct reader r = { CONFIG_DEFAULT_PATH, err, errlen, rep, 0, 0, argc, argv,
 			    NULL };
 	char where[512];
-	config_t lc;
 	int i, rc;
 
 	*out = NULL;
@@ -1504,13 +1505,11 @@ config_load_report(int argc, const char **argv, const struct config_report *rep,
 		config_free(cfg);
 		return CONFIG_ENOMEM;
 	}
-	r.cfg = rep != NULL ? cfg : NULL;	/* a login has no use for lines */
-	config_init(&lc);
-	rc = load_steps(&r, cfg, &lc);
-	config_destroy(&lc);
+	r.cfg = cfg;
+	rc = load_steps(&r, cfg);
 	if (rc == CONFIG_OK && r.problems > 0)
 		rc = CONFIG_EINVAL;
-	if (rc == CONFIG_ENOMEM || r.lc == NULL || (rc != CONFIG_OK && rep == NULL)) {
+	if (rc == CONFIG_ENOMEM || !r.file_read || (rc != CONFIG_OK && rep == NULL)) {
 		config_free(cfg);
 		return rc;
 	}
