@@ -338,7 +338,7 @@ static int
 check_line(const struct phone_sources *src, struct hsearch_data *users,
 	   unsigned lineno, char *u, const char *num,
 	   void (*bad)(void *, unsigned, const char *, const char *, int),
-	   void *ud, unsigned *numbers)
+	   void *ud)
 {
 	ENTRY e = { u, (void *)(uintptr_t)lineno }, *found = NULL;
 	char why[200], e164[PHONE_MAX];
@@ -356,8 +356,6 @@ check_line(const struct phone_sources *src, struct hsearch_data *users,
 					  src->n_allowed_countries)) {
 		bad(ud, lineno, u, "the number's country is not in "
 		    "phones.allowed_countries", 1);
-	} else {
-		(*numbers)++;
 	}
 	util_wipe(e164, sizeof(e164));
 	return 0;
@@ -367,7 +365,7 @@ int
 phone_check_file(const struct phone_sources *src,
 		 void (*bad)(void *ud, unsigned line, const char *user,
 			     const char *why, int fails),
-		 void *ud, unsigned *numbers, char *err, size_t errlen)
+		 void *ud, char *err, size_t errlen)
 {
 	struct hsearch_data users;
 	char *buf = NULL, *at;
@@ -375,7 +373,6 @@ phone_check_file(const struct phone_sources *src,
 	unsigned lineno = 0;
 	int rc = PHONE_OK;
 
-	*numbers = 0;
 	if (util_read_trusted(src->file, UTIL_TRUST_READABLE, PHONES_MAX_SIZE, &buf,
 			      &len, err, errlen) != 0)
 		return errno == ENOMEM ? PHONE_ENOMEM : PHONE_EFILE;
@@ -392,7 +389,7 @@ phone_check_file(const struct phone_sources *src,
 
 		lineno++;
 		if (r != 0 && check_line(src, &users, lineno, u, r > 0 ? num : NULL,
-					 bad, ud, numbers) != 0)
+					 bad, ud) != 0)
 			rc = PHONE_ENOMEM;
 	}
 	if (rc != PHONE_EFILE)

@@ -99,13 +99,13 @@ int phone_lookup_file(const char *path, const char *user, char out[PHONE_MAX],
  * fail the login of its user (fails 1: the first line for the user, the
  * one a login reads), and each later line for a user already listed
  * (fails 0: a login never reads it).  The number, in part or whole, is
- * never passed on.  *numbers counts the good ones.  PHONE_OK, PHONE_EFILE
- * with err (the file cannot be trusted or read), or PHONE_ENOMEM.
+ * never passed on.  PHONE_OK, PHONE_EFILE with err (the file cannot be
+ * trusted or read), or PHONE_ENOMEM.
  */
 int phone_check_file(const struct phone_sources *src,
 		     void (*bad)(void *ud, unsigned line, const char *user,
 				 const char *why, int fails),
-		     void *ud, unsigned *numbers, char *err, size_t errlen);
+		     void *ud, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------
  * phones.ldap (phone/ldap.c).  libldap is never loaded in the calling

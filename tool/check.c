@@ -331,12 +331,11 @@ check_phones(struct check *c, const struct smsotp_config *cfg)
 	struct phones_check pc = { c, cfg->phones_file };
 	char err[1024], where[256];
 	struct stat st;
-	unsigned numbers = 0;
 	int rc;
 
 	if (cfg->phones_file != NULL) {
 		config_phone_sources(cfg, &src);
-		rc = phone_check_file(&src, bad_line, &pc, &numbers, err, sizeof(err));
+		rc = phone_check_file(&src, bad_line, &pc, err, sizeof(err));
 		at(cfg, "phones.file", where, sizeof(where));
 		if (rc == PHONE_ENOMEM)
 			c->out_of_memory = 1;

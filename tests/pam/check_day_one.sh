@@ -304,6 +304,26 @@ t_bracket_hint_own_line() {
 }
 run_case "a stray word without key=value before it, a relative conf=: named by their stack line, the other arguments still checked" t_bracket_hint_own_line
 
+t_default_pam_dir() {
+	std_setup
+	command -v unshare > /dev/null 2>&1 || skip "unshare not installed"
+	unshare -m true 2> /dev/null || skip "no mount namespace here"
+	service smsotp "auth required $MODULE conf=$CONF lenght=8"
+	# the stacks of $C/svc over /etc/pam.d, in a mount namespace of its own
+	cat > "$C/ns.sh" <<-EOF
+	mount --make-rprivate / && mount --bind "$C/svc" /etc/pam.d || exit 90
+	exec "\$1" -c "$CONF" check
+	EOF
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    unshare -m sh "$C/ns.sh" "${SMSOTP_TOOL:-$ROOT/build/smsotp}" \
+	    < /dev/null > "$C/ns.out" 2> "$C/ns.err"
+	rc=$?
+	[ "$rc" = 90 ] && skip "cannot bind-mount in a mount namespace here"
+	assert_eq 1 "$rc" "check without --pam-dir: exit 1"
+	assert_contains "$C/ns.err" "/etc/pam.d/smsotp:1: argument 'lenght=8': unknown argument"
+}
+run_case "without --pam-dir, check reads /etc/pam.d (the stacks bound there in a mount namespace)" t_default_pam_dir
+
 t_no_syslog() {
 	std_setup
 	command -v unshare > /dev/null 2>&1 || skip "unshare not installed"
