@@ -957,34 +957,6 @@ _q() {
 #	                echo on/off is visible in the output
 # Sets RC (exit status), OUT (stdout+stderr), SYSLOG (the module's log
 # lines), ELAPSED_MS.
-# _pwrap_start_lock GOFILE: the lines of pam_run's script that make its
-# pamtester start alone.  pam_wrapper 1.1.4 picks its folder /tmp/pam.X
-# when the process starts, and two starting at once (two test scripts run
-# side by side) can pick the same one and read each other's services.  A
-# helper (before the preload is exported) takes a lock shared by every
-# script, lets the script go on (GOFILE) and holds the lock until this
-# process ($$, pamtester after exec) has written its folder's pid file;
-# each wait is bounded, and a wait that ends unmet only loses the guard.
-_pwrap_start_lock() {
-	cat <<EOS
-(
-	exec 9>> /tmp/smsotp-pam_wrapper.lock
-	flock -w 60 9
-	: > $(_q "$1")
-	i=0
-	while ! grep -qx "\$\$" /tmp/pam.?/pid 2> /dev/null && [ \$i -lt 400 ]; do
-		sleep 0.025
-		i=\$((i + 1))
-	done
-) < /dev/null > /dev/null 2>&1 &
-i=0
-while [ ! -e $(_q "$1") ] && [ \$i -lt 2400 ]; do
-	sleep 0.025
-	i=\$((i + 1))
-done
-EOS
-}
-
 pam_run() {
 	_build_nss_glibc
 	_svc=$1
@@ -1002,7 +974,6 @@ pam_run() {
 	# The preload is exported only for pamtester: a wrapped shell or env
 	# would set up pam_wrapper once more and leave a /tmp/pam.X behind.
 	{
-		_pwrap_start_lock "$C/run$RUN_N.go"
 		if [ "$PAM_VALGRIND" = 1 ] || [ "$PAM_ASAN" = 1 ]; then
 			_memcheck_env "$_mcb"
 		else
